@@ -1,0 +1,72 @@
+"""Feedback for the chapters' exercises.
+
+A chapter's checker compares a student's answer with the right one and either
+prints a one-line confirmation or raises :class:`ExerciseError`, whose message
+says what was expected, what came back and a hint. The grader counts a check
+cell as passed exactly when it runs without raising.
+"""
+
+import numpy as np
+
+
+class ExerciseError(AssertionError):
+    """A wrong answer to an exercise, with a message meant for the student."""
+
+
+def _fmt(value):
+    arr = np.asarray(value)
+    if arr.dtype.kind in "fc" or arr.ndim:
+        with np.printoptions(precision=6, suppress=False, threshold=12, edgeitems=3):
+            return np.array2string(arr, separator=", ") if arr.ndim else f"{float(arr):.6g}"
+    return repr(value)
+
+
+def fail(what, expected, got, hint=""):
+    """Raise :class:`ExerciseError` with the standard three-part message."""
+    lines = [f"{what} is not right yet.", f"  expected: {expected}", f"  got:      {got}"]
+    if hint:
+        lines.append(f"  hint: {hint}")
+    raise ExerciseError("\n".join(lines))
+
+
+def passed(message):
+    """Print the confirmation of a passed check."""
+    print(f"✓ {message}")
+
+
+def check_close(what, got, expected, rtol=1e-6, atol=1e-9, hint=""):
+    """Check that ``got`` matches ``expected`` elementwise within the tolerances.
+
+    The comparison is :math:`|g - e| \\le \\text{atol} + \\text{rtol}\\,|e|`, as in
+    ``numpy.isclose``. Wrong shapes, ``None`` (an unfinished answer) and values
+    that are not numbers fail with a message rather than an exception of numpy's.
+    """
+    if got is None:
+        fail(what, _fmt(expected), "None", hint or "the answer cell has not returned a value")
+    try:
+        g = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        fail(what, _fmt(expected), repr(got), hint or "the answer must be a number or an array")
+    e = np.asarray(expected, dtype=float)
+    if g.shape != e.shape:
+        fail(what, f"shape {e.shape}", f"shape {g.shape}", hint)
+    if not np.all(np.isfinite(g)):
+        extra = f"; {hint}" if hint else ""
+        fail(what, _fmt(e), _fmt(g), "the answer contains nan or inf" + extra)
+    if not np.allclose(g, e, rtol=rtol, atol=atol):
+        fail(what, _fmt(e), _fmt(g), hint)
+
+
+def check_equal(what, got, expected, hint=""):
+    """Check that ``got == expected`` (strings, integers, labels)."""
+    if got != expected:
+        fail(what, repr(expected), repr(got), hint)
+
+
+def check_true(what, condition, detail, hint=""):
+    """Check a property that has no single expected value; ``detail`` says what was seen."""
+    if not condition:
+        lines = [f"{what} is not right yet.", f"  {detail}"]
+        if hint:
+            lines.append(f"  hint: {hint}")
+        raise ExerciseError("\n".join(lines))

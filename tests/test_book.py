@@ -1,0 +1,137 @@
+"""The book as a whole: its table of contents, the chapters' structure and content.
+
+Running every cell of every chapter is nbval's job (``tests/test_notebooks.py``);
+building the HTML strictly is ``tests/test_build.py``'s.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from course_utils.widgets.sweep import explorer_factories
+
+ROOT = Path(__file__).resolve().parents[1]
+TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
+CHAPTERS = [ROOT / f"{entry['file']}.ipynb" for entry in TOC["chapters"][:7]]
+
+# The terms COURSE.md sets in bold for each chapter: a reader searches for them.
+TERMS = {
+    1: ["error surface", "derivative", "partial derivative", "gradient", "Jacobian",
+        "stationary points", "global minimum", "local minimum", "Taylor expansion",
+        "Hessian", "eigenvalues", "eigenvectors", "positive definite", "saddle point",
+        "finite differences"],
+    2: ["backpropagation", "gradient checking", "random restarts"],
+    3: ["learning rate", "steepest descent", "batch gradient descent",
+        "stochastic gradient descent", "epoch", "training step", "redundancy",
+        "mini-batch", "standard error", "shuffle"],
+    4: ["learning rate schedules", "local minima", "saddle points", "cliffs",
+        "exploding gradients", "gradient clipping", "inexact gradients", "saturation",
+        "negative log-likelihood", "re-initialization"],
+    5: ["momentum", "damping", "Nesterov accelerated gradient"],
+    6: ["Adagrad", "RMSProp", "Adadelta", "Adam", "Adamax", "Nadam"],
+    7: [],
+}  # fmt: skip
+
+COLAB_MARKER = 'if "google.colab" in sys.modules:'
+
+
+def load(path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def source(cell):
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+def markdown(nb):
+    return "\n".join(source(c) for c in nb["cells"] if c["cell_type"] == "markdown")
+
+
+def code(nb):
+    return "\n".join(source(c) for c in nb["cells"] if c["cell_type"] == "code")
+
+
+def tags(cell):
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def test_toc_lists_seven_numbered_chapters_that_exist():
+    names = [p.name for p in CHAPTERS]
+    assert len(names) == 7
+    for number, name in enumerate(names, start=1):
+        assert re.fullmatch(rf"0{number}_[a-z_]+\.ipynb", name), name
+        assert (ROOT / "book" / name).exists(), name
+    for entry in TOC["chapters"][7:]:
+        assert (ROOT / f"{entry['file']}.md").exists()
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_notebook_is_committed_without_outputs(path):
+    for cell in load(path)["cells"]:
+        if cell["cell_type"] == "code":
+            assert cell.get("outputs", []) == [], f"outputs stored in {path.name}"
+            assert cell.get("execution_count") is None, f"execution count in {path.name}"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_first_cell_makes_course_utils_importable_on_colab(path):
+    first = load(path)["cells"][0]
+    assert first["cell_type"] == "code"
+    assert COLAB_MARKER in source(first)
+    assert "remove-cell" in tags(first)
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_has_objectives_summary_references_and_imports(path):
+    nb = load(path)
+    text = markdown(nb)
+    assert len(re.findall(r"^# ", text, flags=re.M)) == 1, "exactly one H1 title"
+    assert re.search(r"learning objectives", text, flags=re.I)
+    assert re.search(r"^## Summary", text, flags=re.M)
+    assert "{footbibliography}" in text
+    assert "{footcite" in text
+    assert re.search(r"^\s*(from|import) course_utils", code(nb), flags=re.M)
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_sets_its_course_terms_in_bold(path):
+    number = int(path.name[:2])
+    bold = " | ".join(re.findall(r"\*\*(.+?)\*\*", markdown(load(path)), flags=re.S)).lower()
+    missing = [t for t in TERMS[number] if t.lower() not in bold]
+    assert not missing, f"{path.name} lacks these bold terms: {missing}"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_first_explorer_has_the_learning_rate_and_batch_size_sliders(path):
+    factories = {name.split(".")[-1]: f for name, f in explorer_factories().items()}
+    calls = re.findall(r"\b(explore_\w+)\(", code(load(path)))
+    assert calls, f"{path.name} shows no explorer"
+    explorer = factories[calls[0]]()
+    kinds = {type(c).__name__: c.description for c in explorer.controls.values()}
+    assert kinds.get("FloatLogSlider") == "learning rate η"
+    if int(path.name[:2]) >= 2:
+        assert kinds.get("SelectionSlider") == "batch size B"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_exercises_follow_the_grading_conventions(path):
+    nb = load(path)
+    number = int(path.name[:2])
+    answers, checks = {}, {}
+    for cell in nb["cells"]:
+        meta = cell.get("metadata", {}).get("grading")
+        if "answer" in tags(cell):
+            assert meta and re.fullmatch(rf"{number}\.\d+", meta["id"]), meta
+            assert meta["id"] not in answers, f"duplicate answer id {meta['id']}"
+            text = source(cell)
+            assert "### BEGIN SOLUTION" in text and "### END SOLUTION" in text
+            assert "hide-input" in tags(cell), "solutions are folded in the book"
+            answers[meta["id"]] = cell
+        if "check" in tags(cell):
+            assert meta and meta["points"] > 0, meta
+            checks.setdefault(meta["id"], []).append(cell)
+    assert 2 <= len(answers) <= 4, f"{path.name} has {len(answers)} exercises"
+    assert set(checks) == set(answers), "every answer has a check and vice versa"

@@ -1,0 +1,38 @@
+import numpy as np
+import pytest
+
+from course_utils.exercises import ExerciseError
+from course_utils.exercises._feedback import check_close, check_equal, check_true, passed
+
+
+def test_check_close_accepts_within_tolerance(capsys):
+    check_close("the gradient", [1.0, 2.0 + 1e-9], np.array([1.0, 2.0]))
+    passed("gradient is right")
+    assert capsys.readouterr().out == "✓ gradient is right\n"
+
+
+@pytest.mark.parametrize(
+    ("got", "fragment"),
+    [
+        (None, "got:      None"),
+        ("abc", "got:      'abc'"),
+        ([1.0, 2.0, 3.0], "expected: shape (2,)"),
+        ([1.0, np.nan], "nan or inf"),
+        ([1.0, 2.1], "expected: [1., 2.]"),
+    ],
+)
+def test_check_close_explains_what_is_wrong(got, fragment):
+    with pytest.raises(ExerciseError) as err:
+        check_close("the gradient", got, [1.0, 2.0], hint="use central differences")
+    assert fragment in str(err.value)
+    assert str(err.value).startswith("the gradient is not right yet.")
+
+
+def test_check_equal_and_check_true():
+    check_equal("label", "saddle", "saddle")
+    with pytest.raises(ExerciseError, match="expected: 'minimum'"):
+        check_equal("label", "saddle", "minimum", hint="look at the signs")
+    check_true("noise", True, "")
+    with pytest.raises(ExerciseError, match="ratio was 1.0"):
+        check_true("noise", False, "the ratio was 1.0", hint="use a larger batch")
+    assert issubclass(ExerciseError, AssertionError)
