@@ -1,0 +1,99 @@
+"""course_utils: the numerics, plots, widgets and grading behind the Downhill course.
+
+The numerical helpers are importable from the package itself::
+
+    from course_utils import SURFACES, Adam, MLP, run, train
+
+Plots and explorers live in submodules that import matplotlib and ipywidgets, so that
+the numerics stay numpy-only: ``course_utils.plotting`` and ``course_utils.widgets``.
+"""
+
+from course_utils.calculus import (
+    Eigen,
+    GradientCheck,
+    classify_stationary_point,
+    eigen_analysis,
+    eigen_coordinates,
+    gradient_check,
+    numerical_gradient,
+    numerical_hessian,
+    numerical_jacobian,
+    taylor_approximation,
+    taylor_gradient,
+)
+from course_utils.clipping import clip_by_global_norm, global_norm
+from course_utils.data import (
+    Dataset,
+    batch_sizes,
+    load_digits,
+    make_classification,
+    make_linear_regression,
+    make_regression,
+    minibatches,
+    train_test_split,
+)
+from course_utils.nn import MLP
+from course_utils.optimizers import (
+    OPTIMIZERS,
+    SGD,
+    Adadelta,
+    Adagrad,
+    Adam,
+    Adamax,
+    Nadam,
+    RMSProp,
+    Trajectory,
+    make_optimizer,
+    run,
+)
+from course_utils.schedules import SCHEDULES, make_schedule
+from course_utils.surfaces import SURFACES, Surface, bowl, get_surface, quadratic
+from course_utils.training import History, compare, train
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "MLP",
+    "OPTIMIZERS",
+    "SCHEDULES",
+    "SGD",
+    "SURFACES",
+    "Adadelta",
+    "Adagrad",
+    "Adam",
+    "Adamax",
+    "Dataset",
+    "Eigen",
+    "GradientCheck",
+    "History",
+    "Nadam",
+    "RMSProp",
+    "Surface",
+    "Trajectory",
+    "batch_sizes",
+    "bowl",
+    "classify_stationary_point",
+    "clip_by_global_norm",
+    "compare",
+    "eigen_analysis",
+    "eigen_coordinates",
+    "get_surface",
+    "global_norm",
+    "gradient_check",
+    "load_digits",
+    "make_classification",
+    "make_linear_regression",
+    "make_optimizer",
+    "make_regression",
+    "make_schedule",
+    "minibatches",
+    "numerical_gradient",
+    "numerical_hessian",
+    "numerical_jacobian",
+    "quadratic",
+    "run",
+    "taylor_approximation",
+    "taylor_gradient",
+    "train",
+    "train_test_split",
+]
