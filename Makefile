@@ -3,11 +3,17 @@
 # missing or older than requirements.txt / pyproject.toml.
 
 PYTHON ?= python3
+
+# One BLAS thread: the course's arrays are small, and on a 2-core machine several
+# threads per process fight each other (chapters ran up to twice as slowly).
+export OPENBLAS_NUM_THREADS ?= 1
+export OMP_NUM_THREADS ?= 1
+
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test env lint format student-book clean
+.PHONY: book test env lint format release grade student-book clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@echo "Creating the course environment in $(VENV)/ (first time: about a minute)…"
@@ -39,6 +45,25 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Instructors: validate the exercises and write the student copies into release/;
+# grade submissions/<student>/<notebook>.ipynb into grades/; build the book without
+# solutions into _build/student/html. See README.md, "For instructors".
+SUBMISSIONS ?= submissions
+GRADES      ?= grades
+JOBS        ?= 2
+TIMEOUT     ?= 30
+
+release: $(STAMP)
+	$(BIN)/python -m course_utils.grading validate book/
+	$(BIN)/python -m course_utils.grading release book/ release/
+
+grade: $(STAMP)
+	$(BIN)/python -m course_utils.grading grade book/ $(SUBMISSIONS) --out $(GRADES) \
+	  --jobs $(JOBS) --timeout $(TIMEOUT)
+
+student-book: $(STAMP)
+	$(BIN)/python -m course_utils.grading student-book --out _build/student/html
 
 clean:
 	rm -rf _build

@@ -1,0 +1,278 @@
+r"""Checkers for the exercises of chapter 2 (gradient information, backpropagation, restarts).
+
+Each checker computes the right answer on its own (the backward pass from
+:class:`course_utils.nn.MLP`, counts and probabilities from their closed forms), calls the
+student's function on several inputs, and prints one line on success or raises
+:class:`~course_utils.exercises.ExerciseError` with the expected value, the value that came
+back and a hint.
+"""
+
+import math
+
+import numpy as np
+
+from course_utils.exercises._feedback import check_close, check_equal, check_true, fail, passed
+from course_utils.nn import MLP
+
+# --- 2.1: the backward pass of a one-hidden-layer tanh network ------------------------------
+_NAMES = ("dW1", "db1", "dW2", "db2")
+
+
+def _random_network(n_in, n_hidden, n_out, N, seed, scale=1.0):
+    """A [n_in, n_hidden, n_out] tanh network with non-zero biases, and a batch (X, y)."""
+    net = MLP([n_in, n_hidden, n_out], activation="tanh", loss="mse", seed=seed)
+    gen = np.random.default_rng(100 + seed)
+    for p in net.params:
+        p[...] = scale * (p + 0.3 * gen.normal(size=p.shape))  # biases are 0 at init
+    X = gen.normal(size=(N, n_in))
+    y = gen.normal(size=(N, n_out))
+    return net, X, y
+
+
+def _hint_backward(name, got, expected, params, X, y):
+    """A specific hint for the usual mistakes, found by comparing with known wrong answers."""
+    W1, b1, W2, b2 = params
+    N = len(X)
+    if np.allclose(got, expected * N, rtol=1e-6):
+        return "the loss is a mean over the batch: divide the output error by N"
+    if np.allclose(got, expected * 2, rtol=1e-6):
+        return "the loss has a factor ½, so the output error is ŷ − y (no factor 2)"
+    if np.allclose(got, -expected, rtol=1e-6):
+        return "check the sign: the output error is ŷ − y, not y − ŷ"
+    if name in ("dW1", "db1"):
+        a1 = np.tanh(X @ W1 + b1)
+        delta2 = (a1 @ W2 + b2 - y) / N
+        no_prime = delta2 @ W2.T  # the hidden error without sigma'(z)
+        wrong = X.T @ no_prime if name == "dW1" else no_prime.sum(axis=0)
+        if np.shape(got) == np.shape(wrong) and np.allclose(got, wrong, rtol=1e-6):
+            return "the hidden error needs the factor σ'(z₁) = 1 − a₁² (tanh)"
+    if name == "dW1":
+        return "dE/dW₁ = Xᵀ δ₁ with δ₁ = (δ₂ W₂ᵀ) ⊙ (1 − a₁²)"
+    if name == "dW2":
+        return "dE/dW₂ = a₁ᵀ δ₂ with δ₂ = (ŷ − y)/N"
+    return "a bias gradient is the error δ summed over the batch (axis 0)"
+
+
+def _backward_cases(backward, cases):
+    if not callable(backward):
+        fail("backward", "a function backward(W1, b1, W2, b2, X, y)", repr(backward))
+    for n_in, n_hidden, n_out, N, seed, scale in cases:
+        net, X, y = _random_network(n_in, n_hidden, n_out, N, seed, scale)
+        _, expected = net.loss_and_grad(X, y)
+        args = [p.copy() for p in net.params] + [X.copy(), y.copy()]
+        got = backward(*args)
+        unchanged = all(
+            np.array_equal(a, b) for a, b in zip(args, [*net.params, X, y], strict=True)
+        )
+        check_true(
+            "backward",
+            unchanged,
+            "it changed one of its arguments in place",
+            "compute new arrays (delta = delta @ W.T, not delta @= ...)",
+        )
+        if not isinstance(got, (tuple, list)) or len(got) != 4:
+            fail("backward", "a tuple (dW1, db1, dW2, db2)", repr(type(got).__name__))
+        where = f" for a [{n_in}, {n_hidden}, {n_out}] network on N = {N} examples"
+        for name, g, e in zip(_NAMES, got, expected, strict=True):
+            g_arr = np.asarray(g, dtype=float) if g is not None else None
+            hint = ""
+            if g_arr is not None and g_arr.shape == e.shape:
+                hint = _hint_backward(name, g_arr, e, net.params, X, y)
+            check_close(name + where, g, e, rtol=1e-7, atol=1e-10, hint=hint)
+
+
+def check_backward(backward):
+    """Exercise 2.1: the four gradients of a [n_in, h, n_out] tanh network, three networks."""
+    cases = [(1, 3, 1, 5, 0, 1.0), (2, 4, 1, 8, 1, 1.0), (3, 5, 2, 6, 2, 1.0)]
+    _backward_cases(backward, cases)
+    passed("backward agrees with MLP.loss_and_grad on 3 random networks, all 4 gradients.")
+
+
+def check_backward_hidden(backward):
+    """Exercise 2.1, hidden: one example, a wide network, saturated units (large weights)."""
+    cases = [(2, 3, 1, 1, 3, 1.0), (4, 16, 3, 20, 4, 1.0), (2, 6, 2, 10, 5, 4.0)]
+    _backward_cases(backward, cases)
+    passed("backward also works for N = 1, for 3 outputs and with saturated tanh units.")
+
+
+# --- 2.2: counting ---------------------------------------------------------------------------
+def _as_int(what, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer, float, np.floating)):
+        fail(what, "a whole number", repr(value))
+    if value != math.floor(value):
+        fail(what, "a whole number", repr(value), "a count has no fractional part")
+    return int(value)
+
+
+def check_counts(quadratic_numbers, central_difference_passes, mlp_params):
+    """Exercise 2.2: W(W+3)/2 numbers, 2W forward passes, and W of a layered network."""
+    for f, name in (
+        (quadratic_numbers, "quadratic_numbers"),
+        (central_difference_passes, "central_difference_passes"),
+        (mlp_params, "mlp_params"),
+    ):
+        if not callable(f):
+            fail(name, "a function", repr(f))
+    for W in (1, 2, 3, 10, 1000, 10**6):
+        got = _as_int(f"quadratic_numbers({W})", quadratic_numbers(W))
+        hint = "count W entries of b plus the entries of H on and above its diagonal"
+        if got == W + W * W:
+            hint = "H is symmetric: H_ij = H_ji are one number, not two"
+        check_equal(f"quadratic_numbers({W})", got, W + W * (W + 1) // 2, hint)
+        got = _as_int(f"central_difference_passes({W})", central_difference_passes(W))
+        check_equal(
+            f"central_difference_passes({W})",
+            got,
+            2 * W,
+            "each of the W components needs E(w + h eᵢ) and E(w − h eᵢ)",
+        )
+    for sizes in ([1, 1], [1, 12, 1], [2, 3, 4, 5], [784, 256, 256, 10]):
+        expected = sum(
+            (n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)
+        )
+        got = _as_int(f"mlp_params({sizes})", mlp_params(list(sizes)))
+        check_equal(
+            f"mlp_params({sizes})",
+            got,
+            expected,
+            "each layer has an (n_in × n_out) weight matrix and n_out biases",
+        )
+    W = 784 * 256 + 256 + 256 * 256 + 256 + 256 * 10 + 10
+    passed(
+        f"all counts right. For the [784, 256, 256, 10] network, W = {W:,}: its quadratic "
+        f"model has {W * (W + 3) // 2:.2e} numbers, and one finite-difference gradient costs "
+        f"{2 * W:,} forward passes."
+    )
+
+
+# --- 2.3: gradient checking ------------------------------------------------------------------
+def _f_mix(w):
+    return np.sum(np.sin(w)) + w[0] * w[1] ** 2 + 0.5 * np.sum(w**2)
+
+
+def _g_mix(w):
+    g = np.cos(w) + w
+    g[0] += w[1] ** 2
+    g[1] += 2 * w[0] * w[1]
+    return g
+
+
+def _call_check(max_relative_error, f, grad, w, what):
+    w = np.array(w, dtype=float)
+    got = max_relative_error(f, grad, w.copy())
+    try:
+        return float(got)
+    except (TypeError, ValueError):
+        fail(what, "a single number (the largest relative error)", repr(got))
+
+
+def _relative_error_cases(max_relative_error, cases):
+    if not callable(max_relative_error):
+        fail(
+            "max_relative_error",
+            "a function max_relative_error(f, grad, w, h=1e-6)",
+            repr(max_relative_error),
+        )
+    for label, f, grad, w, expected, tol in cases:
+        what = f"max_relative_error for {label}"
+        got = _call_check(max_relative_error, f, grad, w, what)
+        if expected == 0.0:
+            check_true(
+                what,
+                0.0 <= got < tol,
+                f"expected a value below {tol:g} (a correct gradient), got {got:.3g}",
+                "compare with central differences (f(w + h eᵢ) − f(w − h eᵢ)) / 2h; a "
+                "component where both are exactly 0 has error 0",
+            )
+        else:
+            check_close(
+                what,
+                got,
+                expected,
+                rtol=0,
+                atol=tol,
+                hint="relative error = |a − n| / (|a| + |n|), a analytic, n numeric; "
+                "return the largest over the components",
+            )
+
+
+def check_max_relative_error(max_relative_error):
+    """Exercise 2.3: small for a right gradient, 1/3 for a doubled one, 1 for a flipped sign."""
+    w = [0.3, -1.2, 0.8, 2.0]
+
+    def flipped(v):
+        g = _g_mix(v)
+        g[2] = -g[2]
+        return g
+
+    cases = [
+        ("the right gradient", _f_mix, _g_mix, w, 0.0, 1e-8),
+        ("a gradient twice too large", _f_mix, lambda v: 2 * _g_mix(v), w, 1 / 3, 1e-5),
+        ("a gradient with one sign flipped", _f_mix, flipped, w, 1.0, 1e-5),
+        ("a gradient missing a factor 1/2", lambda v: 0.5 * _f_mix(v), _g_mix, w, 1 / 3, 1e-5),
+    ]
+    _relative_error_cases(max_relative_error, cases)
+    passed("max_relative_error passes a right gradient and flags a factor 2 (1/3) and a sign (1).")
+
+
+def check_max_relative_error_hidden(max_relative_error):
+    """Exercise 2.3, hidden: a weight E ignores (0/0), and a network's loss."""
+    net, X, y = _random_network(2, 4, 1, 6, 7)
+
+    def f_net(w):
+        return net.flat_loss_and_grad(w, X, y)[0]
+
+    def g_net(w):
+        return net.flat_loss_and_grad(w, X, y)[1]
+
+    w_net = net.get_flat()
+    cases = [
+        (
+            "E(w) = w₁² + w₂² (w₃ is ignored)",
+            lambda v: v[0] ** 2 + v[1] ** 2,
+            lambda v: np.array([2 * v[0], 2 * v[1], 0.0]),
+            [1.0, -0.5, 3.0],
+            0.0,
+            1e-6,
+        ),
+        ("a network's loss", f_net, g_net, w_net, 0.0, 1e-7),
+        (
+            "a network's loss with the gradient halved",
+            f_net,
+            lambda v: 0.5 * g_net(v),
+            w_net,
+            1 / 3,
+            1e-4,
+        ),
+    ]
+    _relative_error_cases(max_relative_error, cases)
+    passed("max_relative_error handles a zero component and checks a network's gradient.")
+
+
+# --- 2.4: how many restarts? -----------------------------------------------------------------
+def _restarts(p, confidence):
+    if p >= 1.0:
+        return 1
+    return math.ceil(math.log(1.0 - confidence) / math.log(1.0 - p))
+
+
+def check_restarts_needed(restarts_needed):
+    """Exercise 2.4: the smallest K with 1 - (1 - p)^K >= confidence, at several p."""
+    if not callable(restarts_needed):
+        fail(
+            "restarts_needed",
+            "a function restarts_needed(p, confidence=0.99)",
+            repr(restarts_needed),
+        )
+    cases = [(0.29, 0.99), (0.5, 0.99), (0.01, 0.99), (0.5, 0.9), (0.05, 0.5), (1.0, 0.99)]
+    for p, c in cases:
+        expected = _restarts(p, c)
+        got = _as_int(f"restarts_needed({p}, confidence={c})", restarts_needed(p, confidence=c))
+        hint = "solve 1 − (1 − p)^K ≥ confidence for K and round up"
+        if got == expected - 1:
+            hint = f"with K = {got} the chance is only {1 - (1 - p) ** got:.4f}: round up"
+        check_equal(f"restarts_needed({p}, confidence={c})", got, expected, hint)
+    passed(
+        f"restarts_needed is right: with p = 0.29, {_restarts(0.29, 0.99)} random starts find "
+        "the global well with 99 % probability."
+    )
