@@ -1,22 +1,20 @@
-"""Build the HTML book strictly: warnings are errors, references are nitpicked."""
+"""Build the HTML book strictly: warnings are errors, references are nitpicked.
 
-import subprocess
-import sys
+The build itself is the session fixture ``book_build`` (``tests/conftest.py``), so that
+the browser tests read the same pages without building the book a second time.
+"""
+
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-JB = Path(sys.executable).with_name("jupyter-book")
 
 
 @pytest.mark.slow
-def test_book_builds_without_warnings():
-    cmd = [str(JB), "build", str(ROOT), "--builder", "html", "-W", "-n", "--keep-going"]
-    result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1200)
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, log[-6000:]
-    html = ROOT / "_build" / "html"
+def test_book_builds_without_warnings(book_build, built_book):
+    assert book_build.returncode == 0, book_build.log[-6000:]
+    html = built_book
     for page in ["index.html", "book/api.html", "book/bibliography.html"]:
         assert (html / page).exists(), page
     for nb in sorted((ROOT / "book").glob("0*.ipynb")):

@@ -1,0 +1,179 @@
+"""Shared pieces of the browser tests: the pages of the book, chromium, blocked hosts.
+
+Everything the tests load comes from a loopback server; requests to any other host are
+aborted (``net::ERR_BLOCKED_BY_CLIENT``), so the tests never touch the network and show
+what a reader without it sees.
+"""
+
+import os
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# The flags the issue asks for; a fresh --user-data-dir comes with each session.
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+NO_CHROMIUM = "chromium not found: install Debian's chromium package (apt-get install chromium)"
+# CI sets this (see .ci/run): there a missing chromium fails the suite instead of skipping it.
+REQUIRE_ENV = "DOWNHILL_REQUIRE_BROWSER"
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+def find_chromium():
+    """Debian's chromium (``/usr/bin/chromium``, or ``chromium`` on PATH), or None."""
+    if os.access("/usr/bin/chromium", os.X_OK):
+        return "/usr/bin/chromium"
+    return shutil.which("chromium")
+
+
+def skip_without_chromium():
+    """Skip the calling test module, with one reason for all, when chromium is missing."""
+    if find_chromium() is None and not os.environ.get(REQUIRE_ENV):
+        pytest.skip(NO_CHROMIUM, allow_module_level=True)
+
+
+def is_loopback(url):
+    return urlsplit(url).hostname in LOOPBACK
+
+
+# Requests to any host but loopback. Playwright matches a regular expression inside the
+# driver, so loopback requests are never routed through Python (a routed request waits
+# until Python hands control to Playwright, which stalls a page while a test sleeps).
+OTHER_HOSTS = re.compile(r"^(?!https?://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?/)https?://")
+
+
+def block(route):
+    """Refuse a request to another host, as a content blocker would."""
+    route.abort("blockedbyclient")
+
+
+# --- the book's pages, from _toc.yml -------------------------------------------------
+
+
+def _toc_files(toc):
+    files = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                files.append(entry["file"])
+            walk(entry.get("sections"))
+
+    walk(toc.get("chapters"))
+    for part in toc.get("parts") or []:
+        walk(part.get("chapters"))
+    return files
+
+
+TOC_FILES = _toc_files(yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8")))
+# Chapters are the numbered notebooks: book/01_error_surfaces, …, book/07_capstone.
+CHAPTERS = [f for f in TOC_FILES if re.match(r"\d\d_", Path(f).name)]
+
+
+def chapter_number(docname):
+    return int(Path(docname).name[:2])
+
+
+# --- console errors ------------------------------------------------------------------
+
+# Console errors that are expected and do not mean that the book is broken. Each entry:
+# (kind, pattern the message must match, extra condition, why it is ignored).
+#   kind "console": a console.error message; "pageerror": an uncaught exception.
+IGNORED_ERRORS = [
+    (
+        "console",
+        re.compile(r"^Failed to load resource: net::ERR_BLOCKED_BY_CLIENT"),
+        lambda message, page_html: not is_loopback(message["url"]),
+        "a request to another host (MathJax, require.js and the ipywidgets manager on "
+        "CDNs) that this test blocks on purpose; the browser logs each one.",
+    ),
+    (
+        "pageerror",
+        re.compile(r"^Identifier 'THEBE_JS_URL' has already been declared$"),
+        lambda message, page_html: page_html.count("const THEBE_JS_URL") == 2,
+        "Sphinx 7 writes sphinx-thebe's inline configuration script twice (an extension's "
+        "add_js_file(None, body=…) after builder-inited is added to the page twice: "
+        "sphinx-doc/sphinx#13402, fixed in Sphinx 8.2, which jupyter-book 1.x does not "
+        "allow). The second copy throws; the first has defined the constants, so the "
+        "launch buttons work. Checked to be exactly that duplicate.",
+    ),
+]
+
+
+def unexpected_errors(errors, page_html):
+    """The collected errors (dicts with kind, text, url) that no rule above explains."""
+    left = []
+    for error in errors:
+        explained = any(
+            kind == error["kind"] and pattern.search(error["text"]) and extra(error, page_html)
+            for kind, pattern, extra, _why in IGNORED_ERRORS
+        )
+        if not explained:
+            left.append(error)
+    return left
+
+
+class PageWatch:
+    """Listens to one page: console errors, uncaught exceptions, failed requests."""
+
+    def __init__(self, page):
+        self.errors = []
+        self.failed = []  # (url, reason) of loopback requests that failed
+        self.blocked = []  # urls of other hosts that were refused
+        page.on("console", self._console)
+        page.on("pageerror", self._pageerror)
+        page.on("requestfailed", self._requestfailed)
+        page.on("response", self._response)
+
+    def _console(self, message):
+        if message.type == "error":
+            url = (message.location or {}).get("url", "")
+            self.errors.append({"kind": "console", "text": message.text, "url": url})
+
+    def _pageerror(self, error):
+        self.errors.append({"kind": "pageerror", "text": error.message, "url": ""})
+
+    def _requestfailed(self, request):
+        if is_loopback(request.url):
+            self.failed.append((request.url, request.failure))
+        else:
+            self.blocked.append(request.url)
+
+    def _response(self, response):
+        if is_loopback(response.url) and response.status >= 400:
+            self.failed.append((response.url, f"HTTP {response.status}"))
+
+
+# --- static HTML ----------------------------------------------------------------------
+
+
+class _Ids(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids = set()
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if value and (name == "id" or (tag == "a" and name == "name")):
+                self.ids.add(value)
+
+
+def element_ids(html_text):
+    """Every ``id`` (and ``<a name>``) in an HTML document: the targets of ``#anchors``."""
+    parser = _Ids()
+    parser.feed(html_text)
+    return parser.ids

@@ -1,0 +1,200 @@
+"""The rendered book (``_build/html``) in chromium, as a reader without network sees it.
+
+Every page of ``_toc.yml`` is served from a loopback port; requests to other hosts are
+blocked, so MathJax and the ipywidgets manager (both from CDNs) are missing: the math
+stays raw TeX, and the explorers show the PNG of their default state.
+"""
+
+import contextlib
+import json
+import re
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import unquote, urldefrag, urljoin
+
+import pytest
+from browser_support import (
+    CHAPTERS,
+    IGNORED_ERRORS,
+    ROOT,
+    TOC_FILES,
+    PageWatch,
+    element_ids,
+    skip_without_chromium,
+    unexpected_errors,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+skip_without_chromium()
+
+SOLUTION_MARK = "### BEGIN SOLUTION"
+
+
+@contextlib.contextmanager
+def opened(chromium, url):
+    """Open ``url`` in a new tab as a first-time reader; yield (page, watch, response)."""
+    page = chromium.new_page()
+    # A first visit: nothing remembered from the other pages of this session.
+    page.add_init_script("try { window.localStorage.clear(); } catch (e) {}")
+    watch = PageWatch(page)
+    try:
+        response = page.goto(url, wait_until="load")
+        page.wait_for_load_state("networkidle")
+        page.wait_for_function("() => [...document.images].every((img) => img.complete)")
+        yield page, watch, response
+    finally:
+        page.close()
+
+
+def page_url(book_url, docname):
+    return urljoin(book_url, f"{docname}.html")
+
+
+def broken_images(page):
+    return page.evaluate(
+        """() => [...document.images]
+            .filter((img) => !(img.complete && img.naturalWidth > 0))
+            .map((img) => img.getAttribute('src'))"""
+    )
+
+
+def test_index_opens_the_first_page(chromium, book_url):
+    with opened(chromium, book_url + "index.html") as (page, _watch, response):
+        page.wait_for_url(page_url(book_url, TOC_FILES[0]))
+        assert response.status == 200
+        assert page.locator("article h1").first.is_visible()
+
+
+@pytest.mark.parametrize("docname", TOC_FILES)
+def test_page_loads_without_errors(chromium, book_url, built_book, docname):
+    source = built_book / f"{docname}.html"
+    assert source.exists(), f"{docname} is in _toc.yml but was not built"
+    with opened(chromium, page_url(book_url, docname)) as (page, watch, response):
+        assert response.status == 200
+        assert watch.failed == [], f"requests for files of the build failed: {watch.failed}"
+        assert broken_images(page) == [], "images that did not load"
+        errors = unexpected_errors(watch.errors, source.read_text(encoding="utf-8"))
+        ignored = "\n".join(f"- {why}" for _kind, _pattern, _extra, why in IGNORED_ERRORS)
+        assert errors == [], f"console errors (the ignored ones are:\n{ignored})"
+
+
+_FETCHED = {}
+
+
+def _fetch(url):
+    """(status, ids of the page) of an internal URL, fetched once per session."""
+    if url not in _FETCHED:
+        try:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                body, status = response.read(), response.status
+            kind = response.headers.get_content_type()
+        except urllib.error.HTTPError as err:
+            body, status, kind = b"", err.code, ""
+        ids = element_ids(body.decode("utf-8", "replace")) if kind == "text/html" else set()
+        _FETCHED[url] = (status, ids)
+    return _FETCHED[url]
+
+
+@pytest.mark.parametrize("docname", TOC_FILES)
+def test_internal_links_and_anchors_resolve(chromium, book_url, docname):
+    with opened(chromium, page_url(book_url, docname)) as (page, _watch, _response):
+        hrefs = page.eval_on_selector_all("a[href]", "links => links.map((a) => a.href)")
+    internal = sorted({h for h in hrefs if h.startswith(book_url)})
+    assert internal, "no internal links at all"
+    broken = []
+    for href in internal:
+        target, fragment = urldefrag(href)
+        status, ids = _fetch(target)
+        if status != 200:
+            broken.append(f"{href}: HTTP {status}")
+        elif fragment and unquote(fragment) not in ids:
+            broken.append(f"{href}: no element with id {unquote(fragment)!r}")
+    assert broken == [], "\n".join(broken)
+
+
+EXPLORER_CALL = re.compile(r"\bexplore_\w+\(")
+
+
+def notebook_cells(docname):
+    return json.loads((ROOT / f"{docname}.ipynb").read_text(encoding="utf-8"))["cells"]
+
+
+def source(cell):
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+def tags(cell):
+    return cell.get("metadata", {}).get("tags", [])
+
+
+@pytest.mark.parametrize("docname", CHAPTERS)
+def test_chapter_is_readable_offline(chromium, book_url, docname):
+    explorers = [
+        c for c in notebook_cells(docname)
+        if c["cell_type"] == "code" and EXPLORER_CALL.search(source(c))
+        and not {"remove-cell", "remove-output"} & set(tags(c))
+    ]  # fmt: skip
+    assert explorers, "no explorer in this chapter"
+    with opened(chromium, page_url(book_url, docname)) as (page, _watch, _response):
+        article = page.locator("article.bd-article")
+        assert article.locator("h1").first.is_visible(), "no visible title"
+        text = article.inner_text()
+        assert len(text) > 3000, f"only {len(text)} characters of text"
+        assert "Traceback" not in text
+        figures = article.locator(".cell_output img")
+        assert figures.count() > 0, "no figures"
+        for i in range(figures.count()):
+            figure = figures.nth(i)
+            assert figure.is_visible(), f"figure {i + 1} is hidden"
+            assert figure.evaluate("(img) => img.naturalWidth") > 0, f"figure {i + 1} is empty"
+        # Each explorer shows the PNG of its default state (its output's image/png).
+        cells = article.locator("div.cell", has=page.locator(".cell_input")).filter(
+            has_text=EXPLORER_CALL
+        )
+        assert cells.count() == len(explorers), "explorer cells in the notebook vs on the page"
+        for i in range(cells.count()):
+            still = cells.nth(i).locator(".cell_output img")
+            assert still.count() == 1, f"explorer {i + 1} has no static figure"
+            assert still.is_visible()
+            assert still.evaluate("(img) => img.naturalWidth") > 0
+        # No live widget (nor its "Loading widget…" placeholder) in the static book.
+        assert article.locator(".jupyter-widgets, .widget-subarea").count() == 0
+        assert "Loading widget" not in text
+
+
+def answer_cells(docname):
+    return [c for c in notebook_cells(docname) if "answer" in tags(c)]
+
+
+@pytest.mark.parametrize("docname", CHAPTERS)
+def test_exercises_show_folded_solutions(chromium, book_url, docname):
+    expected = len(answer_cells(docname))
+    assert expected > 0, "a chapter without exercises"
+    with opened(chromium, page_url(book_url, docname)) as (page, _watch, _response):
+        answers = page.locator("div.cell.tag_answer")
+        assert answers.count() == expected, "answer cells in the notebook vs on the page"
+        for i in range(expected):
+            answer = answers.nth(i)
+            solution = answer.locator("pre", has_text=SOLUTION_MARK)
+            toggle = answer.locator("summary").first
+            assert solution.count() == 1, f"solution {i + 1}: no '{SOLUTION_MARK}'"
+            assert toggle.is_visible(), f"solution {i + 1}: no visible toggle"
+            assert not solution.is_visible(), f"solution {i + 1} is not folded"
+            toggle.click()
+            solution.wait_for(state="visible", timeout=2000)
+            assert "Hide code cell source" in toggle.inner_text()
+
+
+@pytest.mark.parametrize("docname", CHAPTERS)
+def test_full_page_screenshot(chromium, book_url, built_book, docname):
+    out = built_book.parent / "screenshots" / f"{Path(docname).name}.png"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.unlink(missing_ok=True)
+    with opened(chromium, page_url(book_url, docname)) as (page, _watch, _response):
+        page.screenshot(path=str(out), full_page=True)
+        height = page.evaluate("() => document.documentElement.scrollHeight")
+    assert out.stat().st_size > 50_000, "a suspiciously small screenshot"
+    with out.open("rb") as png:  # the PNG header holds width and height
+        header = png.read(24)
+    assert int.from_bytes(header[20:24], "big") >= min(height, 900)
