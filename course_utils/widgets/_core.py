@@ -207,7 +207,7 @@ class Explorer:
             f"{control.description}: {_describe(control.value)}"
             for control in self.controls.values()
         )
-        fig.text(0.01, 0.005, settings, fontsize=8, color="0.35", ha="left", va="bottom")
+        fig.text(0.01, 0.005, settings, fontsize=9, color="0.3", ha="left", va="bottom")
         buffer = io.BytesIO()
         # Light compression: the PNG is a bit larger but encodes several times faster.
         fig.savefig(buffer, format="png", dpi=self.dpi, pil_kwargs={"compress_level": 1})
