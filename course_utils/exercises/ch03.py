@@ -1,0 +1,188 @@
+r"""Checkers for the exercises of chapter 3 (batch, stochastic and mini-batch descent).
+
+Each checker computes the right answer on its own, calls the student's function on
+several inputs, and prints one line on success or raises
+:class:`~course_utils.exercises.ExerciseError` with the expected value, the value that
+came back and a hint.
+"""
+
+import math
+
+import numpy as np
+
+from course_utils.exercises._feedback import check_close, check_equal, check_true, fail, passed
+
+
+# --- reference computations (independent of the student's code) ---------------------------
+def _line_grad(w, Xb, yb):
+    """Gradient of the mean of 1/2 (w0 x + w1 - y)^2 over a batch: the linear model."""
+    r = w[0] * Xb[:, 0] + w[1] - yb
+    return np.array([np.mean(r * Xb[:, 0]), np.mean(r)])
+
+
+def _sine_grad(w, Xb, yb):
+    """Gradient of the mean of 1/2 (sin(w x) - y)^2 over a batch: a non-linear model."""
+    z = w[0] * Xb[:, 0]
+    return np.array([np.mean((np.sin(z) - yb) * np.cos(z) * Xb[:, 0])])
+
+
+def _epoch(grad_fn, w, X, y, lr, batch_size, rng):
+    """One epoch: a fresh permutation, consecutive batches, one update per batch."""
+    order = rng.permutation(len(X))
+    for start in range(0, len(X), batch_size):
+        batch = order[start : start + batch_size]
+        w = w - lr * grad_fn(w, X[batch], y[batch])
+    return w
+
+
+def _problem(N, seed, n_params=2):
+    gen = np.random.default_rng(1000 + seed)
+    X = gen.uniform(-2.0, 2.0, size=(N, 1))
+    y = 1.5 * X[:, 0] - 0.5 + 0.3 * gen.normal(size=N)
+    w0 = gen.normal(size=n_params)
+    return X, y, w0
+
+
+def _call_epoch(sgd_epoch, grad_fn, w0, X, y, lr, B, seed):
+    w_in = w0.copy()
+    got = sgd_epoch(grad_fn, w_in, X, y, lr, B, np.random.default_rng(seed))
+    if not np.array_equal(w_in, w0):
+        fail(
+            "sgd_epoch",
+            "the starting w left unchanged",
+            "w was modified in place",
+            "write w = w - lr * g (a new array) rather than w -= lr * g",
+        )
+    return got
+
+
+# --- exercise 3.1 ------------------------------------------------------------------------
+_HINT_31 = (
+    "draw order = rng.permutation(N) once, then for start in range(0, N, batch_size) take "
+    "the rows order[start:start + batch_size] and update w = w - lr * grad_fn(w, Xb, yb)"
+)
+
+
+def check_sgd_epoch(sgd_epoch):
+    """Exercise 3.1: one epoch of mini-batch SGD, compared number for number."""
+    cases = [(10, 1, 0.1, 0), (10, 3, 0.2, 1), (10, 10, 0.3, 2), (12, 4, 0.05, 3), (7, 2, 0.1, 4)]
+    for N, B, lr, seed in cases:
+        X, y, w0 = _problem(N, seed)
+        expected = _epoch(_line_grad, w0, X, y, lr, B, np.random.default_rng(seed))
+        got = _call_epoch(sgd_epoch, _line_grad, w0, X, y, lr, B, seed)
+        check_close(
+            f"sgd_epoch(N={N}, batch_size={B}, lr={lr})", got, expected, 1e-10, 1e-12, _HINT_31
+        )
+    passed("sgd_epoch reproduces one epoch of mini-batch SGD for batch sizes 1, 2, 3, 4 and N.")
+
+
+def check_sgd_epoch_more(sgd_epoch):
+    """Exercise 3.1, hidden: a non-linear model, several epochs with one generator."""
+    X, y, _ = _problem(9, 7)
+    w_ref = w_got = np.array([1.2])
+    gen_ref, gen_got = np.random.default_rng(11), np.random.default_rng(11)
+    for epoch in range(3):
+        w_ref = _epoch(_sine_grad, w_ref, X, y, 0.3, 4, gen_ref)
+        w_got = np.asarray(sgd_epoch(_sine_grad, w_got, X, y, 0.3, 4, gen_got), dtype=float)
+        check_close(
+            f"w after epoch {epoch + 1} (sine model, N=9, batch_size=4)",
+            w_got,
+            w_ref,
+            1e-10,
+            1e-12,
+            "use the generator passed in, one permutation per epoch",
+        )
+    passed("sgd_epoch also works for a non-linear model over several epochs.")
+
+
+# --- exercise 3.2 ------------------------------------------------------------------------
+def _spread_expected(G, B):
+    N = len(G)
+    sigma = np.sqrt(np.mean(np.sum((G - G.mean(axis=0)) ** 2, axis=1)))
+    return sigma / np.sqrt(B) * (np.sqrt((N - B) / (N - 1)) if N > 1 else 0.0)
+
+
+def check_minibatch_spread(minibatch_spread):
+    """Exercise 3.2: the measured spread of mini-batch gradients around the full one."""
+    gen = np.random.default_rng(32)
+    G = gen.normal(size=(40, 2)) * [2.0, 0.5] + [1.0, -1.0]
+    trials = 4000
+    hint = (
+        "draw B distinct rows (rng.choice(N, size=B, replace=False)) for each trial, average "
+        "them, and return sqrt(mean over the trials of ||g_B - g||^2), g = G.mean(axis=0)"
+    )
+    spreads = {}
+    for B in (1, 4, 10, 20, 40):
+        got = minibatch_spread(G, B, trials, np.random.default_rng(B))
+        spreads[B] = got
+        expected = _spread_expected(G, B)
+        if B == len(G):
+            check_close(
+                "spread for B = N (the full batch)",
+                got,
+                0.0,
+                0.0,
+                1e-9,
+                "a batch of all N examples is the full batch: no noise at all",
+            )
+        else:
+            check_close(f"spread for B = {B} of N = {len(G)}", got, expected, 0.08, 0.0, hint)
+    ratio = spreads[1] / spreads[4]
+    expected_ratio = 2 * math.sqrt((len(G) - 1) / (len(G) - 4))
+    check_close("spread(B=1) / spread(B=4)", ratio, expected_ratio, 0.08, 0.0, hint)
+    again = minibatch_spread(G, 10, trials, np.random.default_rng(999))
+    check_true(
+        "minibatch_spread",
+        again != spreads[10],
+        "two different random generators gave exactly the same spread",
+        "measure it: draw the batches with the generator rng you are given",
+    )
+    passed(
+        f"minibatch_spread measures the noise; spread(B=1)/spread(B=4) = {ratio:.3f} "
+        f"(theory {expected_ratio:.3f} with the finite-population correction)."
+    )
+
+
+# --- exercise 3.3 ------------------------------------------------------------------------
+def _steps(N, B, epochs, drop_last):
+    per_epoch = N // B if drop_last else -(-N // B)
+    return per_epoch, per_epoch * epochs
+
+
+def _check_steps(training_steps, cases):
+    for N, B, epochs, drop_last in cases:
+        got = training_steps(N, B, epochs, drop_last=drop_last)
+        try:
+            got = tuple(int(k) for k in got)
+        except (TypeError, ValueError):
+            fail("training_steps", "a pair of integers", repr(got), "return (per_epoch, total)")
+        check_equal(
+            f"training_steps(N={N}, B={B}, epochs={epochs}, drop_last={drop_last})",
+            got,
+            _steps(N, B, epochs, drop_last),
+            "with drop_last=False the last, smaller batch still makes a step: ceil(N/B); "
+            "with drop_last=True it is skipped: floor(N/B)",
+        )
+
+
+def check_training_steps(training_steps):
+    """Exercise 3.3: steps per epoch and total training steps."""
+    cases = [
+        (1000, 64, 5, False),
+        (1000, 64, 5, True),
+        (60000, 1, 2, False),
+        (60000, 60000, 30, False),
+        (256, 32, 10, False),
+        (256, 32, 10, True),
+        (50, 8, 3, False),
+        (50, 8, 3, True),
+    ]
+    _check_steps(training_steps, cases)
+    passed("training_steps counts steps per epoch and in total, with and without drop_last.")
+
+
+def check_training_steps_edge(training_steps):
+    """Exercise 3.3, hidden: edge cases (B = N, B = N - 1, a single epoch, zero epochs)."""
+    cases = [(7, 7, 1, True), (7, 6, 4, False), (7, 6, 4, True), (1, 1, 3, False), (9, 2, 0, False)]
+    _check_steps(training_steps, cases)
+    passed("training_steps handles the edge cases too.")
