@@ -32,7 +32,7 @@ class SurfaceRestarts(NamedTuple):
     ends: np.ndarray  #: (K, n) the last iterates
     values: np.ndarray  #: (K,) E at the ends, inf for a diverged run
     basin: np.ndarray  #: (K,) index into surface.minima of the minimum reached, -1 if none
-    diverged: np.ndarray  #: (K,) bool, the run left the box |w_i| <= bound or became nan
+    diverged: np.ndarray  #: (K,) bool, a weight left [-bound, bound] or became nan
     best: int  #: index of the run with the lowest final E
 
 
