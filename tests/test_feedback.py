@@ -36,3 +36,19 @@ def test_check_equal_and_check_true():
     with pytest.raises(ExerciseError, match="ratio was 1.0"):
         check_true("noise", False, "the ratio was 1.0", hint="use a larger batch")
     assert issubclass(ExerciseError, AssertionError)
+
+
+def test_call_turns_a_students_failure_into_feedback():
+    from course_utils.exercises._feedback import call
+
+    assert call("the sum", lambda a, b: a + b, 2, b=3) == 5
+    with pytest.raises(ExerciseError, match="not a function"):
+        call("the sum", 5)
+
+    def stub():
+        raise NotImplementedError
+
+    with pytest.raises(ExerciseError, match="raises NotImplementedError"):
+        call("the sum", stub)
+    with pytest.raises(ExerciseError, match="raised ZeroDivisionError: division by zero"):
+        call("the ratio", lambda: 1 / 0)

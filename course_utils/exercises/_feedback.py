@@ -70,3 +70,20 @@ def check_true(what, condition, detail, hint=""):
         if hint:
             lines.append(f"  hint: {hint}")
         raise ExerciseError("\n".join(lines))
+
+
+def call(what, func, *args, **kwargs):
+    """Call a student's function and return its result; turn any failure into feedback.
+
+    A value that is not a function, the stub's ``NotImplementedError`` and any
+    exception the student's code raises all become an :class:`ExerciseError` that
+    says what happened, instead of a traceback from inside the checker.
+    """
+    check_true(what, callable(func), f"expected a function; got {func!r}, which is not a function")
+    try:
+        return func(*args, **kwargs)
+    except NotImplementedError:
+        problem = "the function raises NotImplementedError: replace it by your code"
+    except Exception as err:  # a student's bug: report it as feedback, not a traceback
+        problem = f"calling it raised {type(err).__name__}: {err}"
+    check_true(what, False, f"expected a result; {problem}")

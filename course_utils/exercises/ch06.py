@@ -9,19 +9,8 @@
 
 import numpy as np
 
-from course_utils.exercises._feedback import check_close, check_true, passed
+from course_utils.exercises._feedback import call, check_close, check_true, passed
 from course_utils.optimizers import Adagrad, Adam
-
-
-def _call(what, func, *args, **kwargs):
-    check_true(what, callable(func), f"got {func!r}, which is not a function")
-    try:
-        return func(*args, **kwargs)
-    except NotImplementedError:
-        problem = "the function raises NotImplementedError: replace it by your code"
-    except Exception as err:  # a student's bug: report it as feedback, not a traceback
-        problem = f"calling it raised {type(err).__name__}: {err}"
-    check_true(what, False, problem)
 
 
 def _unpack3(what, result):
@@ -42,7 +31,7 @@ def _adam_cases(cases, adam_step, label):
             g = gen.normal(size=shape) * 10.0 ** gen.uniform(-3, 1, size=shape)
             w_ref, state = opt.step(w_ref, g, state)
             what = f"{label} case {case}, step t={t}"
-            w, m, v = _unpack3(what, _call(what, adam_step, w, g, m, v, t, **kw))
+            w, m, v = _unpack3(what, call(what, adam_step, w, g, m, v, t, **kw))
             hint = (
                 "m and v are running means of g and g²; divide them by 1 - β1^t and "
                 "1 - β2^t (t counts from 1), then w ← w - lr · m̂ / (√v̂ + eps)"
@@ -113,7 +102,7 @@ def check_adagrad_rate(adagrad_effective_lr, k_tenth):
             w, state = opt.step(w, g, state)
         expected = (w_prev - w) / g  # the rate that multiplied g in step k
         what = f"adagrad_effective_lr(lr={lr}, g={np.round(g, 4).tolist()}, k={k})"
-        got = _call(what, adagrad_effective_lr, lr, g, k)
+        got = call(what, adagrad_effective_lr, lr, g, k)
         check_close(
             what,
             got,

@@ -12,7 +12,7 @@ import functools
 import numpy as np
 
 from course_utils.capstone import digits_split, evaluate
-from course_utils.exercises._feedback import check_close, check_equal, check_true, passed
+from course_utils.exercises._feedback import call, check_close, check_equal, check_true, passed
 from course_utils.nn import MLP
 from course_utils.optimizers import SGD, Adam
 from course_utils.training import train
@@ -31,17 +31,6 @@ def _net(seed=0):
     return MLP(SIZES, "tanh", "cross_entropy", seed=seed)
 
 
-def _call(what, func, *args, **kwargs):
-    check_true(what, callable(func), f"expected a function; got {func!r}")
-    try:
-        return func(*args, **kwargs)
-    except NotImplementedError:
-        problem = "the function raises NotImplementedError: replace it by your code"
-    except Exception as err:  # a student's bug: report it as feedback, not a traceback
-        problem = f"calling it raised {type(err).__name__}: {err}"
-    check_true(what, False, f"expected a result; {problem}")
-
-
 # --- 7.1 ------------------------------------------------------------------------------
 
 
@@ -53,7 +42,7 @@ def _accuracy_cases(cases, accuracy_from_logits):
         y[: N // 2] = logits[: N // 2].argmax(axis=1)  # about half right, not all
         expected = sum(int(logits[n].argmax() == y[n]) for n in range(N)) / N
         what = f"accuracy_from_logits on {N} rows of {K} logits (seed {seed})"
-        got = _call(what, accuracy_from_logits, logits.copy(), y.copy())
+        got = call(what, accuracy_from_logits, logits.copy(), y.copy())
         hint = (
             "the predicted class of row n is the index of its largest logit, "
             "np.argmax(logits, axis=1); the accuracy is the fraction (not the number) "
@@ -74,7 +63,7 @@ def check_accuracy_hidden(accuracy_from_logits):
     split = _split()
     model = _net()
     logits = model.forward(split.X_val)
-    got = _call("accuracy_from_logits", accuracy_from_logits, logits, split.y_val.copy())
+    got = call("accuracy_from_logits", accuracy_from_logits, logits, split.y_val.copy())
     check_close("accuracy_from_logits of an untrained network on the validation digits",
                 got, model.accuracy(split.X_val, split.y_val), rtol=1e-12)  # fmt: skip
     passed("accuracy_from_logits also works for single rows and a real network's logits.")
@@ -89,7 +78,7 @@ MOMENTUM_THRESHOLD = 0.92
 
 def _student_w(train_momentum, setting, what):
     split, model = _split(), _net()
-    w = _call(what, train_momentum, model, split.X_train, split.y_train, **setting)
+    w = call(what, train_momentum, model, split.X_train, split.y_train, **setting)
     try:
         w = np.asarray(w, dtype=float)
     except (TypeError, ValueError):
