@@ -36,7 +36,7 @@ def _theory_note(lr, beta, nesterov, lam):
     limit = max_stable_lr(beta, lam[-1], nesterov=nesterov)
     if rate >= 1:
         return f"full batch: unstable (needs η < {limit:.3g}, ρ = {rate:.3f})"
-    return f"full batch: ρ = {rate:.3f} per step (stable for η < {limit:.3g})"
+    return f"full batch: ρ = {rate:.3f} per step, stable if η < {limit:.3g}"
 
 
 def _draw_momentum(fig, lr, beta, batch_size, nesterov, steps, problem):
@@ -56,8 +56,8 @@ def _draw_momentum(fig, lr, beta, batch_size, nesterov, steps, problem):
     if beta > 0:
         label = f"{kind}, β = {beta:.2f}"
         runs[label] = run(lr, beta, batch_size, nesterov, steps)
-    for i, (label, traj) in enumerate(reversed(runs.items())):
-        c = COLORS[len(runs) - 1 - i]
+    colors = [COLORS[0], COLORS[2] if nesterov else COLORS[1]][: len(runs)]  # plain, momentum
+    for (label, traj), c in reversed(list(zip(runs.items(), colors, strict=True))):
         plot_path(traj.points, ax=ax_path, color=c, diverged_at=traj.diverged_at)
         if traj.diverged:
             label += f" (diverged at step {traj.diverged_at})"
