@@ -39,11 +39,21 @@ def _theory_note(lr, beta, nesterov, lam):
     return f"full batch: ρ = {rate:.3f} per step, stable if η < {limit:.3g}"
 
 
-def _draw_momentum(fig, lr, beta, batch_size, nesterov, steps, problem):
+def _setup_momentum(fig, steps, problem):
+    """The parts that never change: the contours and the loss axes' frame."""
     ax_path, ax_loss = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1.0]})
     fig.subplots_adjust(left=0.08, right=0.98, top=0.88, bottom=0.2, wspace=0.3)
     plot_contours(problem.surface, ax=ax_path, levels=16, resolution=70)
     ax_path.set_title("paths on the full-batch loss", fontsize=10)
+    ax_loss.set(xlabel="step (one update)", ylabel=r"$E(\mathbf{w}) - E(\mathbf{w}^*)$",
+                yscale="log", xlim=(0, steps), ylim=(_FLOOR, 1e4))  # fmt: skip
+    ax_loss.yaxis.set_major_locator(LogLocator(base=100.0, numticks=10))
+    ax_loss.yaxis.set_minor_locator(NullLocator())
+    return ax_path, ax_loss
+
+
+def _draw_momentum(axes, lr, beta, batch_size, nesterov, steps, problem):
+    ax_path, ax_loss = axes
     nesterov = bool(nesterov) and beta > 0
     kind = "Nesterov" if nesterov else "heavy ball"
 
@@ -63,12 +73,9 @@ def _draw_momentum(fig, lr, beta, batch_size, nesterov, steps, problem):
             label += f" (diverged at step {traj.diverged_at})"
         ax_loss.plot(np.maximum(traj.losses, _FLOOR), color=c, lw=1.5, label=label)
     lam = problem.surface.eigenvalues
-    ax_loss.set(xlabel="step (one update)", ylabel=r"$E(\mathbf{w}) - E(\mathbf{w}^*)$",
-                yscale="log", xlim=(0, steps), ylim=(_FLOOR, 1e4))  # fmt: skip
-    ax_loss.yaxis.set_major_locator(LogLocator(base=100.0, numticks=10))
-    ax_loss.yaxis.set_minor_locator(NullLocator())
     epochs = steps * batch_size / len(problem.X)
-    ax_loss.set_title(f"B = {batch_size}: {steps} updates = {epochs:.3g} epochs", fontsize=10)
+    ax_loss.text(0.5, 1.02, f"B = {batch_size}: {steps} updates = {epochs:.3g} epochs",
+                 transform=ax_loss.transAxes, ha="center", va="bottom", fontsize=10)  # fmt: skip
     ax_loss.legend(fontsize=7.5, loc="upper right", framealpha=0.9)
     ax_loss.text(0.02, 0.03, _theory_note(lr, beta, nesterov, lam), transform=ax_loss.transAxes,
                  fontsize=7.5, color="0.25")  # fmt: skip
@@ -112,10 +119,13 @@ def explore_momentum(lr=0.1, beta=0.8, batch_size=64, nesterov=False, steps=80):
         "nesterov": W.Checkbox(value=bool(nesterov), description="Nesterov", indent=False),
     }
 
-    def draw(fig, lr, beta, batch_size, nesterov):
-        _draw_momentum(fig, lr, beta, batch_size, nesterov, steps, problem)
+    def setup(fig):
+        return _setup_momentum(fig, steps, problem)
 
-    return Explorer(controls, draw, figsize=(7.5, 4.2))
+    def draw(axes, lr, beta, batch_size, nesterov):
+        _draw_momentum(axes, lr, beta, batch_size, nesterov, steps, problem)
+
+    return Explorer(controls, draw, figsize=(7.5, 4.2), setup=setup)
 
 
 # --- figures of the chapter ------------------------------------------------------------
