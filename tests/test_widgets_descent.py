@@ -58,7 +58,7 @@ def test_minibatch_run_makes_ceil_n_over_b_steps_per_epoch():
     x, E = labelled(ax_loss)["B = 16"].get_data()
     assert len(x) == 2 * 4 + 1 and x[-1] == pytest.approx(2.0)
     assert np.all(E >= 0) and E[-1] < E[0]
-    assert "8 steps of B = 16" in ax_loss.get_title()
+    assert "8 steps of B = 16" in texts(ex.figure)
 
 
 def test_divergence_is_reported_not_raised():

@@ -112,6 +112,25 @@ def multi_select(options, value, description):
     )
 
 
+def title(ax, text, fontsize=10, **kwargs):
+    """Write ``text`` where ``ax``'s title goes, as an ordinary text artist.
+
+    For titles that change with the controls: an explorer's ``draw`` can add one
+    of these without the axes being laid out again (``ax.set_title`` would).
+    """
+    return ax.annotate(
+        text,
+        (0.5, 1.0),
+        xycoords="axes fraction",
+        xytext=(0, 6),
+        textcoords="offset points",
+        ha="center",
+        va="bottom",
+        fontsize=fontsize,
+        **kwargs,
+    )
+
+
 def _describe(value):
     if isinstance(value, float):
         return f"{value:.3g}"

@@ -16,7 +16,7 @@ from course_utils import _validate
 from course_utils.data import make_linear_regression
 from course_utils.plotting import COLORS, mark_diverged, plot_contours, plot_path
 from course_utils.stochastic import least_squares_surface, linear_sgd
-from course_utils.widgets._core import Explorer, batch_slider, int_slider, lr_slider
+from course_utils.widgets._core import Explorer, batch_slider, int_slider, lr_slider, title
 
 BOUND = 100.0  # parameters beyond this have left the picture for good: diverged
 
@@ -62,9 +62,24 @@ def explore_minibatch(n=64, seed=0, w0=(-0.5, 1.5)):
     surface = least_squares_surface(data.X, data.y, start=w0, half_width=3.0)
     levels = contour_levels(surface)
 
-    def draw(fig, lr, B, epochs):
+    top = 30 * float(excess_loss(surface, w0))  # a diverging curve leaves through the top
+
+    def setup(fig):
         ax_path, ax_loss = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.0, 1.1]})
+        fig.subplots_adjust(left=0.08, right=0.98, top=0.92, bottom=0.17, wspace=0.3)
         plot_contours(surface, ax=ax_path, levels=levels, resolution=60)
+        ax_path.set_xlabel("weight $w$")
+        ax_path.set_ylabel("bias $b$")
+        ax_path.set_title("path on the full-batch loss", fontsize=10)
+        # fixed limits: curves of different settings can be compared, and a redraw is quick
+        ax_loss.set(yscale="log", ylim=(1e-9 * top, top), xlabel="epoch")
+        ax_loss.yaxis.set_major_locator(LogLocator(numticks=6))
+        ax_loss.yaxis.set_minor_locator(NullLocator())
+        ax_loss.set_ylabel(r"$E(w) - E(w^\star)$")
+        return ax_path, ax_loss
+
+    def draw(axes, lr, B, epochs):
+        ax_path, ax_loss = axes
         runs = {f"full batch (B = {n})": linear_sgd(data.X, data.y, w0, lr, n, epochs, bound=BOUND)}
         if B < n:
             runs[f"B = {B}"] = linear_sgd(data.X, data.y, w0, lr, B, epochs, seed=seed, bound=BOUND)
@@ -76,24 +91,15 @@ def explore_minibatch(n=64, seed=0, w0=(-0.5, 1.5)):
             ax_loss.plot(x, excess_loss(surface, run.path), "-", color=color, lw=1.3, label=label)
             if run.diverged_at is not None:
                 mark_diverged(ax_loss, run.diverged_at, color=color)
-        ax_path.set_xlabel("weight $w$")
-        ax_path.set_ylabel("bias $b$")
-        ax_path.set_title("path on the full-batch loss", fontsize=10)
         ax_path.legend(loc="lower left", fontsize=7, framealpha=0.9)
-        ax_loss.set_yscale("log")
-        ax_loss.yaxis.set_major_locator(LogLocator(numticks=6))
-        ax_loss.yaxis.set_minor_locator(NullLocator())  # minor log ticks cost ~50 ms a redraw
         ax_loss.set_xlim(0, epochs)
-        ax_loss.set_xlabel("epoch")
-        ax_loss.set_ylabel(r"$E(w) - E(w^\star)$")
         steps = -(-n // B) * epochs
-        ax_loss.set_title(f"excess training loss ({steps} steps of B = {B})", fontsize=10)
+        title(ax_loss, f"excess training loss ({steps} steps of B = {B})")
         ax_loss.legend(loc="upper right", fontsize=7, framealpha=0.9)
-        fig.subplots_adjust(left=0.08, right=0.98, top=0.92, bottom=0.17, wspace=0.3)
 
     controls = {
         "lr": lr_slider(0.1, min_exp=-2.5, max_exp=0.5),
         "B": batch_slider(n, value=4),
         "epochs": int_slider(4, 1, 8, "epochs"),
     }
-    return Explorer(controls, draw, figsize=(8.0, 4.0))
+    return Explorer(controls, draw, figsize=(8.0, 4.0), setup=setup)
