@@ -12,7 +12,14 @@ from course_utils import _validate
 from course_utils.optimizers import OPTIMIZERS
 from course_utils.plotting import COLORS, mark_diverged, plot_contours
 from course_utils.race import RATE_MODES, race, race_lrs, scaled_least_squares
-from course_utils.widgets._core import Explorer, batch_slider, dropdown, lr_slider, multi_select
+from course_utils.widgets._core import (
+    Explorer,
+    batch_slider,
+    dropdown,
+    lr_slider,
+    multi_select,
+    title,
+)
 
 _PROBLEM = scaled_least_squares()
 
@@ -28,7 +35,8 @@ def _message(ax, text):
             bbox={"boxstyle": "round", "fc": "white", "ec": "0.5"})  # fmt: skip
 
 
-def _draw_race(fig, optimizers, lr, batch_size, rates, steps):
+def _setup_race(fig, steps):
+    """The parts that never change: the contours and the loss axes' frame."""
     ax_path, ax_loss = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.15, 1.0]})
     fig.subplots_adjust(left=0.08, right=0.98, top=0.92, bottom=0.2, wspace=0.3)
     plot_contours(_PROBLEM.surface, ax=ax_path, levels=12, resolution=60)
@@ -37,7 +45,12 @@ def _draw_race(fig, optimizers, lr, batch_size, rates, steps):
                 xlim=(0, steps), ylim=(1e-8, 1e3))  # fmt: skip
     ax_loss.yaxis.set_major_locator(LogLocator(numticks=5))
     ax_loss.yaxis.set_minor_locator(NullLocator())
-    ax_loss.set_title(f"loss per step, batch size B = {batch_size}", fontsize=10)
+    return ax_path, ax_loss
+
+
+def _draw_race(axes, optimizers, lr, batch_size, rates, steps):
+    ax_path, ax_loss = axes
+    title(ax_loss, f"loss per step, batch size B = {batch_size}")
     if not optimizers:
         _message(ax_path, "Pick one or more optimizers\n(Ctrl/Cmd-click for several)")
         _message(ax_loss, "no optimizer selected")
@@ -95,7 +108,10 @@ def explore_race(optimizers=("SGD", "Adagrad", "RMSProp", "Adam"), lr=0.1, batch
         "rates": dropdown(list(RATE_MODES), rates, "learning rates"),
     }
 
-    def draw(fig, optimizers, lr, batch_size, rates):
-        _draw_race(fig, optimizers, lr, batch_size, rates, steps)
+    def setup(fig):
+        return _setup_race(fig, steps)
 
-    return Explorer(controls, draw, figsize=(7.5, 4.2))
+    def draw(axes, optimizers, lr, batch_size, rates):
+        _draw_race(axes, optimizers, lr, batch_size, rates, steps)
+
+    return Explorer(controls, draw, figsize=(7.5, 4.2), setup=setup)
