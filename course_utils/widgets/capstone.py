@@ -49,27 +49,33 @@ def digits_run(optimizer, lr, batch_size, n_train=256, updates=150, eval_every=1
                        eval_every=eval_every, seed=0)  # fmt: skip
 
 
-def _draw_digits(fig, lr, batch_size, optimizer, n_train, updates):
-    run = digits_run(optimizer, lr, batch_size, n_train, updates)
+def _setup_digits(fig, updates):
+    """The parts that never change: both axes' frames and the chance line."""
     ax_loss, ax_acc = fig.subplots(1, 2)
     fig.subplots_adjust(left=0.09, right=0.98, top=0.83, bottom=0.2, wspace=0.28)
-    sets = (("train", "train_loss", "train_accuracy", "-"),
-            ("validation", "val_loss", "val_accuracy", "--"))  # fmt: skip
-    for i, (name, loss, acc, ls) in enumerate(sets):
-        style = {"color": COLORS[i], "ls": ls, "lw": 1.8, "marker": "o", "ms": 2.5, "label": name}
-        ax_loss.plot(run.steps, np.clip(getattr(run, loss), 1.1e-3, _LOSS_TOP * 0.98), **style)
-        ax_acc.plot(run.steps, 100 * getattr(run, acc), **style)
     ax_loss.set(xlabel="updates", ylabel="cross-entropy loss (log scale)", yscale="log",
                 xlim=(0, updates), ylim=(1e-3, _LOSS_TOP))  # fmt: skip
     ax_loss.yaxis.set_major_locator(FixedLocator([1e-3, 1e-2, 0.1, 1, 10, 100]))
     ax_loss.yaxis.set_minor_locator(NullLocator())
     ax_acc.set(xlabel="updates", ylabel="accuracy (%)", xlim=(0, updates), ylim=(0, 100))
     ax_acc.yaxis.set_major_locator(FixedLocator([0, 25, 50, 75, 100]))
-    x_ticks = FixedLocator(np.linspace(0, updates, 4).round())  # few ticks: a fast redraw
+    x_ticks = FixedLocator(np.linspace(0, updates, 4).round())
     for ax in (ax_loss, ax_acc):
         ax.xaxis.set_major_locator(x_ticks)
     ax_acc.axhline(10, color="0.6", lw=0.8, ls=":")
     ax_acc.text(updates, 11, "chance ", ha="right", va="bottom", fontsize=8, color="0.4")
+    return ax_loss, ax_acc
+
+
+def _draw_digits(axes, lr, batch_size, optimizer, n_train, updates):
+    run = digits_run(optimizer, lr, batch_size, n_train, updates)
+    ax_loss, ax_acc = axes
+    sets = (("train", "train_loss", "train_accuracy", "-"),
+            ("validation", "val_loss", "val_accuracy", "--"))  # fmt: skip
+    for i, (name, loss, acc, ls) in enumerate(sets):
+        style = {"color": COLORS[i], "ls": ls, "lw": 1.8, "marker": "o", "ms": 2.5, "label": name}
+        ax_loss.plot(run.steps, np.clip(getattr(run, loss), 1.1e-3, _LOSS_TOP * 0.98), **style)
+        ax_acc.plot(run.steps, 100 * getattr(run, acc), **style)
     ax_acc.legend(loc="center right", fontsize=9)
     if run.diverged_at is None:
         final = f"after {updates} updates: validation accuracy {100 * run.val_accuracy[-1]:.1f} %"
@@ -77,9 +83,13 @@ def _draw_digits(fig, lr, batch_size, optimizer, n_train, updates):
         final = f"diverged at step {run.diverged_at}: the training loss blew up"
         for ax in (ax_loss, ax_acc):
             mark_diverged(ax, run.diverged_at)
-    fig.suptitle(
+    ax_loss.figure.text(
+        0.5,
+        0.98,
         f"{optimizer} on {n_train} training digits, {updates} updates of B = {batch_size} "
         f"({updates * batch_size / n_train:.3g} epochs)\n{final}",
+        ha="center",
+        va="top",
         fontsize=10,
     )
 
@@ -120,7 +130,10 @@ def explore_digits(lr=0.1, batch_size=16, optimizer="SGD+momentum", n_train=256,
         "optimizer": dropdown(list(OPTIMIZERS), optimizer, "optimizer"),
     }
 
-    def draw(fig, lr, batch_size, optimizer):
-        _draw_digits(fig, lr, batch_size, optimizer, n_train, updates)
+    def setup(fig):
+        return _setup_digits(fig, updates)
 
-    return Explorer(controls, draw, figsize=(7.5, 4.2))
+    def draw(axes, lr, batch_size, optimizer):
+        _draw_digits(axes, lr, batch_size, optimizer, n_train, updates)
+
+    return Explorer(controls, draw, figsize=(7.5, 4.2), setup=setup)
