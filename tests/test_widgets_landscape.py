@@ -97,9 +97,9 @@ def test_large_rate_diverges_without_clipping_and_not_with_it():
 
 def test_cliff_title_states_the_noise():
     ex = explore_cliff(batch_size=64)
-    assert "exact gradients" in ex.figure.axes[0].get_title()
+    assert "exact gradients" in texts(ex.figure)
     ex.set(batch_size=4)  # 2 / sqrt(4) * sqrt(60 / 63) = 0.976
-    assert "gradient noise 0.98 per coordinate" in ex.figure.axes[0].get_title()
+    assert "gradient noise 0.98 per coordinate" in texts(ex.figure)
 
 
 @pytest.mark.parametrize(

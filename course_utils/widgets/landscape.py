@@ -25,7 +25,7 @@ from course_utils.optimizers import SGD, run
 from course_utils.plotting import COLORS, mark_diverged, plot_contours, plot_path
 from course_utils.schedules import SCHEDULES, make_schedule
 from course_utils.surfaces import SURFACES
-from course_utils.widgets._core import Explorer, batch_slider, dropdown, lr_slider
+from course_utils.widgets._core import Explorer, batch_slider, dropdown, lr_slider, title
 from course_utils.widgets.descent import contour_levels
 
 _PROBLEM = small_least_squares()
@@ -71,11 +71,22 @@ def _sgd(lr, batch_size, schedule, steps):
     return sgd_run(_PROBLEM, lr, batch_size, steps, schedule=sched, seed=0)
 
 
-def _draw_schedule(fig, lr, batch_size, schedule, steps):
+def _setup_schedule(fig, steps):
+    """The parts that never change: the contours and the loss axes' frame."""
     ax_path, ax_loss = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.0, 1.15]})
     fig.subplots_adjust(left=0.08, right=0.98, top=0.92, bottom=0.17, wspace=0.25)
     plot_contours(_PROBLEM.surface, ax=ax_path, levels=_LEVELS, bounds=_BOX, resolution=70)
-    ax_path.set_title(f"SGD paths, batch size B = {batch_size}", fontsize=10)
+    _log_axis(ax_loss, _FLOOR, 1e2)
+    ax_loss.set_xlim(0, steps)
+    ax_loss.set_xlabel("step $t$")
+    ax_loss.set_ylabel(r"$E(\mathbf{w}_t) - E^*$ (solid), $\eta_t$ (dashed)")
+    ax_loss.set_title("full-batch excess loss and learning rate", fontsize=10)
+    return ax_path, ax_loss
+
+
+def _draw_schedule(axes, lr, batch_size, schedule, steps):
+    ax_path, ax_loss = axes
+    title(ax_path, f"SGD paths, batch size B = {batch_size}")
     runs = {}
     if schedule != "constant":  # the constant rate, same batches, as a faint reference
         runs["constant"] = (make_schedule("constant", lr, steps), "0.45", 1.0)
@@ -93,11 +104,6 @@ def _draw_schedule(fig, lr, batch_size, schedule, steps):
         rates = [sched(k) for k in t]
         ax_loss.plot(t, np.maximum(rates, _FLOOR), "--", color=color, lw=lw)
     ax_path.legend(loc="upper left", fontsize=7, framealpha=0.9)
-    _log_axis(ax_loss, _FLOOR, 1e2)
-    ax_loss.set_xlim(0, steps)
-    ax_loss.set_xlabel("step $t$")
-    ax_loss.set_ylabel(r"$E(\mathbf{w}_t) - E^*$ (solid), $\eta_t$ (dashed)")
-    ax_loss.set_title("full-batch excess loss and learning rate", fontsize=10)
     ax_loss.legend(loc="lower left", fontsize=7, framealpha=0.9)
 
 
@@ -137,10 +143,13 @@ def explore_schedule(lr=0.1, batch_size=4, schedule="constant", steps=300):
         "schedule": dropdown(list(SCHEDULES), schedule, "schedule"),
     }
 
-    def draw(fig, lr, batch_size, schedule):
-        _draw_schedule(fig, lr, batch_size, schedule, steps)
+    def setup(fig):
+        return _setup_schedule(fig, steps)
 
-    return Explorer(controls, draw, figsize=(8.0, 4.6))
+    def draw(axes, lr, batch_size, schedule):
+        _draw_schedule(axes, lr, batch_size, schedule, steps)
+
+    return Explorer(controls, draw, figsize=(8.0, 4.6), setup=setup)
 
 
 # --- explorer 2: a cliff, with and without clipping -------------------------------------
@@ -164,10 +173,21 @@ def _cliff_run(lr, batch_size, clip_norm, steps):
     return run(SGD(lr=lr), grad_fn, _CLIFF.start, steps, clip_norm=clip_norm, bound=1e3)
 
 
-def _draw_cliff(fig, lr, batch_size, clip, steps):
+def _setup_cliff(fig, steps):
+    """The parts that never change: the cliff's contours and the distance axes' frame."""
     ax_path, ax_dist = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.45, 1.0]})
     fig.subplots_adjust(left=0.07, right=0.98, top=0.88, bottom=0.19, wspace=0.28)
     plot_contours(_CLIFF, ax=ax_path, levels=16, resolution=70)
+    _log_axis(ax_dist, 1e-6, 1e4)
+    ax_dist.set_xlim(0, steps)
+    ax_dist.set_xlabel("step")
+    ax_dist.set_ylabel(r"distance to the minimum $\|\mathbf{w} - \mathbf{w}^*\|$")
+    ax_dist.set_title("how far from the minimum", fontsize=10)
+    return ax_path, ax_dist
+
+
+def _draw_cliff(axes, lr, batch_size, clip, steps):
+    ax_path, ax_dist = axes
     runs = {"no clipping": (None, COLORS[1])}
     if clip != "off":
         runs[f"clipped at c = {clip:g}"] = (float(clip), COLORS[0])
@@ -181,18 +201,13 @@ def _draw_cliff(fig, lr, batch_size, clip, steps):
             mark_diverged(ax_dist, traj.diverged_at, color=color)
         ax_dist.plot(np.maximum(dist, 1e-6), color=color, lw=1.5, label=label)
     noise = noisy_gradient(_CLIFF.grad, _CLIFF_SIGMA, batch_size, _CLIFF_N).noise_std
-    title = (
+    text = (
         f"B = N = {_CLIFF_N}: exact gradients"
         if noise == 0
         else (f"B = {batch_size}: gradient noise {noise:.2g} per coordinate")
     )
-    ax_path.set_title(title, fontsize=10)
+    title(ax_path, text)
     ax_path.legend(loc="upper left", fontsize=7, framealpha=0.9)
-    _log_axis(ax_dist, 1e-6, 1e4)
-    ax_dist.set_xlim(0, steps)
-    ax_dist.set_xlabel("step")
-    ax_dist.set_ylabel(r"distance to the minimum $\|\mathbf{w} - \mathbf{w}^*\|$")
-    ax_dist.set_title("how far from the minimum", fontsize=10)
     ax_dist.legend(loc="upper right", fontsize=7, framealpha=0.9)
 
 
@@ -240,10 +255,13 @@ def explore_cliff(lr=0.1, batch_size=8, clip=5.0, steps=150):
         ),
     }
 
-    def draw(fig, lr, batch_size, clip):
-        _draw_cliff(fig, lr, batch_size, clip, steps)
+    def setup(fig):
+        return _setup_cliff(fig, steps)
 
-    return Explorer(controls, draw, figsize=(8.0, 4.2))
+    def draw(axes, lr, batch_size, clip):
+        _draw_cliff(axes, lr, batch_size, clip, steps)
+
+    return Explorer(controls, draw, figsize=(8.0, 4.2), setup=setup)
 
 
 # --- figures of the chapter ----------------------------------------------------------------
