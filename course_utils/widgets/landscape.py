@@ -76,6 +76,7 @@ def _setup_schedule(fig, steps):
     ax_path, ax_loss = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.0, 1.15]})
     fig.subplots_adjust(left=0.08, right=0.98, top=0.92, bottom=0.17, wspace=0.25)
     plot_contours(_PROBLEM.surface, ax=ax_path, levels=_LEVELS, bounds=_BOX, resolution=70)
+    ax_path.set_title("")  # draw() writes its own, with B
     _log_axis(ax_loss, _FLOOR, 1e2)
     ax_loss.set_xlim(0, steps)
     ax_loss.set_xlabel("step $t$")
@@ -178,6 +179,7 @@ def _setup_cliff(fig, steps):
     ax_path, ax_dist = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.45, 1.0]})
     fig.subplots_adjust(left=0.07, right=0.98, top=0.88, bottom=0.19, wspace=0.28)
     plot_contours(_CLIFF, ax=ax_path, levels=16, resolution=70)
+    ax_path.set_title("")  # draw() writes its own, with the gradient noise
     _log_axis(ax_dist, 1e-6, 1e4)
     ax_dist.set_xlim(0, steps)
     ax_dist.set_xlabel("step")

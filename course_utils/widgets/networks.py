@@ -12,7 +12,7 @@ starts and counts which minimum each start ends in.
 import math
 
 import numpy as np
-from matplotlib.ticker import FormatStrFormatter, LogLocator, MaxNLocator, NullLocator
+from matplotlib.ticker import LogLocator, MaxNLocator, NullLocator
 
 from course_utils import _validate
 from course_utils.data import make_regression
@@ -22,7 +22,9 @@ from course_utils.plotting import COLORS, mark_diverged, plot_contours
 from course_utils.restarts import surface_restarts
 from course_utils.surfaces import SURFACES
 from course_utils.training import train
-from course_utils.widgets._core import Explorer, batch_slider, int_slider, lr_slider
+from course_utils.widgets._core import Explorer, batch_slider, int_slider, lr_slider, title
+
+_LOSS_FLOOR = 1e-3  # bottom of the loss axis
 
 
 def epochs_for_budget(n, B, budget):
@@ -67,28 +69,37 @@ def explore_network(n=32, hidden=12, budget=256, seed=0):
     x = np.linspace(-3.2, 3.2, 161)[:, None]
     y_start = MLP([1, hidden, 1], seed=seed).forward(x)  # the same initial weights every time
 
-    def draw(fig, lr, B):
+    def setup(fig):
         ax_fit, ax_loss = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.0, 1.15]})
-        net = MLP([1, hidden, 1], seed=seed)
-        epochs = epochs_for_budget(n, B, budget)
-        h = train(net, data.X, data.y, SGD(lr=lr), batch_size=B, epochs=epochs, seed=seed)
+        fig.subplots_adjust(left=0.08, right=0.98, top=0.92, bottom=0.17, wspace=0.28)
         ax_fit.plot(x, np.sin(x), ":", color="0.4", lw=1.2, label=r"$\sin x$ (noise-free)")
         ax_fit.plot(data.X, data.y, "o", color=COLORS[0], ms=4, alpha=0.8, label="data")
         ax_fit.plot(x, y_start, "--", color=COLORS[2], lw=1.3, label="start")
-        if not h.diverged:  # after divergence the last finite weights fit nothing
-            ax_fit.plot(x, net.forward(x), "-", color=COLORS[1], lw=2.0, label="trained")
-        ax_fit.set_ylim(-2.0, 2.0)
-        ax_fit.set_xticks([-3, -2, -1, 0, 1, 2, 3])
-        ax_fit.set_yticks([-2, -1, 0, 1, 2])  # few fixed ticks: text is most of a redraw
+        ax_fit.set(xlim=(-3.2, 3.2), ylim=(-2.0, 2.0), xticks=[-3, -2, -1, 0, 1, 2, 3],
+                   yticks=[-2, -1, 0, 1, 2])  # fmt: skip
         ax_fit.set_xlabel("input $x$")
         ax_fit.set_ylabel(r"output $\hat y$")
         ax_fit.set_title(f"network [1, {hidden}, 1], tanh", fontsize=10)
-        ax_fit.legend(loc="lower right", fontsize=7, framealpha=0.9)
+        # fixed limits: settings can be compared, and a redraw needs no new layout
+        ax_loss.set(yscale="log", ylim=(_LOSS_FLOOR, 10.0), xlim=(0, budget))
+        ax_loss.yaxis.set_major_locator(LogLocator(numticks=6))
+        ax_loss.yaxis.set_minor_locator(NullLocator())
+        ax_loss.set_xlabel("update (training step)")
+        ax_loss.set_ylabel(r"loss $E$")
+        return ax_fit, ax_loss
 
+    def draw(axes, lr, B):
+        ax_fit, ax_loss = axes
+        net = MLP([1, hidden, 1], seed=seed)
+        epochs = epochs_for_budget(n, B, budget)
+        h = train(net, data.X, data.y, SGD(lr=lr), batch_size=B, epochs=epochs, seed=seed)
+        if not h.diverged:  # after divergence the last finite weights fit nothing
+            ax_fit.plot(x, net.forward(x), "-", color=COLORS[1], lw=2.0, label="trained")
+        ax_fit.legend(loc="lower right", fontsize=7, framealpha=0.9)
         steps = np.arange(len(h.losses))
         ax_loss.plot(
             steps,
-            h.losses,
+            np.maximum(h.losses, _LOSS_FLOOR),  # a batch fitted exactly sits on the floor
             "-",
             color=COLORS[1],
             lw=0.8,
@@ -106,31 +117,14 @@ def explore_network(n=32, hidden=12, budget=256, seed=0):
             ms=3,
             label="training loss, all N",
         )
-        ax_loss.set_yscale("log")
-        if np.min(h.losses, initial=1.0) < 1e-4:  # single examples can fit exactly:
-            ax_loss.set_ylim(bottom=1e-4)  # keep the interesting range readable
-        ax_loss.yaxis.set_major_locator(LogLocator(numticks=6))
-        ax_loss.yaxis.set_minor_locator(NullLocator())
-        lo, hi = ax_loss.get_ylim()
-        if hi < 30 * lo:  # less than ~1.5 decades: label more than the powers of ten
-            subs = np.arange(1.0, 10.0) if hi < 3 * lo else (1.0, 2.0, 5.0)
-            ax_loss.yaxis.set_major_locator(LogLocator(subs=subs))
-            ax_loss.yaxis.set_major_formatter(FormatStrFormatter("%g"))
-        ax_loss.set_xlim(0, epochs * h.steps_per_epoch)
-        ax_loss.set_xlabel("update (training step)")
-        ax_loss.set_ylabel(r"loss $E$")
-        ax_loss.set_title(
-            f"budget: {epochs * h.steps_per_epoch} updates = {epochs} epochs of N = {n}",
-            fontsize=10,
-        )
+        title(ax_loss, f"budget: {epochs * h.steps_per_epoch} updates = {epochs} epochs of N = {n}")
         ax_loss.legend(loc="upper right", fontsize=7, framealpha=0.9)
         if h.diverged:
             mark_diverged(ax_loss, h.diverged_at, color=COLORS[1])
             mark_diverged(ax_fit, h.diverged_at, color=COLORS[1])
-        fig.subplots_adjust(left=0.08, right=0.98, top=0.92, bottom=0.17, wspace=0.28)
 
     controls = {"lr": lr_slider(0.1, min_exp=-3.0, max_exp=1.0), "B": batch_slider(n, value=8)}
-    return Explorer(controls, draw, figsize=(8.0, 4.0))
+    return Explorer(controls, draw, figsize=(8.0, 4.0), setup=setup)
 
 
 def basin_counts(basin, n_minima):
@@ -178,31 +172,38 @@ def explore_restarts(lr=0.3, steps=150):
     names = ["global"] + [f"local {i}" for i in range(1, m)] + ["elsewhere"]
     colors = [*COLORS[:m], "0.5"]
 
-    def draw(fig, K, seed):
+    def setup(fig):
         ax_map, ax_bar = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.0, 1.0]})
-        r = surface_restarts(wells, k=K, lr=lr, steps=steps, seed=seed)
+        fig.subplots_adjust(left=0.07, right=0.98, top=0.92, bottom=0.2, wspace=0.25)
         plot_contours(wells, ax=ax_map, levels=20, resolution=100)
+        ax_map.set_title("")  # draw() writes its own, with K
+        ax_map.set_aspect("equal")
+        values = [*wells.value(wells.minima), np.nan]
+        labels = [
+            f"{nm}\nE = {val:.2f}" if np.isfinite(val) else nm
+            for nm, val in zip(names, values, strict=True)
+        ]
+        ax_bar.set_xlim(-0.6, m + 0.6)
+        ax_bar.set_xticks(range(m + 1), labels, fontsize=7)
+        ax_bar.set_ylabel("number of starts")
+        ax_bar.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+        return ax_map, ax_bar
+
+    def draw(axes, K, seed):
+        ax_map, ax_bar = axes
+        r = surface_restarts(wells, k=K, lr=lr, steps=steps, seed=seed)
         for i in np.unique(r.basin):  # one line and one marker artist per basin: fast
             runs = np.flatnonzero(r.basin == i)
             gaps = np.full((1, len(runs), 2), np.nan)  # nan rows separate the paths
             pts = np.concatenate([r.paths[:, runs], gaps]).transpose(1, 0, 2).reshape(-1, 2)
             ax_map.plot(*pts.T, "-", color=colors[i], lw=1.0, alpha=0.9)
             ax_map.plot(*r.starts[runs].T, "o", color=colors[i], mec="black", mew=0.5, ms=4)
-        ax_map.set_title(f"gradient descent from K = {K} random starts", fontsize=10)
-        ax_map.set_aspect("equal")
+        title(ax_map, f"gradient descent from K = {K} random starts")
         counts = basin_counts(r.basin, m)
-        values = [*wells.value(wells.minima), np.nan]
-        labels = [
-            f"{nm}\nE = {val:.2f}" if np.isfinite(val) else nm
-            for nm, val in zip(names, values, strict=True)
-        ]
         ax_bar.bar(range(m + 1), counts, color=colors, edgecolor="black", lw=0.5)
-        ax_bar.set_xticks(range(m + 1), labels, fontsize=7)
-        ax_bar.set_ylabel("number of starts")
-        ax_bar.set_ylim(0, max(counts.max(), 1) * 1.3)
-        ax_bar.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+        ax_bar.set_ylim(0, 1.3 * K)  # changes with K only: moving the seed is a quick redraw
         found = "found" if counts[0] else "missed"
-        ax_bar.set_title(f"best E = {r.values[r.best]:.3f}: global minimum {found}", fontsize=10)
+        title(ax_bar, f"best E = {r.values[r.best]:.3f}: global minimum {found}")
         P_K = 1 - (1 - p[0]) ** K
         ax_bar.text(
             0.98,
@@ -215,10 +216,9 @@ def explore_restarts(lr=0.3, steps=150):
             fontsize=7.5,
             bbox={"boxstyle": "round", "fc": "white", "alpha": 0.9},
         )
-        fig.subplots_adjust(left=0.07, right=0.98, top=0.92, bottom=0.2, wspace=0.25)
 
     controls = {
         "K": int_slider(8, 1, 40, "random starts K"),
         "seed": int_slider(0, 0, 20, "seed"),
     }
-    return Explorer(controls, draw, figsize=(8.0, 4.0))
+    return Explorer(controls, draw, figsize=(8.0, 4.0), setup=setup)
