@@ -20,10 +20,10 @@ import ipywidgets as W
 import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import LogLocator, MaxNLocator, NullLocator
 
 from course_utils import _validate, optimizers, plotting, surfaces
-from course_utils.widgets._core import Explorer, dropdown, float_slider, lr_slider
+from course_utils.widgets._core import Explorer, dropdown, float_slider, lr_slider, title
 
 #: The non-quadratic surfaces offered by :func:`explore_taylor`.
 TAYLOR_SURFACES = ("himmelblau", "rosenbrock", "wells", "saddle")
@@ -104,16 +104,29 @@ def _draw_arrow(ax, start, end, color):
     )
 
 
-def _draw_taylor(fig, surface, u1, u2, lr, order):
-    s = surfaces.get_surface(surface)
-    w_hat = _box_point(s.bounds, u1, u2)
+def _setup_taylor(fig):
+    """The frames: the surface's panel (limits follow the surface) and the step's panel."""
     ax, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.05, 1]})
     fig.subplots_adjust(left=0.085, right=0.98, bottom=0.24, top=0.9, wspace=0.3)
+    ax2.set_xlabel(r"step size $\eta'$ along $-\nabla E(\hat w)$")
+    ax2.set_ylabel(r"$E(\hat w - \eta' \nabla E) - E(\hat w)$")
+    ax2.set_title("change of $E$ over the step", fontsize=10)
+    ax2.ticklabel_format(axis="y", style="sci", scilimits=(-3, 4))
+    ax2.xaxis.set_major_locator(MaxNLocator(4))
+    return ax, ax2
+
+
+def _draw_taylor(axes, surface, u1, u2, lr, order):
+    ax, ax2 = axes
+    s = surfaces.get_surface(surface)
+    w_hat = _box_point(s.bounds, u1, u2)
     plotting.plot_taylor(s, w_hat, order=order, ax=ax, resolution=100)
-    ax.set_title(f"{s.title}: order-{order} model", fontsize=10)
+    ax.set_title("")  # plot_taylor's long title; a short one that may change follows
+    title(ax, f"{s.title}: order-{order} model")
     p = step_predictions(s, w_hat, lr)
     g = s.grad(w_hat)
     gg = float(g @ g)
+    ax2.set_axis_on()
     if gg == 0.0:  # an exact stationary point: the step has length zero
         ax2.text(0.5, 0.5, r"$\nabla E(\hat w) = 0$: a stationary point," + "\nthe step is zero",
                  ha="center", va="center", transform=ax2.transAxes)  # fmt: skip
@@ -142,17 +155,12 @@ def _draw_taylor(fig, surface, u1, u2, lr, order):
         ax2.plot(lr, value - p.E_hat, "o", color=c, ms=6, zorder=5)
     ax2.axvline(lr, color="0.6", lw=0.8)
     ax2.axhline(0.0, color="0.8", lw=0.8)
-    ax2.set_xlabel(r"step size $\eta'$ along $-\nabla E(\hat w)$")
-    ax2.set_ylabel(r"$E(\hat w - \eta' \nabla E) - E(\hat w)$")
-    ax2.set_title("change of $E$ over the step", fontsize=10)
     ax2.legend(fontsize=8, loc="lower left")
-    ax2.ticklabel_format(axis="y", style="sci", scilimits=(-3, 4))
-    ax2.xaxis.set_major_locator(MaxNLocator(4))
     report = (
         rf"$\hat w$ = ({w_hat[0]:.2f}, {w_hat[1]:.2f}),  $E(\hat w)$ = {_fmt(p.E_hat)}" + "\n"
         f"after the step: {_fmt(p.E_new)}   order 1: {_fmt(p.E_lin)}   order 2: {_fmt(p.E_quad)}"
     )
-    fig.text(0.5, 0.05, report, ha="center", va="bottom", fontsize=9)
+    ax.figure.text(0.5, 0.05, report, ha="center", va="bottom", fontsize=9)
 
 
 def explore_taylor(surface="himmelblau", u1=0.3, u2=0.75, lr=0.01, order=2):
@@ -186,7 +194,7 @@ def explore_taylor(surface="himmelblau", u1=0.3, u2=0.75, lr=0.01, order=2):
         "lr": lr_slider(lr, -4.0, 0.0),
         "order": dropdown([1, 2], order, "Taylor order"),
     }
-    return Explorer(controls, _draw_taylor, figsize=(8.0, 4.8))
+    return Explorer(controls, _draw_taylor, figsize=(8.0, 4.8), setup=_setup_taylor)
 
 
 # --- the learning rate on a quadratic bowl ----------------------------------------------
@@ -259,35 +267,50 @@ def _verdict(r, eta):
     return r"$\eta < 2/\lambda_{\max}$: stable, $E \to E^*$"
 
 
-def _draw_bowl(fig, lr, kappa, steps=50):
-    r = bowl_run(lr, kappa, steps)
-    traj = r.trajectory
+_GAP_LIMITS = (1e-16, 1e6)  # fixed: runs can be compared, and a redraw needs no new layout
+
+
+def _setup_bowl(fig):
+    """The frames: the path's panel and the log axis of the gap."""
     ax, ax2 = fig.subplots(1, 2)
     fig.subplots_adjust(left=0.08, right=0.98, bottom=0.2, top=0.84, wspace=0.3)
+    ax.set(xlim=(-5.0, 5.0), ylim=(-5.0, 5.0), xlabel="$w_1$", ylabel="$w_2$")
+    ax2.set(yscale="log", xlabel="step $k$", ylabel=r"$E_k - E^*$ (log scale)", ylim=_GAP_LIMITS)
+    ax2.yaxis.set_major_locator(LogLocator(base=1e4))
+    ax2.yaxis.set_minor_locator(NullLocator())
+    return ax, ax2
+
+
+def _draw_bowl(axes, lr, kappa, steps=50):
+    ax, ax2 = axes
+    r = bowl_run(lr, kappa, steps)
+    traj = r.trajectory
     plotting.plot_contours(r.surface, ax=ax, levels=14, resolution=120, filled=False)
+    ax.set_title("")
     plotting.plot_path(traj.points, ax=ax, color=plotting.COLORS[1])
-    ax.set_title(f"gradient descent, {traj.steps} steps", fontsize=10)
-    ax.get_legend() and ax.get_legend().remove()
+    title(ax, f"gradient descent, {traj.steps} steps")
     k = np.arange(len(r.gap))
-    tiny = 1e-30  # an exact zero cannot be drawn on a log axis
-    ax2.semilogy(k, np.maximum(r.gap, tiny), "-o", ms=2.5, color=plotting.COLORS[1],
-                 label=r"$E_k - E^*$")  # fmt: skip
+    low = _GAP_LIMITS[0] / 10  # an exact zero cannot be drawn on a log axis
+    ax2.plot(k, np.maximum(r.gap, low), "-o", ms=2.5, color=plotting.COLORS[1],
+             label=r"$E_k - E^*$")  # fmt: skip
     with np.errstate(over="ignore", under="ignore"):
         envelope = r.gap[0] * np.float64(r.rho) ** (2.0 * k)
-    shown = (envelope > tiny) & (envelope < 1e12)
-    ax2.semilogy(k[shown], envelope[shown], "--", color="0.4", lw=1,
-                 label=r"$\rho^{2k}(E_0 - E^*)$, $\rho = \max_i|1-\eta\lambda_i|$")  # fmt: skip
+    shown = (envelope > low) & (envelope < 1e12)
+    ax2.plot(k[shown], envelope[shown], "--", color="0.4", lw=1,
+             label=r"$\rho^{2k}(E_0 - E^*)$, $\rho = \max_i|1-\eta\lambda_i|$")  # fmt: skip
     ax2.set_xlim(0, steps)
-    ax2.set_xlabel("step $k$")
-    ax2.set_ylabel(r"$E_k - E^*$ (log scale)")
-    ax2.set_title(_verdict(r, lr), fontsize=9)
+    title(ax2, _verdict(r, lr), fontsize=9)
     ax2.legend(fontsize=8, loc="lower left")
     if traj.diverged:
         plotting.mark_diverged(ax, traj.diverged_at, color=plotting.COLORS[1])
         plotting.mark_diverged(ax2, traj.diverged_at, color=plotting.COLORS[1])
-    fig.suptitle(
+    ax.figure.text(
+        0.5,
+        0.98,
         rf"$\lambda_{{\min}} = 1$, $\lambda_{{\max}} = {kappa:.3g}$:  "
         rf"$2/\lambda_{{\max}} = {r.eta_crit:.3g}$,  $\eta = {lr:.3g}$,  $\rho = {r.rho:.3g}$",
+        ha="center",
+        va="top",
         fontsize=10,
     )
 
@@ -327,4 +350,4 @@ def explore_bowl_lr(lr=0.15, kappa=10.0):
             layout={"width": "34em"},
         ),
     }
-    return Explorer(controls, _draw_bowl, figsize=(8.0, 4.2))
+    return Explorer(controls, _draw_bowl, figsize=(8.0, 4.2), setup=_setup_bowl)
