@@ -19,6 +19,8 @@ import ipywidgets as W
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from matplotlib.transforms import Bbox, IdentityTransform
 from PIL import Image
 
 from course_utils import _validate
@@ -165,7 +167,8 @@ class Explorer:
     *dynamic*: it is removed before the next call and painted over a cached
     picture of the rest of the figure (blitting). The cached picture is
     rendered again only when something it shows has changed: an axis limit or
-    scale, a title or label, an artist added or removed outside ``draw``. So
+    scale, a title or label, an artist added, removed, shown or hidden outside
+    ``draw``. So
     ``draw`` must add what changes rather than edit what ``setup`` made, and an
     axis whose limits do not depend on the controls should get them in
     ``setup``. A redraw then costs the computation plus a few milliseconds,
@@ -185,7 +188,8 @@ class Explorer:
         self._setup = setup
         self._layout = None  # what setup returned; None until it has run
         self._dynamic = []  # the artists the last draw added
-        self._background = None  # (key, pixels) of the figure without them
+        self._covering = []  # static artists that must be painted over the dynamic ones
+        self._background = None  # the figure without them, as pixels (_Background)
         self.dpi = _validate.integer("dpi", dpi, lo=30, hi=300)
         self.figure = Figure(figsize=figsize, dpi=self.dpi)
         FigureCanvasAgg(self.figure)
@@ -231,7 +235,7 @@ class Explorer:
                 self._redraw()
             except Exception as err:  # a last line of defence: never a traceback
                 self.last_error = err
-                self._layout, self._dynamic = None, []  # set up afresh next time
+                self._layout, self._dynamic, self._covering = None, [], []  # set up afresh
                 fig.clear()
                 fig.text(
                     0.5,
@@ -280,14 +284,16 @@ class Explorer:
         if self._layout is None:
             canvas.draw()
         else:
-            key = _background_key(fig, self._dynamic)
-            if self._background is None or self._background[0] != key:
-                canvas.draw()  # leaves out the animated (dynamic) artists
-                self._background = (key, canvas.copy_from_bbox(fig.bbox))
-            else:
-                canvas.restore_region(self._background[1])
+            for artist in self._covering:
+                artist.set_animated(False)
+            on_top, self._covering = _on_top(fig, self._dynamic)
+            for artist in self._covering:  # left out of the background, painted in order
+                artist.set_animated(True)
+            if self._background is None:
+                self._background = _Background(fig)
+            self._background.paint(self._dynamic)
             renderer = canvas.get_renderer()
-            for artist in self._dynamic:
+            for artist in on_top:
                 artist.draw(renderer)
         width, height = canvas.get_width_height()
         pixels = Image.frombuffer(
@@ -313,19 +319,125 @@ def _children(fig):
     return found
 
 
-def _background_key(fig, dynamic):
-    """What the cached background shows; when it changes, the background is drawn again."""
-    dynamic = {id(artist) for artist in dynamic}
-    key = []
+class _Background:
+    """The figure without its dynamic artists, rendered once and patched per Axes.
+
+    ``paint`` puts these pixels on the canvas. When an Axes now looks different from
+    when they were rendered (its limits, scale, title, labels or static artists
+    changed: see :func:`_axes_key`), only the region of that Axes (its tick labels,
+    labels and title included) is cleared and drawn again, provided no other part of
+    the figure reaches into that region; otherwise the whole figure is drawn again.
+    """
+
+    MARGIN = 3  # pixels around an Axes' tight box, for anti-aliased edges
+
+    def __init__(self, fig):
+        self.fig = fig
+        self.keys = None  # what the pixels show: a key for the figure, one per Axes
+        self.pixels = None
+        self.extents = {}  # Axes -> the region its drawing covers, in pixels
+        self.separate = False  # whether those regions are apart, so each can be redrawn alone
+
+    def paint(self, dynamic):
+        """Leave the background for the current state on the canvas (animated artists aside)."""
+        fig, canvas = self.fig, self.fig.canvas
+        dynamic = {id(artist) for artist in dynamic}
+        keys = (_figure_key(fig, dynamic), [_axes_key(ax, dynamic) for ax in fig.axes])
+        if self.pixels is None or keys[0] != self.keys[0]:
+            self._draw_all(keys, dynamic)
+            return
+        changed = [ax for ax, new, old in zip(fig.axes, keys[1], self.keys[1], strict=True)
+                   if new != old]  # fmt: skip
+        if changed and not self.separate:
+            self._draw_all(keys, dynamic)
+            return
+        canvas.restore_region(self.pixels)
+        if not changed:
+            return
+        renderer = canvas.get_renderer()
+        for ax in changed:  # clear what each one drew last time, to the figure's colour
+            box = self.extents[ax]
+            Rectangle((box.x0, box.y0), box.width, box.height, transform=IdentityTransform(),
+                      facecolor=fig.patch.get_facecolor(), edgecolor="none", antialiased=False,
+                      figure=fig).draw(renderer)  # fmt: skip
+        for ax in changed:
+            ax.draw(renderer)  # leaves out the animated (dynamic) artists
+            self.extents[ax] = self._extent(ax, renderer, dynamic)
+        # Clearing or drawing must not have touched anything else; if it might, start over.
+        others = [self.extents[ax] for ax in fig.axes if ax not in changed]
+        others += [a.get_window_extent(renderer) for a in _figure_artists(fig, dynamic)]
+        for ax in changed:
+            if any(self.extents[ax].overlaps(o) for o in others):
+                self._draw_all(keys, dynamic)
+                return
+        self.pixels = canvas.copy_from_bbox(fig.bbox)
+        self.keys = keys
+
+    def _draw_all(self, keys, dynamic):
+        canvas = self.fig.canvas
+        canvas.draw()  # leaves out the animated (dynamic) artists
+        renderer = canvas.get_renderer()
+        self.extents = {ax: self._extent(ax, renderer, dynamic) for ax in self.fig.axes}
+        boxes = list(self.extents.values())
+        boxes += [a.get_window_extent(renderer) for a in _figure_artists(self.fig, dynamic)]
+        self.separate = not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[:i])
+        self.pixels = canvas.copy_from_bbox(self.fig.bbox)
+        self.keys = keys
+
+    def _extent(self, ax, renderer, dynamic):
+        static = [a for a in ax.get_default_bbox_extra_artists() if id(a) not in dynamic]
+        box = ax.get_tightbbox(renderer, bbox_extra_artists=static)
+        m = self.MARGIN
+        return Bbox([[np.floor(box.x0) - m, np.floor(box.y0) - m],
+                     [np.ceil(box.x1) + m, np.ceil(box.y1) + m]])  # fmt: skip
+
+
+def _on_top(fig, dynamic):
+    """What to paint over the background, in the order a full draw would paint it.
+
+    In each Axes: its dynamic artists and the static ones of a higher zorder (a
+    legend, a marker made in ``setup``), which must cover them; then the figure's
+    dynamic artists. Returns that list and the static artists in it.
+    """
+    dynamic_ids = {id(artist) for artist in dynamic}
+    on_top, covering = [], []
     for ax in fig.axes:
-        key.append((
-            id(ax), ax.get_position().bounds, ax.get_xlim(), ax.get_ylim(),
-            ax.get_xscale(), ax.get_yscale(), ax.axison, ax.get_visible(),
-            ax.get_title("left"), ax.get_title(), ax.get_title("right"),
-            ax.get_xlabel(), ax.get_ylabel(),
-            tuple(id(a) for a in ax.get_children() if id(a) not in dynamic),
-        ))  # fmt: skip
-    key.append(tuple(id(a) for a in fig.get_children() if id(a) not in dynamic))
+        children = [a for a in ax.get_children() if a is not ax.patch]
+        low = min((a.get_zorder() for a in children if id(a) in dynamic_ids), default=None)
+        if low is None:
+            continue
+        layer = [a for a in children
+                 if id(a) in dynamic_ids or (a.get_visible() and a.get_zorder() > low)]  # fmt: skip
+        covering += [a for a in layer if id(a) not in dynamic_ids]
+        on_top += sorted(layer, key=lambda artist: artist.get_zorder())  # stable, like Axes.draw
+    axes_ids = {id(artist) for artist in on_top}
+    on_top += [a for a in dynamic if id(a) not in axes_ids]  # the figure's own
+    return on_top, covering
+
+
+def _figure_artists(fig, dynamic):
+    """The figure's own static artists (not its Axes, not its background patch)."""
+    return [a for a in fig.get_children()
+            if a is not fig.patch and a not in fig.axes and id(a) not in dynamic
+            and a.get_visible()]  # fmt: skip
+
+
+def _figure_key(fig, dynamic):
+    """What the figure itself shows around its Axes; a change redraws everything."""
     suptitle = getattr(fig, "_suptitle", None)
-    key.append(None if suptitle is None else suptitle.get_text())
-    return tuple(key)
+    return (
+        tuple((id(a), a.get_visible()) for a in fig.get_children() if id(a) not in dynamic),
+        tuple(ax.get_position().bounds for ax in fig.axes),
+        None if suptitle is None else suptitle.get_text(),
+    )
+
+
+def _axes_key(ax, dynamic):
+    """What one Axes shows apart from the dynamic artists; a change redraws that Axes."""
+    return (
+        ax.get_xlim(), ax.get_ylim(), ax.get_xscale(), ax.get_yscale(), ax.axison,
+        ax.get_visible(), ax.get_title("left"), ax.get_title(), ax.get_title("right"),
+        ax.get_xlabel(), ax.get_ylabel(),
+        tuple((id(a), a.get_visible(), a.get_animated()) for a in ax.get_children()
+              if id(a) not in dynamic),
+    )  # fmt: skip

@@ -113,11 +113,25 @@ def _setup_taylor(fig):
     ax2.set_title("change of $E$ over the step", fontsize=10)
     ax2.ticklabel_format(axis="y", style="sci", scilimits=(-3, 4))
     ax2.xaxis.set_major_locator(MaxNLocator(4))
-    return ax, ax2
+    # The legends never change, so they belong to the cached background.
+    c = plotting.COLORS
+    handles = [
+        Line2D([], [], color=c[0], label="$E(w)$"),
+        Line2D([], [], color=c[1], ls="--", label="Taylor model"),
+        Line2D([], [], color=c[2], lw=2, label=r"step $-\eta\nabla E(\hat w)$"),
+    ]
+    ax.legend(handles=handles, loc="upper right", fontsize=8, framealpha=0.9)
+    handles = [
+        Line2D([], [], color="black", lw=2, label="true $E$"),
+        Line2D([], [], color=c[0], ls="--", lw=1.6, label="order 1"),
+        Line2D([], [], color=c[1], ls="-.", lw=1.6, label="order 2"),
+    ]
+    legend = ax2.legend(handles=handles, fontsize=8, loc="lower left")
+    return ax, ax2, legend
 
 
 def _draw_taylor(axes, surface, u1, u2, lr, order):
-    ax, ax2 = axes
+    ax, ax2, legend = axes
     s = surfaces.get_surface(surface)
     w_hat = _box_point(s.bounds, u1, u2)
     plotting.plot_taylor(s, w_hat, order=order, ax=ax, resolution=100)
@@ -127,26 +141,20 @@ def _draw_taylor(axes, surface, u1, u2, lr, order):
     g = s.grad(w_hat)
     gg = float(g @ g)
     ax2.set_axis_on()
+    legend.set_visible(gg != 0.0)
     if gg == 0.0:  # an exact stationary point: the step has length zero
         ax2.text(0.5, 0.5, r"$\nabla E(\hat w) = 0$: a stationary point," + "\nthe step is zero",
                  ha="center", va="center", transform=ax2.transAxes)  # fmt: skip
         ax2.set_axis_off()
         return
     _draw_arrow(ax, w_hat, p.w_new, plotting.COLORS[2])
-    handles = [
-        Line2D([], [], color=plotting.COLORS[0], label="$E(w)$"),
-        Line2D([], [], color=plotting.COLORS[1], ls="--", label=f"order-{order} model"),
-        Line2D([], [], color=plotting.COLORS[2], lw=2, label=r"step $-\eta\nabla E(\hat w)$"),
-    ]
-    ax.legend(handles=handles, loc="upper right", fontsize=8, framealpha=0.9)
     # the change of E along the ray w_hat - t g, t from 0 to 1.5 eta
     t = np.linspace(0.0, 1.5 * lr, 120)
     gHg = float(g @ s.hessian(w_hat) @ g)
     true = s.value(w_hat - t[:, None] * g) - p.E_hat
-    ax2.plot(t, true, color="black", lw=2, label="true $E$")
-    ax2.plot(t, -t * gg, "--", color=plotting.COLORS[0], lw=1.6, label="order 1")
-    ax2.plot(t, -t * gg + 0.5 * t**2 * gHg, "-.", color=plotting.COLORS[1], lw=1.6,
-             label="order 2")  # fmt: skip
+    ax2.plot(t, true, color="black", lw=2)
+    ax2.plot(t, -t * gg, "--", color=plotting.COLORS[0], lw=1.6)
+    ax2.plot(t, -t * gg + 0.5 * t**2 * gHg, "-.", color=plotting.COLORS[1], lw=1.6)
     for value, c in (
         (p.E_new, "black"),
         (p.E_lin, plotting.COLORS[0]),
@@ -155,7 +163,6 @@ def _draw_taylor(axes, surface, u1, u2, lr, order):
         ax2.plot(lr, value - p.E_hat, "o", color=c, ms=6, zorder=5)
     ax2.axvline(lr, color="0.6", lw=0.8)
     ax2.axhline(0.0, color="0.8", lw=0.8)
-    ax2.legend(fontsize=8, loc="lower left")
     report = (
         rf"$\hat w$ = ({w_hat[0]:.2f}, {w_hat[1]:.2f}),  $E(\hat w)$ = {_fmt(p.E_hat)}" + "\n"
         f"after the step: {_fmt(p.E_new)}   order 1: {_fmt(p.E_lin)}   order 2: {_fmt(p.E_quad)}"
