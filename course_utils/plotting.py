@@ -209,14 +209,15 @@ def _taylor(surface, w_hat, w, order):
 
 
 def _contour(ax, W1, W2, Z, levels, **kw):
-    """``ax.contour`` restricted to the levels inside Z's range (no warning if none)."""
+    """``ax.contour`` restricted to the levels inside Z's range (None, no warning, if none)."""
     finite = Z[np.isfinite(Z)]
     inside = [v for v in levels if finite.size and finite.min() < v < finite.max()]
-    if inside:
-        ax.contour(W1, W2, Z, levels=inside, **kw)
+    return ax.contour(W1, W2, Z, levels=inside, **kw) if inside else None
 
 
-def plot_taylor(surface, w_hat, order=2, ax=None, bounds=None, levels=12, resolution=150):
+def plot_taylor(
+    surface, w_hat, order=2, ax=None, bounds=None, levels=12, resolution=150, show_surface=True
+):
     r"""Contours of :math:`E` (solid) and of its Taylor approximation around :math:`\hat w`
     (dashed), at the same levels, with :math:`\hat w` marked.
 
@@ -225,6 +226,9 @@ def plot_taylor(surface, w_hat, order=2, ax=None, bounds=None, levels=12, resolu
 
     (the last term only for ``order=2``), with the surface's own gradient and Hessian.
     The contour through :math:`\hat w` is drawn thicker: there the two surfaces touch.
+    With ``show_surface=False`` the contours of :math:`E` at the common levels are left
+    out (an explorer draws them once with :func:`plot_taylor_levels`), the thick one
+    through :math:`\hat w` is kept.
     """
     order = _validate.choice("order", order, (1, 2))
     w_hat = _validate.array("w_hat", w_hat, shape=(2,))
@@ -235,7 +239,8 @@ def plot_taylor(surface, w_hat, order=2, ax=None, bounds=None, levels=12, resolu
     lv = _levels(E, _validate.integer("levels", levels, lo=2), log=True)
     E_hat = float(surface.value(w_hat))
     for Z, c, ls in ((E, COLORS[0], "solid"), (T, COLORS[1], "dashed")):
-        _contour(ax, W1, W2, Z, lv, colors=c, linewidths=1.0, linestyles=ls)
+        if Z is T or show_surface:
+            _contour(ax, W1, W2, Z, lv, colors=c, linewidths=1.0, linestyles=ls)
         _contour(ax, W1, W2, Z, [E_hat], colors=c, linewidths=2.4, linestyles=ls)
     ax.plot(*w_hat, "o", color="black", ms=7, zorder=5)
     ax.annotate(
@@ -252,6 +257,17 @@ def plot_taylor(surface, w_hat, order=2, ax=None, bounds=None, levels=12, resolu
     title = f"{getattr(surface, 'title', 'E')}: {name} Taylor approximation at " + r"$\hat w$"
     _label_axes(ax, title + f"\nsolid: $E(w)$, dashed: order-{order} approximation")
     return ax
+
+
+def plot_taylor_levels(surface, ax, bounds=None, levels=12, resolution=150):
+    """The solid contours of :math:`E` that :func:`plot_taylor` draws, alone.
+
+    Returns the ``ContourSet`` (None if no level lies inside the box).
+    """
+    bounds = _bounds(surface, bounds)
+    W1, W2, E = _grid(surface, bounds, _validate.integer("resolution", resolution, lo=10))
+    lv = _levels(E, _validate.integer("levels", levels, lo=2), log=True)
+    return _contour(ax, W1, W2, E, lv, colors=COLORS[0], linewidths=1.0, linestyles="solid")
 
 
 def plot_taylor_slice(surface, w_hat, direction, ax=None, radius=1.0, num=200):

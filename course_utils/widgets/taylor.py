@@ -27,6 +27,7 @@ from course_utils.widgets._core import Explorer, dropdown, float_slider, lr_slid
 
 #: The non-quadratic surfaces offered by :func:`explore_taylor`.
 TAYLOR_SURFACES = ("himmelblau", "rosenbrock", "wells", "saddle")
+_RESOLUTION = 90  # grid points per axis of the explorer's contours
 
 
 class StepPrediction(NamedTuple):
@@ -127,14 +128,24 @@ def _setup_taylor(fig):
         Line2D([], [], color=c[1], ls="-.", lw=1.6, label="order 2"),
     ]
     legend = ax2.legend(handles=handles, fontsize=8, loc="lower left")
-    return ax, ax2, legend
+    ax2.yaxis.set_major_locator(MaxNLocator(5))
+    # Each surface's own contours, drawn once and shown when the surface is chosen.
+    levels = {}
+    for name in TAYLOR_SURFACES:
+        levels[name] = plotting.plot_taylor_levels(
+            surfaces.get_surface(name), ax, resolution=_RESOLUTION
+        )
+        levels[name].set_visible(False)
+    return ax, ax2, legend, levels
 
 
 def _draw_taylor(axes, surface, u1, u2, lr, order):
-    ax, ax2, legend = axes
+    ax, ax2, legend, levels = axes
     s = surfaces.get_surface(surface)
     w_hat = _box_point(s.bounds, u1, u2)
-    plotting.plot_taylor(s, w_hat, order=order, ax=ax, resolution=100)
+    for name, contours in levels.items():
+        contours.set_visible(name == surface)
+    plotting.plot_taylor(s, w_hat, order=order, ax=ax, resolution=_RESOLUTION, show_surface=False)
     ax.set_title("")  # plot_taylor's long title; a short one that may change follows
     title(ax, f"{s.title}: order-{order} model")
     p = step_predictions(s, w_hat, lr)
