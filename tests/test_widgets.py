@@ -161,6 +161,7 @@ def test_setup_runs_once_and_draw_only_adds_what_changes():
         left.plot([0, x], [0, x], color="C1", lw=3)
         right.plot([0, 1], [0, 10 * x + 1])
         left.text(0.5, 0.1, f"x = {x:.2f}")
+        left.figure.suptitle(f"suptitle {x:.2f}")
 
     ex = Explorer({"x": W.FloatSlider(value=0.2, min=0, max=1)}, draw, setup=setup)
     left, right = ex.figure.axes
@@ -169,6 +170,7 @@ def test_setup_runs_once_and_draw_only_adds_what_changes():
         assert calls["setup"] == 1
         assert len(left.lines) == 2 and len(right.lines) == 1  # the old ones are gone
         assert [t.get_text() for t in left.texts] == [f"x = {x:.2f}"]
+        assert f"suptitle {x:.2f}" in [t.get_text() for t in ex.figure.texts]
         # autoscaled to the data [0, 10x + 1] plus the 5 % margin: nothing of earlier draws
         assert right.get_ylim()[1] == pytest.approx(1.05 * (10 * x + 1))
         assert np.array_equal(_pixels(ex.image.value), _plain_render(ex))

@@ -1,10 +1,12 @@
 """The machinery shared by every explorer: sliders and a figure that redraws.
 
-An :class:`Explorer` is a set of controls (sliders, drop-downs) and a ``draw``
-function. Whenever a control moves, the explorer clears one matplotlib figure,
-calls ``draw(fig, **values)`` and shows the result as a PNG image. Drawing with
-Agg into a PNG (rather than through the inline backend) keeps a redraw to a few
-tens of milliseconds and works the same in JupyterLab, Binder and Colab.
+An :class:`Explorer` is a set of controls (sliders, drop-downs), a ``setup``
+function that lays out one matplotlib figure once, and a ``draw`` function that
+adds what depends on the controls. Whenever a control moves, the explorer removes
+what ``draw`` added last time, calls it again and shows the figure as a PNG image.
+Only the new artists are painted, over a cached picture of the rest (blitting with
+Agg), so a redraw costs the computation plus a few milliseconds of drawing; it
+works the same in JupyterLab, Binder and Colab, with no interactive backend.
 
 When the explorer is displayed, its output carries two representations: the
 live widget, which JupyterLab shows, and a PNG of the default state, which the
@@ -165,14 +167,18 @@ class Explorer:
     -----
     **Fast redraws.** With ``setup``, every artist that ``draw`` adds is
     *dynamic*: it is removed before the next call and painted over a cached
-    picture of the rest of the figure (blitting). The cached picture is
-    rendered again only when something it shows has changed: an axis limit or
+    picture of the rest of the figure. In each Axes, static artists of a higher
+    zorder than a dynamic one (a legend made in ``setup``) are painted over it
+    again, so the image is exactly what a full draw gives. The cached picture of
+    an Axes is drawn again only when something in it has changed: a limit, a
     scale, a title or label, an artist added, removed, shown or hidden outside
-    ``draw``. So
-    ``draw`` must add what changes rather than edit what ``setup`` made, and an
-    axis whose limits do not depend on the controls should get them in
-    ``setup``. A redraw then costs the computation plus a few milliseconds,
-    instead of tens of milliseconds for laying out axes and ticks again.
+    ``draw``; only that Axes is drawn again if nothing else reaches into its
+    region, else the whole figure. So ``draw`` should add what changes rather
+    than edit what ``setup`` made, and limits that need not follow the data
+    belong in ``setup``.
+
+    Without ``setup`` the figure is cleared and drawn in full each time, which
+    is simpler and several times slower.
 
     ``draw`` should never fail for a value its sliders allow; if it does, or if
     it emits a warning, the explorer shows a short message in the figure rather
@@ -267,6 +273,9 @@ class Explorer:
             self._layout = self._setup(fig)
         for artist in self._dynamic:
             artist.remove()
+            for name in ("_suptitle", "_supxlabel", "_supylabel"):  # so draw can set them anew
+                if getattr(fig, name, None) is artist:
+                    setattr(fig, name, None)
         for ax in fig.axes:  # autoscaled limits follow what is drawn now, not before
             if ax.get_autoscalex_on() or ax.get_autoscaley_on():
                 ax.relim(visible_only=True)
