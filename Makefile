@@ -33,7 +33,19 @@ book: $(STAMP)
 	  echo "Open _build/html/index.html"; \
 	fi
 
-test: $(STAMP)
+# The browser tests typeset the book's formulas with a local copy of MathJax: the book
+# loads it from a CDN, which the tests do not reach. Without npm they do without it
+# (and fail in CI, where .ci/run installs npm).
+MATHJAX := .cache/mathjax/node_modules/mathjax/es5/tex-mml-chtml.js
+
+$(MATHJAX):
+	@if command -v npm >/dev/null; then \
+	  npm install --prefix .cache/mathjax --no-save --no-audit --no-fund --silent mathjax@3.2.2; \
+	else \
+	  echo "npm not found: the browser tests will not typeset the formulas (apt-get install npm)"; \
+	fi
+
+test: $(STAMP) $(MATHJAX)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest --cov --cov-report=term

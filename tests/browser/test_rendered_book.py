@@ -1,12 +1,14 @@
-"""The rendered book (``_build/html``) in chromium, as a reader without network sees it.
+"""The rendered book (``_build/html``) in chromium, as a reader sees it.
 
 Every page of ``_toc.yml`` is served from a loopback port; requests to other hosts are
-blocked, so MathJax and the ipywidgets manager (both from CDNs) are missing: the math
-stays raw TeX, and the explorers show the PNG of their default state.
+blocked, except MathJax's, which a local copy answers (the formulas are typeset as
+online). The ipywidgets manager (from a CDN) is missing, as it is in the static book
+anyway: the explorers show the PNG of their default state.
 """
 
 import contextlib
 import json
+import os
 import re
 import urllib.error
 import urllib.request
@@ -17,6 +19,9 @@ import pytest
 from browser_support import (
     CHAPTERS,
     IGNORED_ERRORS,
+    MATHJAX_DIR,
+    NO_MATHJAX,
+    REQUIRE_ENV,
     ROOT,
     TOC_FILES,
     PageWatch,
@@ -42,6 +47,7 @@ def opened(chromium, url):
         response = page.goto(url, wait_until="load")
         page.wait_for_load_state("networkidle")
         page.wait_for_function("() => [...document.images].every((img) => img.complete)")
+        page.evaluate("() => window.MathJax?.startup?.promise")  # the formulas typeset
         yield page, watch, response
     finally:
         page.close()
@@ -198,3 +204,31 @@ def test_full_page_screenshot(chromium, book_url, built_book, docname):
     with out.open("rb") as png:  # the PNG header holds width and height
         header = png.read(24)
     assert int.from_bytes(header[20:24], "big") >= min(height, 900)
+
+
+@pytest.mark.parametrize("docname", TOC_FILES)
+def test_formulas_are_typeset_without_tex_errors(chromium, book_url, docname):
+    """MathJax typesets every formula: no TeX error, no formula left as raw TeX."""
+    if not MATHJAX_DIR.is_dir():
+        if os.environ.get(REQUIRE_ENV):
+            pytest.fail(NO_MATHJAX)
+        pytest.skip(NO_MATHJAX)
+    with opened(chromium, page_url(book_url, docname)) as (page, _watch, _response):
+        math = page.evaluate(
+            """() => ({
+                loaded: Boolean(window.MathJax?.startup?.document),
+                formulas: document.querySelectorAll('.math').length,
+                typeset: document.querySelectorAll('mjx-container').length,
+                raw: [...document.querySelectorAll('.math')]
+                    .filter((el) => !el.querySelector('mjx-container'))
+                    .map((el) => el.textContent.slice(0, 80)),
+                errors: [...document.querySelectorAll('mjx-merror')]
+                    .map((el) => el.getAttribute('data-mjx-error') || el.textContent),
+            })"""
+        )
+    if docname in CHAPTERS:
+        assert math["loaded"], "MathJax did not load"
+        assert math["formulas"] > 20, f"only {math['formulas']} formulas in a chapter"
+    assert math["errors"] == [], f"TeX errors: {math['errors']}"
+    assert math["raw"] == [], f"formulas left as raw TeX: {math['raw']}"
+    assert math["typeset"] >= math["formulas"]
