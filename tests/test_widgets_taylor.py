@@ -88,3 +88,14 @@ def test_bowl_explorer_says_where_it_diverged():
     ex.set(lr=1.0, kappa=10.0)
     assert "diverged at step" in texts(ex.figure)
     assert ex.last_error is None and ex.last_warnings == []
+
+
+def test_taylor_explorer_says_where_a_step_out_of_the_box_lands():
+    # u = (0.3, 0.75) in the box [-5, 5]^2 is w_hat = (-2, 2.5); Himmelblau's gradient
+    # there: dE/dx = 4x(x^2 + y - 11) + 2(x + y^2 - 7) = 36 - 5.5 = 30.5,
+    #        dE/dy = 2(x^2 + y - 11) + 4y(x + y^2 - 7) = -9 - 27.5 = -36.5
+    ex = explore_taylor(surface="himmelblau", u1=0.3, u2=0.75, lr=0.1)
+    assert "the step lands outside, at (-5.05, 6.15)" in texts(ex.figure)  # w - 0.1 g
+    ex.set(lr=0.01)  # (-2.305, 2.865): inside, no note
+    assert "lands outside" not in texts(ex.figure)
+    assert ex.last_error is None and ex.last_warnings == []

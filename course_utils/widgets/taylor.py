@@ -159,6 +159,11 @@ def _draw_taylor(axes, surface, u1, u2, lr, order):
         ax2.set_axis_off()
         return
     _draw_arrow(ax, w_hat, p.w_new, plotting.COLORS[2])
+    (x0, x1), (y0, y1) = s.bounds
+    if not (x0 <= p.w_new[0] <= x1 and y0 <= p.w_new[1] <= y1):  # the arrow is cut off
+        ax.text(0.02, 0.02, f"the step lands outside, at ({p.w_new[0]:.3g}, {p.w_new[1]:.3g})",
+                transform=ax.transAxes, fontsize=8, color=plotting.COLORS[2], zorder=7,
+                bbox={"fc": "white", "ec": "none", "alpha": 0.85})  # fmt: skip
     # the change of E along the ray w_hat - t g, t from 0 to 1.5 eta
     t = np.linspace(0.0, 1.5 * lr, 120)
     gHg = float(g @ s.hessian(w_hat) @ g)
