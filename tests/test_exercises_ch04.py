@@ -139,5 +139,5 @@ def test_unfinished_answer_fails_loudly():
         raise NotImplementedError
 
     for check in (ch04.check_clip_by_norm, ch04.check_output_gradients, ch04.check_cosine_lr):
-        with pytest.raises(NotImplementedError):
+        with pytest.raises(ExerciseError, match="raises NotImplementedError: replace it"):
             check(unfinished)

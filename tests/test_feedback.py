@@ -52,3 +52,36 @@ def test_call_turns_a_students_failure_into_feedback():
         call("the sum", stub)
     with pytest.raises(ExerciseError, match="raised ZeroDivisionError: division by zero"):
         call("the ratio", lambda: 1 / 0)
+
+
+def _student_checkers():
+    """Every chapter checker that takes a single function written by the student."""
+    import importlib
+    import inspect
+
+    found = []
+    for n in range(1, 8):
+        module = importlib.import_module(f"course_utils.exercises.ch{n:02d}")
+        for name, func in inspect.getmembers(module, inspect.isfunction):
+            params = list(inspect.signature(func).parameters)
+            if (
+                name.startswith("check_")
+                and func.__module__ == module.__name__
+                and len(params) == 1
+            ):
+                found.append(pytest.param(func, params[0], id=f"ch{n:02d}.{name}"))
+    return found
+
+
+@pytest.mark.parametrize(("checker", "what"), _student_checkers())
+def test_a_stub_or_a_crash_becomes_feedback_not_a_traceback(checker, what):
+    def stub(*args, **kwargs):
+        raise NotImplementedError
+
+    def crash(*args, **kwargs):
+        raise ValueError("shapes (3,) and (2,) not aligned")
+
+    with pytest.raises(ExerciseError, match="NotImplementedError: replace it by your code"):
+        checker(stub)
+    with pytest.raises(ExerciseError, match=r"raised ValueError: shapes \(3,\) and \(2,\)"):
+        checker(crash)

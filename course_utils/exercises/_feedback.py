@@ -13,6 +13,10 @@ class ExerciseError(AssertionError):
     """A wrong answer to an exercise, with a message meant for the student."""
 
 
+class NotAnswered(ExerciseError):
+    """The student's function still raises the stub's ``NotImplementedError``."""
+
+
 def _fmt(value):
     arr = np.asarray(value)
     if arr.dtype.kind in "fc" or arr.ndim:
@@ -84,6 +88,7 @@ def call(what, func, *args, **kwargs):
         return func(*args, **kwargs)
     except NotImplementedError:
         problem = "the function raises NotImplementedError: replace it by your code"
+        raise NotAnswered(f"{what} is not answered yet.\n  {problem}") from None
     except Exception as err:  # a student's bug: report it as feedback, not a traceback
         problem = f"calling it raised {type(err).__name__}: {err}"
     check_true(what, False, f"expected a result; {problem}")

@@ -7,7 +7,7 @@ student's function at several inputs, so that no single lucky number passes.
 
 import numpy as np
 
-from course_utils.exercises._feedback import check_close, check_true, fail, passed
+from course_utils.exercises._feedback import call, check_close, check_true, fail, passed
 
 
 # --- test functions with their gradients, written out by hand -------------------------------
@@ -67,7 +67,7 @@ def _gradient_cases(central_gradient, cases, hs):
         for p in points:
             for h in hs:
                 w = np.array(p, dtype=float)
-                got = central_gradient(f, w, h=h)
+                got = call("central_gradient", central_gradient, f, w, h=h)
                 check_true(
                     "central_gradient",
                     np.array_equal(w, np.array(p, dtype=float)),
@@ -96,7 +96,7 @@ def check_central_gradient_hidden(central_gradient):
     """Exercise 1.1, hidden: 5 weights, a zero gradient, large coordinates, default h."""
     _gradient_cases(central_gradient, _HIDDEN_CASES, hs=(1e-4,))
     w = np.array([0.2, -0.7])
-    got = central_gradient(_f_exp_sin, w)  # the default h
+    got = call("central_gradient", central_gradient, _f_exp_sin, w)  # the default h
     check_close("central_gradient with its default h", got, _g_exp_sin(w), rtol=1e-7, atol=1e-8,
                 hint="keep the default step h = 1e-5")  # fmt: skip
     passed("central_gradient also works in 3 and 5 dimensions and with its default step.")
@@ -176,7 +176,7 @@ def _newton_cases(newton_step, cases):
         fail("newton_step", "a function newton_step(surface, w_hat)", repr(newton_step))
     for name, surface, w_hat, expected in cases:
         w = np.array(w_hat, dtype=float)
-        got = newton_step(surface, w)
+        got = call("newton_step", newton_step, surface, w)
         check_true("newton_step", np.array_equal(w, np.array(w_hat, dtype=float)),
                    f"it changed its argument w_hat (now {w.tolist()}, was {w_hat})")  # fmt: skip
         check_close(

@@ -11,7 +11,14 @@ import math
 
 import numpy as np
 
-from course_utils.exercises._feedback import check_close, check_equal, check_true, fail, passed
+from course_utils.exercises._feedback import (
+    call,
+    check_close,
+    check_equal,
+    check_true,
+    fail,
+    passed,
+)
 from course_utils.nn import MLP
 
 # --- 2.1: the backward pass of a one-hidden-layer tanh network ------------------------------
@@ -60,7 +67,7 @@ def _backward_cases(backward, cases):
         net, X, y = _random_network(n_in, n_hidden, n_out, N, seed, scale)
         _, expected = net.loss_and_grad(X, y)
         args = [p.copy() for p in net.params] + [X.copy(), y.copy()]
-        got = backward(*args)
+        got = call("backward", backward, *args)
         unchanged = all(
             np.array_equal(a, b) for a, b in zip(args, [*net.params, X, y], strict=True)
         )
@@ -159,7 +166,7 @@ def _g_mix(w):
 
 def _call_check(max_relative_error, f, grad, w, what):
     w = np.array(w, dtype=float)
-    got = max_relative_error(f, grad, w.copy())
+    got = call(what, max_relative_error, f, grad, w.copy())
     try:
         return float(got)
     except (TypeError, ValueError):
@@ -267,7 +274,10 @@ def check_restarts_needed(restarts_needed):
     cases = [(0.29, 0.99), (0.5, 0.99), (0.01, 0.99), (0.5, 0.9), (0.05, 0.5), (1.0, 0.99)]
     for p, c in cases:
         expected = _restarts(p, c)
-        got = _as_int(f"restarts_needed({p}, confidence={c})", restarts_needed(p, confidence=c))
+        got = _as_int(
+            f"restarts_needed({p}, confidence={c})",
+            call("restarts_needed", restarts_needed, p, confidence=c),
+        )
         hint = "solve 1 − (1 − p)^K ≥ confidence for K and round up"
         if got == expected - 1:
             hint = f"with K = {got} the chance is only {1 - (1 - p) ** got:.4f}: round up"

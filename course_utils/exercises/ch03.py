@@ -10,7 +10,14 @@ import math
 
 import numpy as np
 
-from course_utils.exercises._feedback import check_close, check_equal, check_true, fail, passed
+from course_utils.exercises._feedback import (
+    call,
+    check_close,
+    check_equal,
+    check_true,
+    fail,
+    passed,
+)
 
 
 # --- reference computations (independent of the student's code) ---------------------------
@@ -45,7 +52,7 @@ def _problem(N, seed, n_params=2):
 
 def _call_epoch(sgd_epoch, grad_fn, w0, X, y, lr, B, seed):
     w_in = w0.copy()
-    got = sgd_epoch(grad_fn, w_in, X, y, lr, B, np.random.default_rng(seed))
+    got = call("sgd_epoch", sgd_epoch, grad_fn, w_in, X, y, lr, B, np.random.default_rng(seed))
     if not np.array_equal(w_in, w0):
         fail(
             "sgd_epoch",
@@ -83,7 +90,9 @@ def check_sgd_epoch_more(sgd_epoch):
     gen_ref, gen_got = np.random.default_rng(11), np.random.default_rng(11)
     for epoch in range(3):
         w_ref = _epoch(_sine_grad, w_ref, X, y, 0.3, 4, gen_ref)
-        w_got = np.asarray(sgd_epoch(_sine_grad, w_got, X, y, 0.3, 4, gen_got), dtype=float)
+        w_got = np.asarray(
+            call("sgd_epoch", sgd_epoch, _sine_grad, w_got, X, y, 0.3, 4, gen_got), dtype=float
+        )
         check_close(
             f"w after epoch {epoch + 1} (sine model, N=9, batch_size=4)",
             w_got,
@@ -113,7 +122,7 @@ def check_minibatch_spread(minibatch_spread):
     )
     spreads = {}
     for B in (1, 4, 10, 20, 40):
-        got = minibatch_spread(G, B, trials, np.random.default_rng(B))
+        got = call("minibatch_spread", minibatch_spread, G, B, trials, np.random.default_rng(B))
         spreads[B] = got
         expected = _spread_expected(G, B)
         if B == len(G):
@@ -130,7 +139,7 @@ def check_minibatch_spread(minibatch_spread):
     ratio = spreads[1] / spreads[4]
     expected_ratio = 2 * math.sqrt((len(G) - 1) / (len(G) - 4))
     check_close("spread(B=1) / spread(B=4)", ratio, expected_ratio, 0.08, 0.0, hint)
-    again = minibatch_spread(G, 10, trials, np.random.default_rng(999))
+    again = call("minibatch_spread", minibatch_spread, G, 10, trials, np.random.default_rng(999))
     check_true(
         "minibatch_spread",
         again != spreads[10],
@@ -151,7 +160,7 @@ def _steps(N, B, epochs, drop_last):
 
 def _check_steps(training_steps, cases):
     for N, B, epochs, drop_last in cases:
-        got = training_steps(N, B, epochs, drop_last=drop_last)
+        got = call("training_steps", training_steps, N, B, epochs, drop_last=drop_last)
         try:
             got = tuple(int(k) for k in got)
         except (TypeError, ValueError):

@@ -10,7 +10,7 @@ back and a hint.
 
 import numpy as np
 
-from course_utils.exercises._feedback import check_close, fail, passed
+from course_utils.exercises._feedback import call, check_close, fail, passed
 from course_utils.momentum_theory import max_stable_lr, optimal_heavy_ball
 from course_utils.optimizers import SGD
 
@@ -46,7 +46,7 @@ def check_heavy_ball_step(heavy_ball_step):
         for g in grads:  # three steps, so that the velocity has a past
             p, state = opt.step(p, g, state)
             args = (w.copy(), v.copy(), g.copy(), lr, beta)
-            got = heavy_ball_step(*args)
+            got = call("heavy_ball_step", heavy_ball_step, *args)
             if not isinstance(got, (tuple, list)) or len(got) != 2:
                 fail("heavy_ball_step", "a pair (w_new, v_new)", repr(got))
             got_w = np.asarray(got[0], dtype=float)
@@ -88,7 +88,7 @@ def check_optimal_momentum(optimal_momentum):
     for H in _HESSIANS:
         lam = np.linalg.eigvalsh(H)
         expected = tuple(optimal_heavy_ball(lam[0], lam[-1]))
-        got = optimal_momentum(H.copy())
+        got = call("optimal_momentum", optimal_momentum, H.copy())
         if not isinstance(got, (tuple, list)) or len(got) != 3:
             fail("optimal_momentum", "a tuple (lr, beta, rate)", repr(got))
         try:
@@ -117,7 +117,7 @@ def check_largest_stable_lr(largest_stable_lr):
     _callable("largest_stable_lr", largest_stable_lr, "largest_stable_lr(beta, lam_max)")
     for beta, lam_max in [(0.0, 4.0), (0.9, 100.0), (0.5, 10.0), (0.99, 2.5), (0.3, 0.7)]:
         expected = max_stable_lr(beta, lam_max)
-        got = largest_stable_lr(beta, lam_max)
+        got = call("largest_stable_lr", largest_stable_lr, beta, lam_max)
         hint = "heavy ball stays stable while ηλmax < 2 + 2β"
         if np.isscalar(got) and np.isclose(got, 2 / lam_max) and beta > 0:
             hint = "2/λmax is the limit without momentum; momentum raises it"

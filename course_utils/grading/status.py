@@ -7,7 +7,7 @@ checks awarded (the outcome is then in the detail).
 
 PASSED = "passed"  # every check cell passed
 FAILED = "failed"  # a checker rejected the answer; detail = its message
-UNANSWERED = "unanswered"  # the stub's NotImplementedError is still there
+UNANSWERED = "unanswered"  # the stub's NotImplementedError is still there (or NotAnswered)
 ERROR = "error"  # the answer raised (or raised while being checked)
 TIMEOUT = "timeout"  # a cell of this exercise ran past the cell time limit
 CRASHED = "crashed"  # the kernel died in this exercise (os._exit, segfault, memory)
