@@ -267,3 +267,61 @@ def sparse_features(n=2000, freq=(0.5, 0.05, 0.005), noise=0.5, seed=0):
     surface = quadratic(H, center=w_star, name="sparse features", start=start)
     surface.title = "Sparse binary features"
     return LeastSquares(X, y, w_star, H, E_min, surface)
+
+
+class LrSearch(NamedTuple):
+    """What :func:`lr_search` found: the best rate of the grid and every run's final loss."""
+
+    lr: float  # the grid's best learning rate
+    grid: np.ndarray  # the learning rates tried
+    final: np.ndarray  # final loss of each run (inf where the run diverged)
+    trajectory: object  # the optimizers.Trajectory at the best rate
+
+
+def lr_search(name, surface, grid, steps=150):
+    r"""Pick the learning rate with the lowest final loss from a grid, for one optimizer.
+
+    For every :math:`\eta` in ``grid`` the optimizer (torch's defaults otherwise) takes
+    ``steps`` full-gradient steps from ``surface.start``; a run that diverges counts as
+    infinitely bad. The best rate is the one with the lowest :math:`E` after the last
+    step (the first of equal ones). This is the fairest simple comparison of optimizers:
+    same start, same budget, each with the rate that suits it.
+
+    Parameters
+    ----------
+    name : str
+        A key of ``optimizers.OPTIMIZERS``.
+    surface : Surface
+        Has ``grad``, ``value`` and ``start`` (e.g. ``surfaces.SURFACES["ravine"]``).
+    grid : sequence of float
+        Learning rates to try, all > 0 (typically ``np.logspace(-3, 1, 9)``).
+    steps : int
+        Steps per run, >= 1.
+
+    Returns
+    -------
+    LrSearch
+        ``lr``, ``grid``, ``final`` and the ``trajectory`` at the best rate. If every run
+        diverged, ``lr`` is nan and ``trajectory`` the run at the smallest rate.
+
+    Examples
+    --------
+    >>> from course_utils.surfaces import bowl
+    >>> s = lr_search("SGD", bowl(1.0, 10.0), [0.01, 0.1, 0.3])  # stable for eta < 0.2
+    >>> float(s.lr), bool(np.isinf(s.final[2]))
+    (0.1, True)
+    """
+    _validate.choice("name", name, list(OPTIMIZERS))
+    grid = _validate.array("grid", grid, ndim=1)
+    if len(grid) == 0 or np.any(grid <= 0):
+        raise ValueError(f"grid must hold at least one learning rate, all > 0, got {grid}")
+    steps = _validate.integer("steps", steps, lo=1)
+    runs = []
+    for lr in grid:
+        opt = make_optimizer(name, lr=float(lr))
+        runs.append(run(opt, surface.grad, surface.start, steps, loss_fn=surface.value))
+    final = np.array([np.inf if t.diverged else t.losses[-1] for t in runs])
+    if np.all(np.isinf(final)):
+        return LrSearch(np.nan, grid, final, runs[int(np.argmin(grid))])
+    best = int(np.argmin(final))
+    return LrSearch(float(grid[best]), grid, final, runs[best])

@@ -9,12 +9,14 @@ from course_utils.race import (
     DEFAULT_LR,
     RATE_MODES,
     LeastSquares,
+    lr_search,
     minibatch_gradients,
     race,
     race_lrs,
     scaled_least_squares,
     sparse_features,
 )
+from course_utils.surfaces import bowl
 
 
 def full_loss(p, w):
@@ -220,3 +222,42 @@ def test_race_edge_cases():
         race(["Adam"], 0.1, problem="bowl")
     with pytest.raises(ValueError, match="steps"):
         race(["Adam"], 0.1, steps=-1)
+
+
+# --- lr_search -----------------------------------------------------------------------------
+def test_lr_search_picks_the_lowest_final_loss_and_skips_divergence():
+    s = bowl(1.0, 10.0)  # axes-aligned, minimum at 0: GD is stable for eta < 2/10
+    grid = [0.01, 0.05, 0.15, 0.3]
+    found = lr_search("SGD", s, grid, steps=50)
+    # GD on this quadratic multiplies coordinate i by (1 - eta lam_i) at every step, so
+    # after 50 steps E = 1/2 sum_i lam_i (1 - eta lam_i)^100 w0_i^2
+    lam, w0 = np.array([1.0, 10.0]), np.asarray(s.start, dtype=float)
+    exact = [0.5 * np.sum(lam * (1 - lr * lam) ** 100 * w0**2) for lr in grid[:3]]
+    assert_allclose(found.final[:3], exact, rtol=1e-9)
+    assert np.isinf(found.final[3])  # |1 - 0.3 * 10| = 2: diverges
+    assert found.lr == 0.15 and found.trajectory.steps == 50
+    assert_allclose(found.final[2], s.value(found.trajectory.points[-1]))
+    assert list(found.grid) == grid
+
+
+def test_lr_search_every_rate_diverges():
+    found = lr_search("SGD", bowl(1.0, 10.0), [2.0, 1.0], steps=50)  # both above 2/10
+    assert np.isnan(found.lr) and np.all(np.isinf(found.final))
+    assert found.trajectory.diverged  # the run at the smallest rate, 1.0
+    # from (-4, 3), one step at eta = 1 gives ((1 - 1) * -4, (1 - 10) * 3) = (0, -27)
+    assert_allclose(found.trajectory.points[1], [0.0, -27.0])
+
+
+@pytest.mark.parametrize(
+    ("args", "kw", "match"),
+    [
+        (("SGD", [0.1, -0.1]), {}, "grid"),
+        (("SGD", []), {}, "grid"),
+        (("Momentum", [0.1]), {}, "name"),
+        (("SGD", [0.1]), {"steps": 0}, "steps"),
+    ],
+)
+def test_lr_search_rejects_bad_arguments(args, kw, match):
+    name, grid = args
+    with pytest.raises(ValueError, match=match):
+        lr_search(name, bowl(1.0, 10.0), grid, **kw)

@@ -86,3 +86,52 @@ def test_race_explorer_redraw_is_fast():
         ex.set(lr=lr)
         times.append(time.perf_counter() - t0)
     assert np.median(times) < 1.0  # generous: a shared CI machine
+
+
+def test_race_panels_draws_one_panel_per_optimizer_and_the_losses():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from course_utils.optimizers import make_optimizer, run
+    from course_utils.surfaces import SURFACES
+    from course_utils.widgets.adaptive import race_panels
+
+    s = SURFACES["ravine"]
+    assert s.eigenvalues.max() == pytest.approx(100.0)  # so GD is stable only for η < 0.02
+    lrs = {"SGD": 0.05, "Adam": 3.0}  # SGD diverges: 0.05 > 2/100
+    runs = {
+        n: run(make_optimizer(n, lr=lr), s.grad, s.start, 40, loss_fn=s.value)
+        for n, lr in lrs.items()
+    }
+    assert runs["SGD"].diverged and not runs["Adam"].diverged
+    fig = race_panels(s, runs, lrs)
+    axes = fig.axes
+    assert len(axes) == 8
+    assert [axes[0].get_title(), axes[1].get_title()] == ["SGD, η = 0.05", "Adam, η = 3"]
+    assert fig.get_suptitle() == s.title
+    assert f"diverged at step {runs['SGD'].diverged_at}" in texts(fig)
+    assert not any(ax.axison for ax in axes[2:7])  # unused panels are hidden
+    losses = axes[7].lines
+    assert len(losses) == 2  # one loss curve per optimizer, excess over the minimum
+    np.testing.assert_allclose(
+        losses[1].get_ydata(), np.maximum(runs["Adam"].losses - s.min_value, 1e-16)
+    )
+    # the box is widened to show every end point
+    for ax in axes[:2]:
+        (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+        for traj in runs.values():
+            x, y = traj.points[-1]
+            assert x0 <= x <= x1 and y0 <= y <= y1
+    plt.close(fig)
+
+
+def test_race_panels_rejects_bad_runs():
+    from course_utils.surfaces import SURFACES
+    from course_utils.widgets.adaptive import race_panels
+
+    with pytest.raises(ValueError, match="runs"):
+        race_panels(SURFACES["ravine"], {})
+    with pytest.raises(ValueError, match="runs"):
+        race_panels(SURFACES["ravine"], [1, 2])

@@ -38,8 +38,9 @@ def _message(ax, text):
 def _setup_race(fig, steps):
     """The parts that never change: the contours and the loss axes' frame."""
     ax_path, ax_loss = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.15, 1.0]})
-    fig.subplots_adjust(left=0.08, right=0.98, top=0.92, bottom=0.2, wspace=0.3)
-    plot_contours(_PROBLEM.surface, ax=ax_path, levels=12, resolution=60)
+    fig.subplots_adjust(left=0.1, right=0.98, top=0.92, bottom=0.2, wspace=0.3)
+    levels = np.geomspace(0.02, 50.0, 12)  # excess loss, log-spaced: rings round the minimum
+    plot_contours(_PROBLEM.surface, ax=ax_path, levels=levels, resolution=60)
     ax_path.set_title("paths on the full-batch loss", fontsize=10)
     ax_loss.set(xlabel="step", ylabel=r"excess loss $E(w) - E(w^*)$", yscale="log",
                 xlim=(0, steps), ylim=(1e-8, 1e3))  # fmt: skip
@@ -115,3 +116,74 @@ def explore_race(optimizers=("SGD", "Adagrad", "RMSProp", "Adam"), lr=0.1, batch
         _draw_race(axes, optimizers, lr, batch_size, rates, steps)
 
     return Explorer(controls, draw, figsize=(7.5, 4.2), setup=setup)
+
+
+def race_panels(surface, runs, lrs=None, fig=None, resolution=60):
+    """Chapter 6's static figure: one small panel per optimizer's path, and all the losses.
+
+    Each panel shows one path on the contours (white dot: start, cross: end); the last
+    panel shows the excess loss :math:`E - E_{\\min}` of every run per step, in the
+    colours of the panel titles.
+
+    Parameters
+    ----------
+    surface : Surface
+        A 2-D surface (contours, ``min_value`` for the excess loss).
+    runs : dict
+        Optimizer name -> ``optimizers.Trajectory`` (with losses), at most seven.
+    lrs : dict, optional
+        Optimizer name -> learning rate, shown in the panel titles.
+    fig : matplotlib Figure, optional
+        Drawn on after clearing; default a new 7 x 4 inch figure.
+    resolution : int
+        Contour grid points per axis.
+
+    The box is the surface's plotting box, widened if needed so that every run's end
+    point (not every intermediate point) is visible.
+
+    Returns
+    -------
+    matplotlib Figure
+    """
+    import matplotlib.pyplot as plt
+
+    if not isinstance(runs, dict) or not 1 <= len(runs) <= 7:
+        raise ValueError("runs must be a dict of 1 to 7 optimizer name -> Trajectory")
+    fig = plt.figure(figsize=(7.0, 4.0)) if fig is None else fig
+    fig.clear()
+    axes = fig.subplots(2, 4)
+    fig.subplots_adjust(left=0.02, right=0.93, top=0.86, bottom=0.08, wspace=0.12, hspace=0.3)
+    floor = surface.min_value if surface.min_value is not None else 0.0
+    ends = np.array([traj.points[-1] for traj in runs.values()])
+    lo, hi = np.array(surface.bounds).T
+    span = hi - lo
+    lo = np.minimum(lo, ends.min(axis=0) - 0.05 * span)
+    hi = np.maximum(hi, ends.max(axis=0) + 0.05 * span)
+    bounds = tuple(zip(lo.tolist(), hi.tolist(), strict=True))
+    names = list(OPTIMIZERS)
+    for ax, (name, traj) in zip(axes.flat[:7], runs.items(), strict=False):
+        c = COLORS[names.index(name) if name in names else 0]
+        plot_contours(surface, ax=ax, levels=15, bounds=bounds, resolution=resolution)
+        ax.plot(*traj.points.T, "-", color=c, lw=1.4, zorder=5)
+        ax.plot(*traj.points[0], "o", color="white", mec="black", ms=5, zorder=6)
+        ax.plot(*traj.points[-1], "X", color=c, mec="black", ms=7, zorder=6)
+        ax.set(xlim=bounds[0], ylim=bounds[1])
+        label = name if lrs is None else f"{name}, η = {lrs[name]:.2g}"
+        ax.set_title(label, fontsize=8.5, color=c, pad=3)
+        ax.set(xlabel="", ylabel="", xticks=[], yticks=[])
+        if traj.diverged:
+            ax.text(0.5, 0.5, f"diverged at step {traj.diverged_at}", transform=ax.transAxes,
+                    ha="center", fontsize=7, bbox={"fc": "white", "ec": c})  # fmt: skip
+    for ax in axes.flat[len(runs) : 7]:
+        ax.set_axis_off()
+    ax = axes.flat[7]
+    for name, traj in runs.items():
+        c = COLORS[names.index(name) if name in names else 0]
+        ax.semilogy(np.maximum(traj.losses - floor, 1e-16), color=c, lw=1.2)
+    ax.yaxis.set_major_locator(LogLocator(numticks=4))
+    ax.yaxis.set_minor_locator(NullLocator())
+    ax.tick_params(labelsize=7, pad=1)
+    ax.yaxis.tick_right()
+    ax.set_title("E − E_min per step", fontsize=8.5, pad=3)
+    fig.suptitle(surface.title, fontsize=11)
+    return fig
