@@ -27,7 +27,7 @@ from course_utils.widgets._core import Explorer, dropdown, float_slider, lr_slid
 
 #: The non-quadratic surfaces offered by :func:`explore_taylor`.
 TAYLOR_SURFACES = ("himmelblau", "rosenbrock", "wells", "saddle")
-_RESOLUTION = 90  # grid points per axis of the explorer's contours
+_RESOLUTION = 75  # grid points per axis of the explorer's contours
 
 
 class StepPrediction(NamedTuple):
@@ -108,7 +108,7 @@ def _draw_arrow(ax, start, end, color):
 def _setup_taylor(fig):
     """The frames: the surface's panel (limits follow the surface) and the step's panel."""
     ax, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.05, 1]})
-    fig.subplots_adjust(left=0.085, right=0.98, bottom=0.24, top=0.9, wspace=0.3)
+    fig.subplots_adjust(left=0.085, right=0.98, bottom=0.24, top=0.9, wspace=0.36)
     ax2.set_xlabel(r"step size $\eta'$ along $-\nabla E(\hat w)$")
     ax2.set_ylabel(r"$E(\hat w - \eta' \nabla E) - E(\hat w)$")
     ax2.set_title("change of $E$ over the step", fontsize=10)
@@ -180,7 +180,7 @@ def _draw_taylor(axes, surface, u1, u2, lr, order):
     ax2.axvline(lr, color="0.6", lw=0.8)
     ax2.axhline(0.0, color="0.8", lw=0.8)
     report = (
-        rf"$\hat w$ = ({w_hat[0]:.2f}, {w_hat[1]:.2f}),  $E(\hat w)$ = {_fmt(p.E_hat)}" + "\n"
+        f"ŵ = ({w_hat[0]:.2f}, {w_hat[1]:.2f}),  E(ŵ) = {_fmt(p.E_hat)}\n"
         f"after the step: {_fmt(p.E_new)}   order 1: {_fmt(p.E_lin)}   order 2: {_fmt(p.E_quad)}"
     )
     ax.figure.text(0.5, 0.05, report, ha="center", va="bottom", fontsize=9)
