@@ -114,16 +114,16 @@ def _setup_taylor(fig):
     ax2.set_title("change of $E$ over the step", fontsize=10)
     ax2.ticklabel_format(axis="y", style="sci", scilimits=(-3, 4))
     ax2.xaxis.set_major_locator(MaxNLocator(4))
-    # The legends never change, so they belong to the cached background.
+    # The legends never change; plain text (no mathtext) keeps repainting them cheap.
     c = plotting.COLORS
     handles = [
-        Line2D([], [], color=c[0], label="$E(w)$"),
+        Line2D([], [], color=c[0], label="E(w)"),
         Line2D([], [], color=c[1], ls="--", label="Taylor model"),
-        Line2D([], [], color=c[2], lw=2, label=r"step $-\eta\nabla E(\hat w)$"),
+        Line2D([], [], color=c[2], lw=2, label="step −η∇E(ŵ)"),
     ]
     ax.legend(handles=handles, loc="upper right", fontsize=8, framealpha=0.9)
     handles = [
-        Line2D([], [], color="black", lw=2, label="true $E$"),
+        Line2D([], [], color="black", lw=2, label="true E"),
         Line2D([], [], color=c[0], ls="--", lw=1.6, label="order 1"),
         Line2D([], [], color=c[1], ls="-.", lw=1.6, label="order 2"),
     ]
