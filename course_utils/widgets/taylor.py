@@ -20,7 +20,7 @@ import ipywidgets as W
 import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch
-from matplotlib.ticker import LogLocator, MaxNLocator, NullLocator
+from matplotlib.ticker import LogLocator, NullLocator
 
 from course_utils import _validate, optimizers, plotting, surfaces
 from course_utils.widgets._core import Explorer, dropdown, float_slider, lr_slider, title
@@ -28,6 +28,7 @@ from course_utils.widgets._core import Explorer, dropdown, float_slider, lr_slid
 #: The non-quadratic surfaces offered by :func:`explore_taylor`.
 TAYLOR_SURFACES = ("himmelblau", "rosenbrock", "wells", "saddle")
 _RESOLUTION = 75  # grid points per axis of the explorer's contours
+_CHANGE_LIMITS = (-2.5, 1.5)  # the step's panel, in units of eta |grad E|^2
 
 
 class StepPrediction(NamedTuple):
@@ -109,11 +110,18 @@ def _setup_taylor(fig):
     """The frames: the surface's panel (limits follow the surface) and the step's panel."""
     ax, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.05, 1]})
     fig.subplots_adjust(left=0.085, right=0.98, bottom=0.24, top=0.9, wspace=0.36)
-    ax2.set_xlabel(r"step size $\eta'$ along $-\nabla E(\hat w)$")
-    ax2.set_ylabel(r"$E(\hat w - \eta' \nabla E) - E(\hat w)$")
+    # The step's panel in units that make its frame fixed: the step size as a fraction
+    # of eta, the change of E as a multiple of the first-order decrease eta |grad E|^2.
+    ax2.set(xlim=(0.0, 1.5), ylim=_CHANGE_LIMITS, xticks=[0.0, 0.5, 1.0, 1.5],
+            yticks=[-2.0, -1.0, 0.0, 1.0])  # fmt: skip
+    ax2.set_xlabel(r"step size $\eta'$ as a fraction of $\eta$")
+    ax2.set_ylabel(r"change of $E$, in units of $\eta\,\|\nabla E(\hat w)\|^2$")
     ax2.set_title("change of $E$ over the step", fontsize=10)
-    ax2.ticklabel_format(axis="y", style="sci", scilimits=(-3, 4))
-    ax2.xaxis.set_major_locator(MaxNLocator(4))
+    ax2.axvline(1.0, color="0.6", lw=0.8)
+    ax2.axhline(0.0, color="0.8", lw=0.8)
+    u = np.linspace(0.0, 1.5, 2)
+    ax2.plot(u, -u, "--", color=plotting.COLORS[0], lw=1.6)  # order 1: -eta' |g|^2
+    ax2.plot(1.0, -1.0, "o", color=plotting.COLORS[0], ms=6, zorder=1.9)
     # The legends never change; plain text (no mathtext) keeps repainting them cheap.
     c = plotting.COLORS
     handles = [
@@ -128,7 +136,6 @@ def _setup_taylor(fig):
         Line2D([], [], color=c[1], ls="-.", lw=1.6, label="order 2"),
     ]
     legend = ax2.legend(handles=handles, fontsize=8, loc="lower left")
-    ax2.yaxis.set_major_locator(MaxNLocator(5))
     # Each surface's own contours, drawn once and shown when the surface is chosen.
     levels = {}
     for name in TAYLOR_SURFACES:
@@ -164,21 +171,24 @@ def _draw_taylor(axes, surface, u1, u2, lr, order):
         ax.text(0.02, 0.02, f"the step lands outside, at ({p.w_new[0]:.3g}, {p.w_new[1]:.3g})",
                 transform=ax.transAxes, fontsize=8, color=plotting.COLORS[2], zorder=7,
                 bbox={"fc": "white", "ec": "none", "alpha": 0.85})  # fmt: skip
-    # the change of E along the ray w_hat - t g, t from 0 to 1.5 eta
-    t = np.linspace(0.0, 1.5 * lr, 120)
-    gHg = float(g @ s.hessian(w_hat) @ g)
-    true = s.value(w_hat - t[:, None] * g) - p.E_hat
-    ax2.plot(t, true, color="black", lw=2)
-    ax2.plot(t, -t * gg, "--", color=plotting.COLORS[0], lw=1.6)
-    ax2.plot(t, -t * gg + 0.5 * t**2 * gHg, "-.", color=plotting.COLORS[1], lw=1.6)
-    for value, c in (
-        (p.E_new, "black"),
-        (p.E_lin, plotting.COLORS[0]),
-        (p.E_quad, plotting.COLORS[1]),
-    ):
-        ax2.plot(lr, value - p.E_hat, "o", color=c, ms=6, zorder=5)
-    ax2.axvline(lr, color="0.6", lw=0.8)
-    ax2.axhline(0.0, color="0.8", lw=0.8)
+    # the change of E along the ray w_hat - u eta g, u from 0 to 1.5, in units of eta |g|^2
+    u = np.linspace(0.0, 1.5, 120)
+    unit = lr * gg
+    curvature = 0.5 * lr * float(g @ s.hessian(w_hat) @ g) / gg  # order 2: -u + curvature u^2
+    true = (s.value(w_hat - (u * lr)[:, None] * g) - p.E_hat) / unit
+    ax2.plot(u, true, color="black", lw=2)
+    ax2.plot(u, -u + curvature * u**2, "-.", color=plotting.COLORS[1], lw=1.6)
+    lo, hi = _CHANGE_LIMITS
+    for k, (value, c) in enumerate(((p.E_new, "black"), (p.E_quad, plotting.COLORS[1]))):
+        v = (value - p.E_hat) / unit
+        if lo <= v <= hi:
+            ax2.plot(1.0, v, "o", color=c, ms=6, zorder=5)
+        else:  # off the scale: a triangle at the edge, with the value
+            edge, marker, va = (hi, "^", "top") if v > hi else (lo, "v", "bottom")
+            ax2.plot(1.0, edge, marker, color=c, ms=8, zorder=5, clip_on=False)
+            ax2.annotate(f"{v:.3g}", (1.0, edge), xytext=(8, -4 if v > hi else 4),
+                         textcoords="offset points", color=c, fontsize=8, va=va,
+                         ha="left" if k == 0 else "right")  # fmt: skip
     report = (
         f"ŵ = ({w_hat[0]:.2f}, {w_hat[1]:.2f}),  E(ŵ) = {_fmt(p.E_hat)}\n"
         f"after the step: {_fmt(p.E_new)}   order 1: {_fmt(p.E_lin)}   order 2: {_fmt(p.E_quad)}"
@@ -192,7 +202,9 @@ def explore_taylor(surface="himmelblau", u1=0.3, u2=0.75, lr=0.01, order=2):
     Left: contours of :math:`E` (solid) and of its order-1 or order-2 Taylor model
     (dashed) around :math:`\hat{\mathbf w}`, with the step
     :math:`-\eta\nabla E(\hat{\mathbf w})`. Right: the true change of :math:`E` along the
-    step against the two predictions; below, the numbers of :func:`step_predictions`.
+    step against the two predictions, for step sizes :math:`\eta' = u\eta`, :math:`0 \le u
+    \le 1.5`, in units of the first-order decrease :math:`\eta\lVert\nabla E\rVert^2` (so
+    the order-1 line is always :math:`-u`); below, the numbers of :func:`step_predictions`.
 
     Parameters
     ----------
