@@ -215,3 +215,14 @@ def test_a_failing_draw_with_setup_shows_a_message_then_recovers():
     ex.set(x=0.2)
     assert ex.last_error is None and calls["setup"] == 2  # laid out afresh
     assert len(ex.figure.axes) == 1 and len(ex.figure.axes[0].lines) == 1
+
+
+def test_draw_may_not_add_axes():
+    def draw(fig_or_axes, x):
+        fig_or_axes.figure.add_subplot(2, 2, 4)
+
+    ex = Explorer(
+        {"x": W.FloatSlider(value=0.0, min=0, max=1)}, draw, setup=lambda f: f.add_subplot(2, 2, 1)
+    )
+    assert isinstance(ex.last_error, RuntimeError)
+    assert "create every Axes in setup()" in str(ex.last_error)

@@ -281,8 +281,12 @@ class Explorer:
                 ax.relim(visible_only=True)
         before = _children(fig)  # keeps them alive, so no new artist reuses an id
         seen = {id(artist) for artist in before}
+        axes = list(fig.axes)
         self._dynamic = []
         self._draw(self._layout, **self.values)
+        if fig.axes != axes:
+            self._layout = None  # start again from setup next time
+            raise RuntimeError("draw() added or removed an Axes: create every Axes in setup()")
         self._dynamic = [artist for artist in _children(fig) if id(artist) not in seen]
         for artist in self._dynamic:
             artist.set_animated(True)
