@@ -135,3 +135,11 @@ def test_exercises_follow_the_grading_conventions(path):
             checks.setdefault(meta["id"], []).append(cell)
     assert 2 <= len(answers) <= 4, f"{path.name} has {len(answers)} exercises"
     assert set(checks) == set(answers), "every answer has a check and vice versa"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_no_text_in_a_formula_is_broken_across_lines(path):
+    # MathJax drops the line break inside \text{...}: "previous\nactivation" is typeset
+    # as "previousactivation". Keep such text on one line.
+    broken = re.findall(r"\\(?:text|mathrm|operatorname)\{[^}]*\n[^}]*\}", markdown(load(path)))
+    assert broken == []
