@@ -320,7 +320,9 @@ def _draw_bowl(axes, lr, kappa, steps=50):
     ax, ax2 = axes
     r = bowl_run(lr, kappa, steps)
     traj = r.trajectory
-    plotting.plot_contours(r.surface, ax=ax, levels=14, resolution=120, filled=False)
+    # log-spaced above the minimum, from 1/1000 of the start's height: the valley floor shows
+    levels = r.surface.min_value + r.gap[0] * np.geomspace(1e-3, 3.0, 12)
+    plotting.plot_contours(r.surface, ax=ax, levels=levels, resolution=120, filled=False)
     ax.set_title("")
     plotting.plot_path(traj.points, ax=ax, color=plotting.COLORS[1])
     title(ax, f"gradient descent, {traj.steps} steps")
