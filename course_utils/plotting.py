@@ -76,7 +76,15 @@ def _label_axes(ax, title=None):
 
 
 def plot_contours(
-    surface, ax=None, levels=30, bounds=None, log=True, resolution=200, filled=True, cmap="viridis"
+    surface,
+    ax=None,
+    levels=30,
+    bounds=None,
+    log=True,
+    resolution=200,
+    filled=True,
+    cmap="viridis",
+    show_title=True,
 ):
     """Contour plot of a 2-D error surface :math:`E(w_1, w_2)`, with its known minima.
 
@@ -98,6 +106,8 @@ def plot_contours(
         Fill between the contour lines (pale colours, so paths stand out).
     cmap : str
         A matplotlib colour map.
+    show_title : bool
+        Put the surface's title above the plot (False: leave the title to the caller).
 
     Returns
     -------
@@ -122,7 +132,7 @@ def plot_contours(
         ax.plot(*minima.T, **_STAR, label="minimum", zorder=4)
     ax.set_xlim(bounds[0])
     ax.set_ylim(bounds[1])
-    _label_axes(ax, getattr(surface, "title", None))
+    _label_axes(ax, getattr(surface, "title", None) if show_title else None)
     return ax
 
 
@@ -216,7 +226,15 @@ def _contour(ax, W1, W2, Z, levels, **kw):
 
 
 def plot_taylor(
-    surface, w_hat, order=2, ax=None, bounds=None, levels=12, resolution=150, show_surface=True
+    surface,
+    w_hat,
+    order=2,
+    ax=None,
+    bounds=None,
+    levels=12,
+    resolution=150,
+    show_surface=True,
+    show_title=True,
 ):
     r"""Contours of :math:`E` (solid) and of its Taylor approximation around :math:`\hat w`
     (dashed), at the same levels, with :math:`\hat w` marked.
@@ -228,7 +246,8 @@ def plot_taylor(
     The contour through :math:`\hat w` is drawn thicker: there the two surfaces touch.
     With ``show_surface=False`` the contours of :math:`E` at the common levels are left
     out (an explorer draws them once with :func:`plot_taylor_levels`), the thick one
-    through :math:`\hat w` is kept.
+    through :math:`\hat w` is kept. With ``show_title=False`` the title is left to the
+    caller.
     """
     order = _validate.choice("order", order, (1, 2))
     w_hat = _validate.array("w_hat", w_hat, shape=(2,))
@@ -238,10 +257,11 @@ def plot_taylor(
     T = _taylor(surface, w_hat, np.stack([W1, W2], axis=-1), order)
     lv = _levels(E, _validate.integer("levels", levels, lo=2), log=True)
     E_hat = float(surface.value(w_hat))
-    for Z, c, ls in ((E, COLORS[0], "solid"), (T, COLORS[1], "dashed")):
-        if Z is T or show_surface:
-            _contour(ax, W1, W2, Z, lv, colors=c, linewidths=1.0, linestyles=ls)
-        _contour(ax, W1, W2, Z, [E_hat], colors=c, linewidths=2.4, linestyles=ls)
+    if show_surface:
+        plot_taylor_levels(surface, ax, bounds, levels, resolution)
+    _contour(ax, W1, W2, E, [E_hat], colors=COLORS[0], linewidths=2.4, linestyles="solid")
+    _contour(ax, W1, W2, T, lv, colors=COLORS[1], linewidths=1.0, linestyles="dashed")
+    _contour(ax, W1, W2, T, [E_hat], colors=COLORS[1], linewidths=2.4, linestyles="dashed")
     ax.plot(*w_hat, "o", color="black", ms=7, zorder=5)
     ax.annotate(
         r"$\hat w$",
@@ -255,7 +275,8 @@ def plot_taylor(
     ax.set_ylim(bounds[1])
     name = "linear" if order == 1 else "quadratic"
     title = f"{getattr(surface, 'title', 'E')}: {name} Taylor approximation at " + r"$\hat w$"
-    _label_axes(ax, title + f"\nsolid: $E(w)$, dashed: order-{order} approximation")
+    title += f"\nsolid: $E(w)$, dashed: order-{order} approximation"
+    _label_axes(ax, title if show_title else None)
     return ax
 
 

@@ -75,8 +75,9 @@ def _setup_schedule(fig, steps):
     """The parts that never change: the contours and the loss axes' frame."""
     ax_path, ax_loss = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.0, 1.15]})
     fig.subplots_adjust(left=0.08, right=0.98, top=0.92, bottom=0.17, wspace=0.25)
-    plot_contours(_PROBLEM.surface, ax=ax_path, levels=_LEVELS, bounds=_BOX, resolution=70)
-    ax_path.set_title("")  # draw() writes its own, with B
+    # no title: draw() writes its own, with B
+    plot_contours(_PROBLEM.surface, ax=ax_path, levels=_LEVELS, bounds=_BOX, resolution=70,
+                  show_title=False)  # fmt: skip
     _log_axis(ax_loss, _FLOOR, 1e2)
     ax_loss.set_xlim(0, steps)
     ax_loss.set_xlabel("step $t$")
@@ -178,8 +179,8 @@ def _setup_cliff(fig, steps):
     """The parts that never change: the cliff's contours and the distance axes' frame."""
     ax_path, ax_dist = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.45, 1.0]})
     fig.subplots_adjust(left=0.07, right=0.98, top=0.88, bottom=0.19, wspace=0.28)
-    plot_contours(_CLIFF, ax=ax_path, levels=16, resolution=70)
-    ax_path.set_title("")  # draw() writes its own, with the gradient noise
+    # no title: draw() writes its own, with the gradient noise
+    plot_contours(_CLIFF, ax=ax_path, levels=16, resolution=70, show_title=False)
     _log_axis(ax_dist, 1e-6, 1e4)
     ax_dist.set_xlim(0, steps)
     ax_dist.set_xlabel("step")

@@ -175,8 +175,8 @@ def explore_restarts(lr=0.3, steps=150):
     def setup(fig):
         ax_map, ax_bar = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.0, 1.0]})
         fig.subplots_adjust(left=0.07, right=0.98, top=0.92, bottom=0.2, wspace=0.25)
-        plot_contours(wells, ax=ax_map, levels=20, resolution=100)
-        ax_map.set_title("")  # draw() writes its own, with K
+        # no title: draw() writes its own, with K
+        plot_contours(wells, ax=ax_map, levels=20, resolution=100, show_title=False)
         ax_map.set_aspect("equal")
         values = [*wells.value(wells.minima), np.nan]
         labels = [

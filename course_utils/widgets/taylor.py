@@ -152,8 +152,8 @@ def _draw_taylor(axes, surface, u1, u2, lr, order):
     w_hat = _box_point(s.bounds, u1, u2)
     for name, contours in levels.items():
         contours.set_visible(name == surface)
-    plotting.plot_taylor(s, w_hat, order=order, ax=ax, resolution=_RESOLUTION, show_surface=False)
-    ax.set_title("")  # plot_taylor's long title; a short one that may change follows
+    plotting.plot_taylor(s, w_hat, order=order, ax=ax, resolution=_RESOLUTION,
+                         show_surface=False, show_title=False)  # fmt: skip
     title(ax, f"{s.title}: order-{order} model")
     p = step_predictions(s, w_hat, lr)
     g = s.grad(w_hat)
@@ -322,8 +322,9 @@ def _draw_bowl(axes, lr, kappa, steps=50):
     traj = r.trajectory
     # log-spaced above the minimum, from 1/1000 of the start's height: the valley floor shows
     levels = r.surface.min_value + r.gap[0] * np.geomspace(1e-3, 3.0, 12)
-    plotting.plot_contours(r.surface, ax=ax, levels=levels, resolution=120, filled=False)
-    ax.set_title("")
+    plotting.plot_contours(
+        r.surface, ax=ax, levels=levels, resolution=120, filled=False, show_title=False
+    )
     plotting.plot_path(traj.points, ax=ax, color=plotting.COLORS[1])
     title(ax, f"gradient descent, {traj.steps} steps")
     k = np.arange(len(r.gap))
