@@ -1,8 +1,12 @@
 """Time per gradient against the number of parameters W: backpropagation vs finite differences.
 
-Prints a table of median times and the fitted log-log slopes (expected: about 1 for
-backpropagation, about 2 for finite differences, lower where fixed overheads dominate).
-The measuring code is ``course_utils.cost.time_gradients``, the same call chapter 2 makes.
+Prints, for each method, the counted multiply-adds, the median time and the time per
+multiply-add of every network, then the fit t = a + b W^k per call of the loss (a: the
+fixed cost of a call) and the resulting exponent of the cost of one gradient (theory: 1
+for backpropagation, 2 for finite differences). For comparison it also prints the slope of
+a straight line through all points, which the fixed cost pulls down.
+The measuring code is ``course_utils.cost.measure_gradient_cost``, the call chapter 2
+makes (the chapter uses ``quick=True``).
 
 Run: ``.venv/bin/python benchmarks/gradient_cost.py [--quick]``
 """
@@ -16,29 +20,32 @@ import time
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-from course_utils.cost import time_gradients  # noqa: E402
+from course_utils.cost import loglog_slope, measure_gradient_cost  # noqa: E402
 
 
 def main(quick=False):
     start = time.perf_counter()
-    cost = time_gradients(quick=quick)
+    cost = measure_gradient_cost(quick=quick, min_time=0.05 if quick else 0.2)
     elapsed = time.perf_counter() - start
     threads = os.environ["OPENBLAS_NUM_THREADS"]
-    print(f"Time per gradient, tanh MLPs [10, h, h, 1], mse, batch N = {cost.N}, float64")
-    print(f"(OPENBLAS_NUM_THREADS={threads})")
-    print(f"{'W':>6} {'backprop (ms)':>14} {'finite diff (ms)':>17} {'ratio':>8}  fitted")
-    for W, t_bp, t_fd in zip(cost.W, cost.t_backprop, cost.t_numerical, strict=True):
-        mark = "*" if W >= cost.W_fit else ""
-        print(f"{W:>6} {t_bp * 1e3:>14.3f} {t_fd * 1e3:>17.2f} {t_fd / t_bp:>8.0f}  {mark}")
-    fitted = cost.W[cost.W >= cost.W_fit]
-    print(f"log-log slopes fitted on W = {fitted.min()} .. {fitted.max()} (rows marked *):")
-    print(f"  backprop           {cost.slope_backprop:.2f}   (O(W) expected: 1)")
-    print(f"  finite differences {cost.slope_numerical:.2f}   (O(W^2) expected: 2)")
-    print(f"  difference         {cost.slope_numerical - cost.slope_backprop:.2f}   (expected: 1)")
-    print("Slopes below 1 and 2 mean that costs which do not grow like W (a fixed cost per")
-    print("call, tanh once per unit ~ sqrt(W)) still count at these sizes; the difference is")
-    print("the extra factor W that finite differences pay.")
-    print(f"measured in {elapsed:.1f} s (medians; the machine may be shared and noisy)")
+    print(f"Time per gradient, tanh MLPs [64, h, 1], mse, batch N = {cost.N}, float64")
+    print(f"(OPENBLAS_NUM_THREADS={threads}; medians of repeated runs)")
+    for name, r, theory in [
+        ("backpropagation", cost.backprop, 1),
+        ("finite differences", cost.numerical, 2),
+    ]:
+        print(f"\n{name}")
+        print(f"{'W':>7} {'multiply-adds':>15} {'median (ms)':>12} {'ns / multiply-add':>18}")
+        for W, m, t in zip(r.W, r.multiply_adds, r.t, strict=True):
+            print(f"{W:>7} {m:>15,} {t * 1e3:>12.3f} {t / m * 1e9:>18.3f}")
+        a, b, k = r.fit
+        per = "per call (t / 2W)" if theory == 2 else "per call (= per gradient)"
+        print(f"  fit {per}: a = {a * 1e6:.1f} us, b = {b:.3g} s, k = {k:.2f}")
+        print(f"  exponent of the cost of one gradient: {r.slope:.2f}   (theory: {theory})")
+        print(f"  a straight line through all points:   {loglog_slope(r.W, r.t):.2f}")
+        count = loglog_slope(r.W, r.multiply_adds)
+        print(f"  slope of the counted multiply-adds:   {count:.3f}")
+    print(f"\nmeasured in {elapsed:.1f} s (the machine may be shared and noisy)")
 
 
 if __name__ == "__main__":

@@ -457,3 +457,56 @@ def gradient_check(f, grad, w, h=1e-6, rtol=1e-5, *, atol=1e-8):
         float(rel.max(initial=0.0)),
         bool(np.all(err <= atol + rtol * size)),
     )
+
+
+class Chord(NamedTuple):
+    r"""A function on the segment from :math:`\mathbf a` to :math:`\mathbf b` and its chord."""
+
+    t: np.ndarray  #: positions in [0, 1]: the point (1 - t) a + t b
+    E: np.ndarray  #: the function's values at those points
+    chord: np.ndarray  #: the straight line (1 - t) E(a) + t E(b)
+    gap: float  #: max of E - chord: <= 0 on every segment exactly when E is convex
+
+
+def chord(f, a, b, num=101):
+    r"""Compare a function with its **chord** between two points: the test of convexity.
+
+    A function is **convex** when every chord lies on or above the graph,
+
+    .. math::
+
+        E\bigl((1 - t)\,\mathbf a + t\,\mathbf b\bigr) \le (1 - t)\,E(\mathbf a) + t\,E(\mathbf b)
+        \qquad \text{for all } \mathbf a, \mathbf b \text{ and } t \in [0, 1].
+
+    One segment with a positive ``gap`` proves that ``f`` is not convex; no finite number
+    of segments proves that it is (for that, check that the Hessian is positive
+    semi-definite everywhere).
+
+    Parameters
+    ----------
+    f : callable
+        ``f(w)`` returns a scalar.
+    a, b : array_like of the same shape
+        The ends of the segment.
+    num : int
+        Number of points, ends included (at least 2).
+
+    Returns
+    -------
+    Chord
+
+    Examples
+    --------
+    >>> c = chord(lambda w: float(w @ w), [-1.0, 0.0], [1.0, 0.0], num=3)
+    >>> c.E.tolist(), c.chord.tolist(), c.gap
+    ([1.0, 0.0, 1.0], [1.0, 1.0, 1.0], 0.0)
+    """
+    _callable("f", f)
+    a = v.array("a", a)
+    b = v.array("b", b)
+    v.same_shape("a", a, "b", b)
+    num = v.integer("num", num, lo=2)
+    t = np.linspace(0.0, 1.0, num)
+    E = np.array([_scalar(f, (1 - s) * a + s * b) for s in t])
+    line = (1 - t) * E[0] + t * E[-1]
+    return Chord(t, E, line, float(np.max(E - line)))

@@ -188,3 +188,254 @@ def time_gradients(sizes_list=None, N=512, W_fit=300, min_time=0.1, seed=0, quic
         slope_backprop=loglog_slope(W[fit], t_bp[fit]),
         slope_numerical=loglog_slope(W[fit], t_fd[fit]),
     )
+
+
+# ---------------------------------------------------------------------------------------
+# Counting the work, and a fit with a fixed cost per call.
+#
+# The wall time of a call is a fixed cost a (the interpreter, dispatching to numpy,
+# allocating arrays) plus the arithmetic, which grows like W^k. On log-log axes t = a + b W^k
+# bends: flat where a dominates, slope k where b W^k does. So we fit all three numbers, and
+# time networks large enough that the growing term dominates. Beside the time we count the
+# multiply-adds, which follow the theory exactly.
+
+GRAD_INPUTS = 64  #: inputs of the timed networks [64, h, 1]
+BACKPROP_WIDTHS = (32, 64, 128, 256, 512, 1024)  # W = 2113 ... 67585
+NUMERICAL_WIDTHS = (8, 12, 16, 24, 32, 48, 64)  # W = 529 ... 4225
+QUICK_BACKPROP_WIDTHS = (32, 64, 128, 256, 512)
+QUICK_NUMERICAL_WIDTHS = (8, 16, 32, 64)
+
+
+class OffsetPowerLaw(NamedTuple):
+    """The fit :math:`y \\approx a + b\\, x^k`: a fixed part and a growing part."""
+
+    a: float  #: the fixed part (for a time: the cost per call that does not grow)
+    b: float  #: the prefactor of the growing part
+    k: float  #: the exponent of the growing part
+
+
+class MultiplyAdds(NamedTuple):
+    """Multiply-adds of the matrix products of one gradient (see :func:`multiply_adds`)."""
+
+    W: int  #: number of parameters
+    forward: int  #: one forward pass
+    backprop: int  #: one forward and one backward pass
+    numerical: int  #: central finite differences: 2W forward passes
+
+
+class CostRuns(NamedTuple):
+    """Measured time per gradient of one method over networks of growing size."""
+
+    sizes: list  #: layer sizes of each network
+    W: np.ndarray  #: number of parameters of each network
+    multiply_adds: np.ndarray  #: counted multiply-adds per gradient
+    calls: np.ndarray  #: forward passes (calls of the loss) per gradient: 1, or 2W
+    t: np.ndarray  #: median seconds per gradient
+    fit: OffsetPowerLaw  #: t = a + b W^k, with a the fixed cost of one call (see below)
+    slope: float  #: the exponent of t in W once fixed costs are set aside
+
+
+class GradientCostModel(NamedTuple):
+    """Backpropagation and finite differences, timed and counted (:func:`measure_gradient_cost`)."""
+
+    N: int  #: batch size of every gradient
+    backprop: CostRuns  #: fit of t against W; slope = k (theory: 1)
+    numerical: CostRuns  #: fit of the time per forward pass, t / 2W; slope = 1 + k (theory: 2)
+
+
+def multiply_adds(sizes, N):
+    r"""Count the multiply-adds of one gradient of an :class:`~course_utils.nn.MLP`.
+
+    Only the matrix products are counted: they are the work that grows with the number of
+    weights (biases, activations and the loss add :math:`O(N \sum_l n_l)`, fewer terms).
+    With :math:`S = \sum_{l=1}^{L} n_{l-1} n_l` weights in the matrices and a batch of
+    :math:`N` examples,
+
+    * a forward pass computes :math:`a_{l-1} W_l` in every layer: :math:`N S`;
+    * backpropagation adds :math:`a_{l-1}^\top \delta_l` in every layer and
+      :math:`\delta_l W_l^\top` in every layer but the first:
+      :math:`N S + N (2S - n_0 n_1) = N (3S - n_0 n_1)`;
+    * central finite differences make :math:`2W` forward passes: :math:`2 W N S`.
+
+    Parameters
+    ----------
+    sizes : list of int
+        Layer widths ``[n_0, ..., n_L]``.
+    N : int
+        Batch size.
+
+    Returns
+    -------
+    MultiplyAdds
+
+    Examples
+    --------
+    >>> multiply_adds([2, 3, 1], N=5)
+    MultiplyAdds(W=13, forward=45, backprop=105, numerical=1170)
+    """
+    n = MLP(sizes).sizes  # validates sizes
+    N = v.integer("N", N, lo=1)
+    S = sum(a * b for a, b in zip(n[:-1], n[1:], strict=True))
+    W = S + sum(n[1:])
+    return MultiplyAdds(W, N * S, N * (3 * S - n[0] * n[1]), 2 * W * N * S)
+
+
+def _best_ab(x_k, y):
+    """(a, b, relative residual) of y ~ a + b x_k, least squares in y's relative error."""
+    A = np.column_stack([np.ones_like(x_k), x_k]) / y[:, None]
+    (a, b), *_ = np.linalg.lstsq(A, np.ones_like(y), rcond=None)
+    if a < 0:  # a fixed cost cannot be negative: fit b alone
+        a, b = 0.0, float(np.sum(x_k / y) / np.sum((x_k / y) ** 2))
+    r = (a + b * x_k) / y - 1
+    return float(a), float(b), float(r @ r)
+
+
+def fit_offset_power_law(x, y, k_range=(0.1, 4.0)):
+    r"""Fit :math:`y \approx a + b\, x^k` with :math:`a \ge 0`, :math:`b > 0`.
+
+    Minimises the sum of squared *relative* errors :math:`\sum_i (\hat y_i / y_i - 1)^2`,
+    so that small and large values count alike (as on log–log axes). For a fixed
+    :math:`k` the model is linear in :math:`a, b`, solved by least squares; :math:`k` is
+    found on a grid of step 0.001 over ``k_range`` and refined by golden-section search.
+
+    Parameters
+    ----------
+    x, y : ndarray of shape (n,)
+        Positive numbers, at least three distinct values of ``x``.
+    k_range : (float, float)
+        Where to look for the exponent.
+
+    Returns
+    -------
+    OffsetPowerLaw
+
+    Examples
+    --------
+    >>> x = np.array([1.0, 10.0, 100.0, 1000.0])
+    >>> fit = fit_offset_power_law(x, 5.0 + 0.01 * x**2)
+    >>> round(fit.a, 6), round(fit.b, 6), round(fit.k, 6)
+    (5.0, 0.01, 2.0)
+    """
+    x = v.array("x", x, ndim=1)
+    y = v.array("y", y, ndim=1)
+    v.same_shape("x", x, "y", y)
+    if np.any(x <= 0) or np.any(y <= 0):
+        raise ValueError("x and y must be positive")
+    if len(np.unique(x)) < 3:
+        raise ValueError("x must hold at least three distinct values to fit a, b and k")
+    lo, hi = (v.number("k_range", k, lo=0, lo_open=True) for k in k_range)
+    if not lo < hi:
+        raise ValueError(f"k_range must be (low, high) with low < high, got {k_range}")
+    scale = x.max()  # fit in x / scale so that x^k stays of order 1
+
+    def residual(k):
+        return _best_ab((x / scale) ** k, y)[2]
+
+    grid = np.arange(lo, hi + 5e-4, 1e-3)
+    i = int(np.argmin([residual(k) for k in grid]))
+    left, right = grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]
+    g = (np.sqrt(5) - 1) / 2
+    for _ in range(60):  # golden-section search on [left, right]
+        c, d = right - g * (right - left), left + g * (right - left)
+        if residual(c) < residual(d):
+            right = d
+        else:
+            left = c
+    k = (left + right) / 2
+    a, b, _ = _best_ab((x / scale) ** k, y)
+    return OffsetPowerLaw(a, b / scale**k, float(k))
+
+
+def gradient_cost_sizes(quick=False):
+    """Layer sizes ``[64, h, 1]`` timed by :func:`measure_gradient_cost`: (backprop, numerical).
+
+    Backpropagation is timed on W = 2113 ... 67585 (quick: ... 33793), finite differences
+    on W = 529 ... 4225: each range starts where the arithmetic already outweighs the
+    fixed cost of a call, and finite differences stop where one gradient takes a fraction
+    of a second.
+    """
+    bp = QUICK_BACKPROP_WIDTHS if quick else BACKPROP_WIDTHS
+    fd = QUICK_NUMERICAL_WIDTHS if quick else NUMERICAL_WIDTHS
+    return [[GRAD_INPUTS, h, 1] for h in bp], [[GRAD_INPUTS, h, 1] for h in fd]
+
+
+def _runs(sizes_list, N, numerical, min_time, gen):
+    nets = [MLP(sizes, activation="tanh", loss="mse", seed=0) for sizes in sizes_list]
+    if len(nets) < 3:
+        raise ValueError(f"each list of sizes must hold at least 3 networks, got {len(nets)}")
+    t = []
+    for net in nets:
+        X = gen.normal(size=(N, net.sizes[0]))
+        y = gen.normal(size=(N, net.sizes[-1]))
+        f = (lambda: net.numerical_grads(X, y)) if numerical else (lambda: net.loss_and_grad(X, y))  # noqa: B023, E501
+        f()  # warm-up
+        t.append(_median_time(f, min_time, 3 if numerical else 5))
+    counts = [multiply_adds(net.sizes, N) for net in nets]
+    W = np.array([c.W for c in counts])
+    t = np.array(t)
+    calls = 2 * W if numerical else np.ones_like(W)
+    fit = fit_offset_power_law(W, t / calls)  # per call: a is the fixed cost of one call
+    return CostRuns(
+        sizes=[net.sizes for net in nets],
+        W=W,
+        multiply_adds=np.array([c.numerical if numerical else c.backprop for c in counts]),
+        calls=calls,
+        t=t,
+        fit=fit,
+        slope=fit.k + (1.0 if numerical else 0.0),
+    )
+
+
+def measure_gradient_cost(sizes=None, N=64, min_time=0.05, seed=0, quick=False):
+    r"""Time and count one gradient by backpropagation and by finite differences.
+
+    Each network is a ``tanh`` :class:`~course_utils.nn.MLP` with the mean squared error
+    on a fixed random batch of ``N`` examples. A call of the loss costs a fixed amount
+    :math:`a` (Python, numpy's dispatch, allocation) plus arithmetic that grows with the
+    number of weights, so the time per call is fitted as :math:`a + b W^k`
+    (:func:`fit_offset_power_law`):
+
+    * backpropagation makes one call per gradient: :math:`t = a + b W^k`, theory
+      :math:`k = 1`;
+    * central finite differences make :math:`2W` calls per gradient, so
+      :math:`t = 2W (a + b W^k)`: the fit is made on the time per call :math:`t / 2W`,
+      and the exponent of the whole gradient is :math:`1 + k`, theory 2.
+
+    Beside the times, :func:`multiply_adds` counts the work exactly. Times are medians of
+    repeated runs (at least 5 for backpropagation, 3 for finite differences, repeated
+    until ``min_time`` seconds have passed); garbage collection is off while timing.
+
+    Parameters
+    ----------
+    sizes : (list, list), optional
+        Layer sizes for backpropagation and for finite differences, at least 3 networks
+        each; default :func:`gradient_cost_sizes`.
+    N : int
+        Batch size.
+    min_time : float
+        Seconds to spend repeating each measurement.
+    seed : int
+        Seed of the batches (the networks use seed 0).
+    quick : bool
+        Fewer and smaller networks: about 1.5 s in all instead of about 4 (on a 2-core
+        laptop-class machine with one BLAS thread).
+
+    Returns
+    -------
+    GradientCostModel
+    """
+    sizes_bp, sizes_fd = gradient_cost_sizes(quick) if sizes is None else sizes
+    N = v.integer("N", N, lo=1)
+    min_time = v.number("min_time", min_time, lo=0)
+    gen = np.random.default_rng(v.integer("seed", seed))
+    _ = np.ones(1 << 20)  # allocate and free 8 MB once: see the module docstring
+    del _
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        backprop = _runs(sizes_bp, N, False, min_time, gen)
+        numerical = _runs(sizes_fd, N, True, min_time, gen)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return GradientCostModel(N, backprop, numerical)

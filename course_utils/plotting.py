@@ -443,3 +443,76 @@ def plot_decision_boundary(model, X, y, ax=None, resolution=200, pad=0.5):
     plot_scatter_classes(X, y, ax=ax)
     ax.set_title("Decision regions")
     return ax
+
+
+def plot_chord(chord, ax=None, label="E", color=None, chord_label="chord", shade=True):
+    r"""Plot a function along a segment against its chord (``calculus.chord``).
+
+    The function is the solid line, the chord the dashed one (labelled ``chord_label``,
+    no legend entry if None); where the function rises above the chord (which a convex
+    function never does) the gap is shaded, if ``shade``.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = _new_ax(ax, figsize=(6.0, 4.0))
+    c = COLORS[0] if color is None else color
+    ax.plot(chord.t, chord.E, color=c, lw=2, label=label)
+    ax.plot(chord.t, chord.chord, "--", color=c, lw=1.2, label=chord_label)
+    if shade:
+        ax.fill_between(chord.t, chord.chord, chord.E, where=chord.E > chord.chord, color=c,
+                        alpha=0.15, lw=0)  # fmt: skip
+    ax.set_xlabel(r"$t$: the point $(1 - t)\,\mathbf{a} + t\,\mathbf{b}$")
+    ax.set_ylabel("$E$")
+    return ax
+
+
+def plot_plane(plane, ax=None, labels=("$w_0$", "$w_1$", "$w_2$"), levels=20):
+    r"""Contours of :math:`\log_{10} E` on a plane through three points (``loss_on_plane``).
+
+    The three points sit at :math:`(0, 0), (1, 0), (0, 1)` and are marked with stars.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = _new_ax(ax, figsize=(6.0, 5.0))
+    logE = np.log10(np.maximum(plane.E, 1e-300))
+    cs = ax.contourf(plane.alpha, plane.beta, logE, levels=levels, cmap="viridis")
+    ax.figure.colorbar(cs, ax=ax, label=r"$\log_{10} E$")
+    for (a, b), text in zip([(0, 0), (1, 0), (0, 1)], labels, strict=True):
+        ax.plot(a, b, **_STAR)
+        dx, ha = (-8, "right") if a == 1 else (8, "left")  # keep the label inside the box
+        ax.annotate(text, (a, b), xytext=(dx, 8), textcoords="offset points", ha=ha,
+                    color="white", fontsize=11)  # fmt: skip
+    ax.set_xlabel(r"$\alpha$")
+    ax.set_ylabel(r"$\beta$")
+    ax.set_aspect("equal")
+    return ax
+
+
+def plot_cost_fit(runs, ax=None, label=None, color=None):
+    r"""Log–log plot of measured times per gradient with their fit (``cost.CostRuns``).
+
+    Markers: the measured medians. Solid line: the fit, :math:`c\,(a + b W^k)` with
+    :math:`c` calls per gradient (1 for backpropagation, :math:`2W` for finite
+    differences). Dotted line: the growing part alone, :math:`c\, b W^k`, a straight line
+    of slope ``runs.slope``; where the two lines meet, the fixed cost no longer counts.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = _new_ax(ax, figsize=(6.0, 4.0))
+    c = COLORS[0] if color is None else color
+    W = np.geomspace(runs.W.min(), runs.W.max(), 100)
+    calls = 2 * W if runs.calls[-1] > 1 else np.ones_like(W)
+    a, b, k = runs.fit
+    ax.loglog(runs.W, 1e3 * runs.t, "o", color=c, label=label)
+    ax.loglog(W, 1e3 * calls * (a + b * W**k), "-", color=c, lw=1.5)
+    ax.loglog(W, 1e3 * calls * b * W**k, ":", color=c, lw=1.5,
+              label=f"growing part: slope {runs.slope:.2f}")  # fmt: skip
+    ax.set_xlabel("number of weights $W$")
+    ax.set_ylabel("time per gradient (ms)")
+    return ax

@@ -166,18 +166,20 @@ def warmup(schedule, warmup_steps, start_factor=1 / 3):
 
     .. math::
 
-        \eta_t = \eta^\text{base}_t \left(f_0 + (1 - f_0) \frac{\min(t, W)}{W}\right)
+        \eta_t = \eta^\text{base}_t
+        \left(f_0 + (1 - f_0) \frac{\min(t, t_\mathrm{w})}{t_\mathrm{w}}\right)
 
-    The factor climbs linearly from :math:`f_0` at :math:`t = 0` to 1 at :math:`t = W`,
-    then stays 1 (the default :math:`f_0 = 1/3` is ``LinearLR``'s). As with torch's
-    chained schedulers, the base schedule keeps running during the warm-up.
+    The factor climbs linearly from :math:`f_0` at :math:`t = 0` to 1 at
+    :math:`t = t_\mathrm{w}`, then stays 1 (the default :math:`f_0 = 1/3` is
+    ``LinearLR``'s). As with torch's chained schedulers, the base schedule keeps running
+    during the warm-up.
 
     Parameters
     ----------
     schedule : callable
         The base schedule :math:`t \mapsto \eta^\text{base}_t`.
     warmup_steps : int
-        :math:`W \ge 1`.
+        :math:`t_\mathrm{w} \ge 1` (not :math:`W`, which is the number of weights).
     start_factor : float
         :math:`f_0 \in (0, 1]`.
 
@@ -187,13 +189,13 @@ def warmup(schedule, warmup_steps, start_factor=1 / 3):
     """
     if not callable(schedule):
         raise TypeError(f"schedule must be callable, got {schedule!r}")
-    W = _v.integer("warmup_steps", warmup_steps, lo=1)
+    t_w = _v.integer("warmup_steps", warmup_steps, lo=1)
     f0 = _v.number("start_factor", start_factor, 0.0, 1.0, lo_open=True)
 
     def rate(t):
-        return schedule(t) * (f0 + (1 - f0) * min(t, W) / W)
+        return schedule(t) * (f0 + (1 - f0) * min(t, t_w) / t_w)
 
-    return Schedule("warmup", rate, schedule=schedule, warmup_steps=W, start_factor=f0)
+    return Schedule("warmup", rate, schedule=schedule, warmup_steps=t_w, start_factor=f0)
 
 
 def warmup_cosine(lr, total_steps, warmup_steps=None, start_factor=1 / 3, lr_min=0.0):
@@ -207,8 +209,8 @@ def warmup_cosine(lr, total_steps, warmup_steps=None, start_factor=1 / 3, lr_min
     Schedule
     """
     T = _v.integer("total_steps", total_steps, lo=1)
-    W = max(1, T // 10) if warmup_steps is None else warmup_steps
-    return warmup(cosine(lr, T, lr_min), W, start_factor)
+    t_w = max(1, T // 10) if warmup_steps is None else warmup_steps
+    return warmup(cosine(lr, T, lr_min), t_w, start_factor)
 
 
 SCHEDULES = {
