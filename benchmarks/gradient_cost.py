@@ -1,9 +1,11 @@
 """Time per gradient against the number of parameters W: backpropagation vs finite differences.
 
-Prints, for each method, the counted multiply-adds, the median time and the time per
-multiply-add of every network, then the fit t = a + b W^k per call of the loss (a: the
-fixed cost of a call) and the resulting exponent of the cost of one gradient (theory: 1
-for backpropagation, 2 for finite differences). For comparison it also prints the slope of
+Prints, for each method, the counted multiply-adds and the median time of every network,
+the number of calls of the loss per gradient times the median time of one call (1 call
+for backpropagation; 2W forward passes for finite differences) and the time per
+multiply-add, then the fit a + b W^k of one call (a: the fixed cost of a call) and the
+resulting exponent of the cost of one gradient (theory: 1 for backpropagation, 2 for
+finite differences). For comparison it also prints the slope of
 a straight line through all points, which the fixed cost pulls down.
 The measuring code is ``course_utils.cost.measure_gradient_cost``, the call chapter 2
 makes (the chapter uses ``quick=True``).
@@ -35,14 +37,19 @@ def main(quick=False):
         ("finite differences", cost.numerical, 2),
     ]:
         print(f"\n{name}")
-        print(f"{'W':>7} {'multiply-adds':>15} {'median (ms)':>12} {'ns / multiply-add':>18}")
-        for W, m, t in zip(r.W, r.multiply_adds, r.t, strict=True):
-            print(f"{W:>7} {m:>15,} {t * 1e3:>12.3f} {t / m * 1e9:>18.3f}")
+        print(
+            f"{'W':>7} {'multiply-adds':>15} {'median (ms)':>12} {'calls x one call (ms)':>22}"
+            f" {'ns / multiply-add':>18}"
+        )
+        rows = zip(r.W, r.multiply_adds, r.t, r.calls * r.t_call, strict=True)
+        for W, m, t, t_calls in rows:
+            ns = t_calls / m * 1e9
+            print(f"{W:>7} {m:>15,} {t * 1e3:>12.3f} {t_calls * 1e3:>22.3f} {ns:>18.3f}")
         a, b, k = r.fit
-        per = "per call (t / 2W)" if theory == 2 else "per call (= per gradient)"
-        print(f"  fit {per}: a = {a * 1e6:.1f} us, b = {b:.3g} s, k = {k:.2f}")
+        what = "one forward pass" if theory == 2 else "one call (= one gradient)"
+        print(f"  fit of {what}: a + b W^k with a = {a * 1e6:.1f} us, b = {b:.3g} s, k = {k:.2f}")
         print(f"  exponent of the cost of one gradient: {r.slope:.2f}   (theory: {theory})")
-        print(f"  a straight line through all points:   {loglog_slope(r.W, r.t):.2f}")
+        print(f"  a straight line through all medians:  {loglog_slope(r.W, r.t):.2f}")
         count = loglog_slope(r.W, r.multiply_adds)
         print(f"  slope of the counted multiply-adds:   {count:.3f}")
     print(f"\nmeasured in {elapsed:.1f} s (the machine may be shared and noisy)")

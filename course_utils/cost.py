@@ -200,10 +200,10 @@ def time_gradients(sizes_list=None, N=512, W_fit=300, min_time=0.1, seed=0, quic
 # multiply-adds, which follow the theory exactly.
 
 GRAD_INPUTS = 64  #: inputs of the timed networks [64, h, 1]
-BACKPROP_WIDTHS = (32, 64, 128, 256, 512, 1024)  # W = 2113 ... 67585
-NUMERICAL_WIDTHS = (8, 12, 16, 24, 32, 48, 64)  # W = 529 ... 4225
-QUICK_BACKPROP_WIDTHS = (32, 64, 128, 256, 512)
-QUICK_NUMERICAL_WIDTHS = (8, 16, 32, 64)
+BACKPROP_WIDTHS = (64, 96, 128, 192, 256, 384, 512, 768, 1024)  # W = 4225 ... 67585
+NUMERICAL_WIDTHS = (8, 12, 16, 24, 32, 48, 64, 96, 128)  # W = 529 ... 8449
+QUICK_BACKPROP_WIDTHS = (64, 128, 256, 512, 1024)  # W = 4225 ... 67585
+QUICK_NUMERICAL_WIDTHS = (8, 16, 32, 64)  # W = 529 ... 4225
 
 
 class OffsetPowerLaw(NamedTuple):
@@ -229,10 +229,11 @@ class CostRuns(NamedTuple):
     sizes: list  #: layer sizes of each network
     W: np.ndarray  #: number of parameters of each network
     multiply_adds: np.ndarray  #: counted multiply-adds per gradient
-    calls: np.ndarray  #: forward passes (calls of the loss) per gradient: 1, or 2W
+    calls: np.ndarray  #: calls per gradient: 1 (backprop), 2W forward passes (finite diff.)
     t: np.ndarray  #: median seconds per gradient
-    fit: OffsetPowerLaw  #: t = a + b W^k, with a the fixed cost of one call (see below)
-    slope: float  #: the exponent of t in W once fixed costs are set aside
+    t_call: np.ndarray  #: median seconds per call: t itself, or one forward pass
+    fit: OffsetPowerLaw  #: t_call = a + b W^k, with a the fixed cost of one call
+    slope: float  #: the exponent of the cost of a gradient: k, or 1 + k for 2W calls
 
 
 class GradientCostModel(NamedTuple):
@@ -349,10 +350,10 @@ def fit_offset_power_law(x, y, k_range=(0.1, 4.0)):
 def gradient_cost_sizes(quick=False):
     """Layer sizes ``[64, h, 1]`` timed by :func:`measure_gradient_cost`: (backprop, numerical).
 
-    Backpropagation is timed on W = 2113 ... 67585 (quick: ... 33793), finite differences
-    on W = 529 ... 4225: each range starts where the arithmetic already outweighs the
-    fixed cost of a call, and finite differences stop where one gradient takes a fraction
-    of a second.
+    Backpropagation is timed on W = 4225 ... 67585 (9 networks, quick: 5), where the
+    arithmetic outweighs the fixed cost of a call and the weights still fit in a fast
+    cache; finite differences on W = 529 ... 8449 (quick: ... 4225), where one gradient
+    takes at most a second or two.
     """
     bp = QUICK_BACKPROP_WIDTHS if quick else BACKPROP_WIDTHS
     fd = QUICK_NUMERICAL_WIDTHS if quick else NUMERICAL_WIDTHS
@@ -363,24 +364,30 @@ def _runs(sizes_list, N, numerical, min_time, gen):
     nets = [MLP(sizes, activation="tanh", loss="mse", seed=0) for sizes in sizes_list]
     if len(nets) < 3:
         raise ValueError(f"each list of sizes must hold at least 3 networks, got {len(nets)}")
-    t = []
+    t, t_call = [], []
     for net in nets:
         X = gen.normal(size=(N, net.sizes[0]))
         y = gen.normal(size=(N, net.sizes[-1]))
-        f = (lambda: net.numerical_grads(X, y)) if numerical else (lambda: net.loss_and_grad(X, y))  # noqa: B023, E501
-        f()  # warm-up
-        t.append(_median_time(f, min_time, 3 if numerical else 5))
+        if numerical:
+            net.numerical_grads(X, y)  # warm-up
+            t.append(_median_time(lambda: net.numerical_grads(X, y), min_time, 3))  # noqa: B023
+            # one of its 2W calls: the forward pass numerical_grads makes (no input checks)
+            one_pass = lambda: net._loss(net.params, X, y)  # noqa: B023, E731
+            t_call.append(_median_time(one_pass, min_time, 5))
+        else:
+            net.loss_and_grad(X, y)  # warm-up
+            t.append(_median_time(lambda: net.loss_and_grad(X, y), min_time, 5))  # noqa: B023
+            t_call.append(t[-1])
     counts = [multiply_adds(net.sizes, N) for net in nets]
     W = np.array([c.W for c in counts])
-    t = np.array(t)
-    calls = 2 * W if numerical else np.ones_like(W)
-    fit = fit_offset_power_law(W, t / calls)  # per call: a is the fixed cost of one call
+    fit = fit_offset_power_law(W, t_call)
     return CostRuns(
         sizes=[net.sizes for net in nets],
         W=W,
         multiply_adds=np.array([c.numerical if numerical else c.backprop for c in counts]),
-        calls=calls,
-        t=t,
+        calls=2 * W if numerical else np.ones_like(W),
+        t=np.array(t),
+        t_call=np.array(t_call),
         fit=fit,
         slope=fit.k + (1.0 if numerical else 0.0),
     )
@@ -392,17 +399,21 @@ def measure_gradient_cost(sizes=None, N=64, min_time=0.05, seed=0, quick=False):
     Each network is a ``tanh`` :class:`~course_utils.nn.MLP` with the mean squared error
     on a fixed random batch of ``N`` examples. A call of the loss costs a fixed amount
     :math:`a` (Python, numpy's dispatch, allocation) plus arithmetic that grows with the
-    number of weights, so the time per call is fitted as :math:`a + b W^k`
+    number of weights, so the time of one call is fitted as :math:`a + b W^k`
     (:func:`fit_offset_power_law`):
 
     * backpropagation makes one call per gradient: :math:`t = a + b W^k`, theory
       :math:`k = 1`;
-    * central finite differences make :math:`2W` calls per gradient, so
-      :math:`t = 2W (a + b W^k)`: the fit is made on the time per call :math:`t / 2W`,
-      and the exponent of the whole gradient is :math:`1 + k`, theory 2.
+    * central finite differences make :math:`2W` calls, forward passes, per gradient:
+      :math:`t = 2W (a + b W^k)`. The fit is made on the median time of one of these
+      passes (``t_call``), and the exponent of the whole gradient is :math:`1 + k`,
+      theory 2. The whole gradient is timed as well (``t``): on a quiet machine
+      ``t`` is close to ``2 W t_call``; on a busy one it is larger, because a call that
+      lasts a second is interrupted by other programs far more often than one that
+      lasts microseconds, and a median of single passes sees through that.
 
     Beside the times, :func:`multiply_adds` counts the work exactly. Times are medians of
-    repeated runs (at least 5 for backpropagation, 3 for finite differences, repeated
+    repeated runs (at least 5, or 3 for a whole finite-difference gradient, repeated
     until ``min_time`` seconds have passed); garbage collection is off while timing.
 
     Parameters

@@ -495,10 +495,11 @@ def plot_plane(plane, ax=None, labels=("$w_0$", "$w_1$", "$w_2$"), levels=20):
 def plot_cost_fit(runs, ax=None, label=None, color=None):
     r"""Log–log plot of measured times per gradient with their fit (``cost.CostRuns``).
 
-    Markers: the measured medians. Solid line: the fit, :math:`c\,(a + b W^k)` with
-    :math:`c` calls per gradient (1 for backpropagation, :math:`2W` for finite
-    differences). Dotted line: the growing part alone, :math:`c\, b W^k`, a straight line
-    of slope ``runs.slope``; where the two lines meet, the fixed cost no longer counts.
+    Filled markers: the measured medians per gradient. Open markers (finite differences
+    only): the number of calls, :math:`2W`, times the median time of one call. Solid
+    line: the fit, :math:`c\,(a + b W^k)` with :math:`c` calls per gradient. Dotted line:
+    the growing part alone, :math:`c\, b W^k`, a straight line of slope ``runs.slope``;
+    where the two lines meet, the fixed cost no longer counts.
 
     Returns
     -------
@@ -507,9 +508,13 @@ def plot_cost_fit(runs, ax=None, label=None, color=None):
     ax = _new_ax(ax, figsize=(6.0, 4.0))
     c = COLORS[0] if color is None else color
     W = np.geomspace(runs.W.min(), runs.W.max(), 100)
-    calls = 2 * W if runs.calls[-1] > 1 else np.ones_like(W)
+    many = runs.calls[-1] > 1
+    calls = 2 * W if many else np.ones_like(W)
     a, b, k = runs.fit
     ax.loglog(runs.W, 1e3 * runs.t, "o", color=c, label=label)
+    if many:
+        ax.loglog(runs.W, 1e3 * runs.calls * runs.t_call, "o", mfc="none", color=c,
+                  label="2W × one forward pass")  # fmt: skip
     ax.loglog(W, 1e3 * calls * (a + b * W**k), "-", color=c, lw=1.5)
     ax.loglog(W, 1e3 * calls * b * W**k, ":", color=c, lw=1.5,
               label=f"growing part: slope {runs.slope:.2f}")  # fmt: skip

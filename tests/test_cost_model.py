@@ -97,10 +97,10 @@ def test_gradient_cost_sizes():
     bp, fd = gradient_cost_sizes()
     W_bp = [MLP(s).n_params for s in bp]
     W_fd = [MLP(s).n_params for s in fd]
-    assert (W_bp[0], W_bp[-1]) == (2113, 67585)
-    assert (W_fd[0], W_fd[-1]) == (529, 4225)
+    assert (W_bp[0], W_bp[-1]) == (4225, 67585)
+    assert (W_fd[0], W_fd[-1]) == (529, 8449)
     qbp, qfd = gradient_cost_sizes(quick=True)
-    assert MLP(qbp[-1]).n_params == 33793 and len(qfd) < len(fd)
+    assert MLP(qbp[-1]).n_params == 67585 and MLP(qfd[-1]).n_params == 4225
     assert all(s[0] == 64 and s[-1] == 1 for s in bp + fd)
 
 
@@ -114,9 +114,10 @@ def test_measure_gradient_cost_on_tiny_networks():
     assert bp.calls.tolist() == [1, 1, 1] and fd.calls.tolist() == [10, 18, 26]
     assert bp.multiply_adds.tolist() == [multiply_adds(s, 4).backprop for s in sizes[0]]
     assert fd.multiply_adds.tolist() == [multiply_adds(s, 4).numerical for s in sizes[1]]
-    assert np.all(bp.t > 0) and np.all(fd.t > 0)
+    assert np.all(bp.t > 0) and np.all(fd.t > 0) and np.all(fd.t_call > 0)
+    assert np.array_equal(bp.t_call, bp.t)  # backprop: one call per gradient
     assert bp.fit == fit_offset_power_law(bp.W, bp.t)
-    assert fd.fit == fit_offset_power_law(fd.W, fd.t / fd.calls)
+    assert fd.fit == fit_offset_power_law(fd.W, fd.t_call)
     assert bp.slope == bp.fit.k and fd.slope == fd.fit.k + 1
 
 
