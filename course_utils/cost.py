@@ -15,6 +15,12 @@ larger networks only (``W >= W_fit``), and a large batch puts the arithmetic in 
 The exponents of the two methods differ by about one whatever the overheads: finite
 differences pay one more factor of :math:`W`.
 
+:func:`time_gradients` fits such straight lines. :func:`measure_gradient_cost`, the
+experiment of chapter 2, does better: it counts the multiply-adds of each gradient
+(:func:`multiply_adds`), fits every call of the loss as :math:`a + b W^k` with a fixed
+cost :math:`a` (:func:`fit_offset_power_law`), and times networks large enough that the
+growing term dominates, which recovers exponents close to 1 and 2.
+
 Before timing, one large array is allocated and freed. With glibc this makes the C
 allocator keep freed memory for reuse rather than hand it back to the operating system
 after every call, which would otherwise add page faults (not arithmetic) to the timings.

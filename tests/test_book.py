@@ -22,7 +22,7 @@ TERMS = {
     1: ["error surface", "derivative", "partial derivative", "gradient", "Jacobian",
         "stationary points", "global minimum", "local minimum", "Taylor expansion",
         "Hessian", "eigenvalues", "eigenvectors", "positive definite", "saddle point",
-        "finite differences"],
+        "finite differences", "convex function", "non-convex", "weight-space symmetry"],
     2: ["backpropagation", "gradient checking", "random restarts"],
     3: ["learning rate", "steepest descent", "batch gradient descent",
         "stochastic gradient descent", "epoch", "training step", "redundancy",
