@@ -350,7 +350,7 @@ def fit_offset_power_law(x, y, k_range=(0.1, 4.0)):
             left = c
     k = (left + right) / 2
     a, b, _ = _best_ab((x / scale) ** k, y)
-    return OffsetPowerLaw(a, b / scale**k, float(k))
+    return OffsetPowerLaw(a, float(b / scale**k), float(k))
 
 
 def gradient_cost_sizes(quick=False):
