@@ -31,7 +31,7 @@ def main(quick=False):
     elapsed = time.perf_counter() - start
     threads = os.environ["OPENBLAS_NUM_THREADS"]
     print(f"Time per gradient, tanh MLPs [64, h, 1], mse, batch N = {cost.N}, float64")
-    print(f"(OPENBLAS_NUM_THREADS={threads}; medians of repeated runs)")
+    print(f"(OPENBLAS_NUM_THREADS={threads}; medians over rounds that visit every network)")
     for name, r, theory in [
         ("backpropagation", cost.backprop, 1),
         ("finite differences", cost.numerical, 2),

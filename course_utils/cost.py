@@ -366,24 +366,39 @@ def gradient_cost_sizes(quick=False):
     return [[GRAD_INPUTS, h, 1] for h in bp], [[GRAD_INPUTS, h, 1] for h in fd]
 
 
-def _runs(sizes_list, N, numerical, min_time, gen):
+ROUNDS = 5  #: rounds over all networks of :func:`measure_gradient_cost`
+
+
+def _interleaved(fns, min_time, rounds, min_repeats):
+    """Median over ``rounds`` rounds of the median time of each of ``fns`` in that round.
+
+    Each round visits every function once, so a burst of load from other programs slows
+    one round of all sizes rather than every repetition of one size.
+    """
+    times = np.empty((rounds, len(fns)))
+    for r in range(rounds):
+        for i, f in enumerate(fns):
+            times[r, i] = _median_time(f, min_time / rounds, min_repeats)
+    return np.median(times, axis=0)
+
+
+def _runs(sizes_list, N, numerical, min_time, gen, fd_rounds=3):
     nets = [MLP(sizes, activation="tanh", loss="mse", seed=0) for sizes in sizes_list]
     if len(nets) < 3:
         raise ValueError(f"each list of sizes must hold at least 3 networks, got {len(nets)}")
-    t, t_call = [], []
-    for net in nets:
-        X = gen.normal(size=(N, net.sizes[0]))
-        y = gen.normal(size=(N, net.sizes[-1]))
-        if numerical:
-            net.numerical_grads(X, y)  # warm-up
-            t.append(_median_time(lambda: net.numerical_grads(X, y), min_time, 3))  # noqa: B023
-            # one of its 2W calls: the forward pass numerical_grads makes (no input checks)
-            one_pass = lambda: net._loss(net.params, X, y)  # noqa: B023, E731
-            t_call.append(_median_time(one_pass, min_time, 5))
-        else:
-            net.loss_and_grad(X, y)  # warm-up
-            t.append(_median_time(lambda: net.loss_and_grad(X, y), min_time, 5))  # noqa: B023
-            t_call.append(t[-1])
+    data = [(gen.normal(size=(N, n.sizes[0])), gen.normal(size=(N, n.sizes[-1]))) for n in nets]
+    if numerical:  # one of the 2W calls: the forward pass numerical_grads makes
+        calls = [lambda n=n, d=d: n._loss(n.params, *d) for n, d in zip(nets, data, strict=True)]
+        whole = [lambda n=n, d=d: n.numerical_grads(*d) for n, d in zip(nets, data, strict=True)]
+        for f in whole[:1] + calls:
+            f()  # warm-up
+        t_call = _interleaved(calls, min_time, ROUNDS, 3)
+        t = _interleaved(whole, min_time, fd_rounds, 1)
+    else:
+        calls = [lambda n=n, d=d: n.loss_and_grad(*d) for n, d in zip(nets, data, strict=True)]
+        for f in calls:
+            f()  # warm-up
+        t_call = t = _interleaved(calls, min_time, ROUNDS, 3)
     counts = [multiply_adds(net.sizes, N) for net in nets]
     W = np.array([c.W for c in counts])
     fit = fit_offset_power_law(W, t_call)
@@ -392,8 +407,8 @@ def _runs(sizes_list, N, numerical, min_time, gen):
         W=W,
         multiply_adds=np.array([c.numerical if numerical else c.backprop for c in counts]),
         calls=2 * W if numerical else np.ones_like(W),
-        t=np.array(t),
-        t_call=np.array(t_call),
+        t=t,
+        t_call=t_call,
         fit=fit,
         slope=fit.k + (1.0 if numerical else 0.0),
     )
@@ -418,9 +433,11 @@ def measure_gradient_cost(sizes=None, N=64, min_time=0.05, seed=0, quick=False):
       lasts a second is interrupted by other programs far more often than one that
       lasts microseconds, and a median of single passes sees through that.
 
-    Beside the times, :func:`multiply_adds` counts the work exactly. Times are medians of
-    repeated runs (at least 5, or 3 for a whole finite-difference gradient, repeated
-    until ``min_time`` seconds have passed); garbage collection is off while timing.
+    Beside the times, :func:`multiply_adds` counts the work exactly. Times are medians
+    over 5 rounds (3 for a whole finite-difference gradient, 1 if ``quick``); each round
+    visits every network once and takes the median of at least 3 calls (1 whole
+    gradient), repeated until ``min_time / rounds`` seconds have passed. Garbage
+    collection is off while timing.
 
     Parameters
     ----------
@@ -434,8 +451,10 @@ def measure_gradient_cost(sizes=None, N=64, min_time=0.05, seed=0, quick=False):
     seed : int
         Seed of the batches (the networks use seed 0).
     quick : bool
-        Fewer and smaller networks: about 1.5 s in all instead of about 4 (on a 2-core
-        laptop-class machine with one BLAS thread).
+        Fewer and smaller networks, and each whole finite-difference gradient (only a
+        check: the fit uses single passes) timed in one round instead of three:
+        about a second in all on a quiet 2-core machine with one BLAS thread, instead of
+        about 6 (several times longer on a busy machine).
 
     Returns
     -------
@@ -451,7 +470,7 @@ def measure_gradient_cost(sizes=None, N=64, min_time=0.05, seed=0, quick=False):
     gc.disable()
     try:
         backprop = _runs(sizes_bp, N, False, min_time, gen)
-        numerical = _runs(sizes_fd, N, True, min_time, gen)
+        numerical = _runs(sizes_fd, N, True, min_time, gen, fd_rounds=1 if quick else 3)
     finally:
         if gc_was_enabled:
             gc.enable()
