@@ -462,10 +462,10 @@ def gradient_check(f, grad, w, h=1e-6, rtol=1e-5, *, atol=1e-8):
 class Chord(NamedTuple):
     r"""A function on the segment from :math:`\mathbf a` to :math:`\mathbf b` and its chord."""
 
-    t: np.ndarray  #: positions in [0, 1]: the point (1 - t) a + t b
+    t: np.ndarray  #: positions in [0, 1], the point (1 - t) a + t b for each
     E: np.ndarray  #: the function's values at those points
     chord: np.ndarray  #: the straight line (1 - t) E(a) + t E(b)
-    gap: float  #: max of E - chord: <= 0 on every segment exactly when E is convex
+    gap: float  #: the largest E - chord, never positive on any segment of a convex E
 
 
 def chord(f, a, b, num=101):

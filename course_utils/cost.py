@@ -215,7 +215,7 @@ QUICK_NUMERICAL_WIDTHS = (8, 16, 32, 64)  # W = 529 ... 4225
 class OffsetPowerLaw(NamedTuple):
     """The fit :math:`y \\approx a + b\\, x^k`: a fixed part and a growing part."""
 
-    a: float  #: the fixed part (for a time: the cost per call that does not grow)
+    a: float  #: the fixed part (for a time, the cost per call that does not grow)
     b: float  #: the prefactor of the growing part
     k: float  #: the exponent of the growing part
 
@@ -226,7 +226,7 @@ class MultiplyAdds(NamedTuple):
     W: int  #: number of parameters
     forward: int  #: one forward pass
     backprop: int  #: one forward and one backward pass
-    numerical: int  #: central finite differences: 2W forward passes
+    numerical: int  #: central finite differences, 2W forward passes
 
 
 class CostRuns(NamedTuple):
@@ -235,19 +235,19 @@ class CostRuns(NamedTuple):
     sizes: list  #: layer sizes of each network
     W: np.ndarray  #: number of parameters of each network
     multiply_adds: np.ndarray  #: counted multiply-adds per gradient
-    calls: np.ndarray  #: calls per gradient: 1 (backprop), 2W forward passes (finite diff.)
+    calls: np.ndarray  #: calls per gradient, 1 (backprop) or 2W forward passes (finite diff.)
     t: np.ndarray  #: median seconds per gradient
-    t_call: np.ndarray  #: median seconds per call: t itself, or one forward pass
+    t_call: np.ndarray  #: median seconds per call, t itself or one forward pass
     fit: OffsetPowerLaw  #: t_call = a + b W^k, with a the fixed cost of one call
-    slope: float  #: the exponent of the cost of a gradient: k, or 1 + k for 2W calls
+    slope: float  #: the exponent of the cost of a gradient, k or 1 + k for 2W calls
 
 
 class GradientCostModel(NamedTuple):
     """Backpropagation and finite differences, timed and counted (:func:`measure_gradient_cost`)."""
 
     N: int  #: batch size of every gradient
-    backprop: CostRuns  #: fit of t against W; slope = k (theory: 1)
-    numerical: CostRuns  #: fit of the time per forward pass, t / 2W; slope = 1 + k (theory: 2)
+    backprop: CostRuns  #: fit of t against W, slope = k (theory 1)
+    numerical: CostRuns  #: fit of one forward pass, slope = 1 + k (theory 2)
 
 
 def multiply_adds(sizes, N):

@@ -40,7 +40,7 @@ class PlaneLosses(NamedTuple):
 
     alpha: np.ndarray  #: shape (n,), the coordinate along w_1 - w_0
     beta: np.ndarray  #: shape (n,), the coordinate along w_2 - w_0
-    E: np.ndarray  #: shape (n, n), E[i, k] at alpha[k], beta[i] (rows: beta, as for contour)
+    E: np.ndarray  #: shape (n, n), E[i, k] at alpha[k] and beta[i], rows follow beta
 
 
 class TinyMinimum(NamedTuple):
