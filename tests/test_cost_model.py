@@ -130,3 +130,25 @@ def test_measure_gradient_cost_validation():
         measure_gradient_cost((three, three), N=0)
     with pytest.raises(ValueError, match="min_time must be in"):
         measure_gradient_cost((three, three), min_time=-1.0)
+
+
+def test_plot_cost_fit_draws_the_measurements_the_fit_and_its_growing_part():
+    import matplotlib.pyplot as plt
+
+    from course_utils.plotting import plot_cost_fit
+
+    W = np.array([100, 200, 400])
+    fit = OffsetPowerLaw(a=1e-5, b=1e-8, k=1.0)
+    t_call = fit.a + fit.b * W
+    fd = CostRuns([], W, W**2, 2 * W, 3 * 2 * W * t_call, t_call, fit, 2.0)
+    ax = plot_cost_fit(fd, label="finite differences")
+    assert len(ax.lines) == 4  # whole gradients, 2W x one pass, fit, growing part
+    assert_allclose(ax.lines[1].get_ydata(), 1e3 * 2 * W * t_call)
+    Wg = ax.lines[2].get_xdata()
+    assert_allclose(ax.lines[2].get_ydata(), 1e3 * 2 * Wg * (fit.a + fit.b * Wg))
+    assert_allclose(ax.lines[3].get_ydata(), 1e3 * 2 * Wg * fit.b * Wg)
+    assert "slope 2.00" in ax.lines[3].get_label()
+    bp = CostRuns([], W, 3 * W, np.ones_like(W), t_call, t_call, fit, 1.0)
+    ax = plot_cost_fit(bp, label="backprop")
+    assert len(ax.lines) == 3 and ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    plt.close("all")
