@@ -166,8 +166,8 @@ def nesterov_lookahead(grad_fn, w0, lr, beta, steps):
     look-ahead points obey :math:`\tilde{\mathbf w}_{k+1} = \tilde{\mathbf w}_k -
     \eta(\nabla E(\tilde{\mathbf w}_k) + \beta\mathbf v_{k+1})`, which is torch's
     ``nesterov=True`` update: torch stores :math:`\tilde{\mathbf w}` as the parameters
-    (Sutskever et al. 2013 write the same change of variables with :math:`\eta` inside
-    :math:`\mathbf v`).
+    (the change of variables of Bengio, Boulanger-Lewandowski & Pascanu 2013, who write it
+    with :math:`\eta` inside :math:`\mathbf v`).
 
     Parameters
     ----------

@@ -27,7 +27,7 @@ def _ax(ax, figsize=(6.5, 4.5)):
     return plt.figure(figsize=figsize, layout="constrained").add_subplot() if ax is None else ax
 
 
-def plot_phase_diagram(ax=None, points=None, h_max=4.2, resolution=400):
+def plot_phase_diagram(ax=None, points=None, h_max=4.2, resolution=250):
     r"""The regimes of heavy ball on one eigen-direction over :math:`(h, \beta)`,
     :math:`h = \eta\lambda`, from :func:`~course_utils.momentum_dynamics.regime`.
 
