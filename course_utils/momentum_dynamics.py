@@ -338,8 +338,8 @@ def span_floor(w_star, steps):
 
 
 # --- heavy ball can fail beyond quadratics ---------------------------------------------
-#: Lessard, Recht & Packard (2016), §4.6: slopes and intercepts of the gradient on
-#: x < 1, 1 <= x < 2 and x >= 2. Strongly convex with m = 1, smooth with L = 25.
+#: The (slope, intercept) of the gradient of Lessard, Recht and Packard's (2016) function
+#: on x < 1, 1 <= x < 2 and x >= 2; the function is 1-strongly convex and 25-smooth.
 LESSARD_PIECES = ((25.0, 0.0), (1.0, 24.0), (25.0, -24.0))
 _LESSARD_BREAKS = (1.0, 2.0)
 _LESSARD_OFFSETS = (0.0, -12.0, 36.0)  # makes the value continuous, E(0) = 0
