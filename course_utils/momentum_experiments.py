@@ -166,8 +166,8 @@ def nesterov_lookahead(grad_fn, w0, lr, beta, steps):
     look-ahead points obey :math:`\tilde{\mathbf w}_{k+1} = \tilde{\mathbf w}_k -
     \eta(\nabla E(\tilde{\mathbf w}_k) + \beta\mathbf v_{k+1})`, which is torch's
     ``nesterov=True`` update: torch stores :math:`\tilde{\mathbf w}` as the parameters
-    (Sutskever et al. 2013 write the same change of variables with :math:`\eta` inside
-    :math:`\mathbf v`).
+    (the change of variables of Bengio, Boulanger-Lewandowski & Pascanu 2013, who write it
+    with :math:`\eta` inside :math:`\mathbf v`).
 
     Parameters
     ----------
@@ -356,3 +356,55 @@ def momentum_path(problem, lr, beta=0.0, batch_size=None, steps=80, nesterov=Fal
         np.array(points), np.array(losses), np.array(norms), diverged_at is not None,
         diverged_at, len(norms),
     )  # fmt: skip
+
+
+class TuningStep(NamedTuple):
+    """One move of a search that tunes one hyperparameter at a time."""
+
+    lr: float  # eta
+    beta: float  # momentum
+    loss: float  # the grid's loss at (lr, beta)
+
+
+def one_at_a_time(grid, beta=0.9, rounds=2):
+    r"""Tune :math:`\eta` and :math:`\beta` one at a time on a :class:`GridSearch`.
+
+    Start at the momentum closest to ``beta``; pick the learning rate with the lowest loss
+    in that row; then, holding that :math:`\eta`, the momentum with the lowest loss in its
+    column; and so on for ``rounds`` rounds. Each move can only improve the loss, but it
+    moves along one axis, while the good pairs lie on a diagonal band (roughly constant
+    :math:`\eta/(1-\beta)`), so the search creeps along the band.
+
+    Parameters
+    ----------
+    grid : GridSearch
+        From :func:`grid_search`; diverged cells (``nan``) are never chosen.
+    beta : float
+        The starting momentum, in :math:`[0, 1)`.
+    rounds : int
+        Number of (learning rate, momentum) rounds, >= 1.
+
+    Returns
+    -------
+    list of TuningStep
+        One entry per move, :math:`2 \times` ``rounds`` in all.
+
+    Examples
+    --------
+    >>> losses = np.array([[4.0, 3.0, 5.0], [2.0, 1.5, 0.5]])  # rows: beta = 0, 0.5
+    >>> g = GridSearch(np.array([0.1, 0.2, 0.4]), np.array([0.0, 0.5]), losses,
+    ...                np.zeros((2, 3), bool), 10.0, 5)
+    >>> [tuple(s) for s in one_at_a_time(g, beta=0.0, rounds=2)]
+    [(0.2, 0.0, 3.0), (0.2, 0.5, 1.5), (0.4, 0.5, 0.5), (0.4, 0.5, 0.5)]
+    """
+    beta = v.number("beta", beta, lo=0.0, hi=1.0, hi_open=True)
+    rounds = v.integer("rounds", rounds, lo=1)
+    loss = np.where(np.isnan(grid.losses), np.inf, grid.losses)
+    i = int(np.argmin(np.abs(grid.betas - beta)))
+    steps = []
+    for _ in range(rounds):
+        j = int(np.argmin(loss[i]))
+        steps.append(TuningStep(float(grid.lrs[j]), float(grid.betas[i]), float(loss[i, j])))
+        i = int(np.argmin(loss[:, j]))
+        steps.append(TuningStep(float(grid.lrs[j]), float(grid.betas[i]), float(loss[i, j])))
+    return steps

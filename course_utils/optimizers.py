@@ -118,8 +118,9 @@ class SGD(Optimizer):
     when :math:`\eta` changes (a schedule) torch's form applies the new rate to the whole
     velocity at once. torch's first step sets :math:`v_1 = g_1` (no dampening). The
     Nesterov step :math:`d_t = g_t + \mu v_t` uses the gradient at the current point: it
-    is Sutskever et al.'s look-ahead form of Nesterov (1983) rewritten in shifted
-    variables.
+    is the look-ahead form of Nesterov (1983), as Sutskever et al. (2013) use it, with the
+    look-ahead point stored as the parameters (the change of variables of Bengio,
+    Boulanger-Lewandowski & Pascanu 2013).
 
     Parameters
     ----------

@@ -30,7 +30,8 @@ TERMS = {
     4: ["learning rate schedules", "local minima", "saddle points", "cliffs",
         "exploding gradients", "gradient clipping", "inexact gradients", "saturation",
         "negative log-likelihood", "re-initialization"],
-    5: ["momentum", "damping", "Nesterov accelerated gradient"],
+    5: ["momentum", "damping", "Nesterov accelerated gradient", "iteration matrix",
+        "critical damping", "phase diagram", "lower bound"],
     6: ["Adagrad", "RMSProp", "Adadelta", "Adam", "Adamax", "Nadam"],
     7: [],
 }  # fmt: skip

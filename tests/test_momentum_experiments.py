@@ -6,11 +6,13 @@ import pytest
 from numpy.testing import assert_allclose
 
 from course_utils.momentum_experiments import (
+    GridSearch,
     converge,
     grid_search,
     least_squares_ravine,
     momentum_path,
     nesterov_lookahead,
+    one_at_a_time,
 )
 from course_utils.optimizers import SGD
 from course_utils.surfaces import bowl
@@ -190,3 +192,34 @@ def test_path_validates_its_arguments():
         momentum_path(p, 0.1, beta=1.0)
     with pytest.raises(ValueError, match="steps"):
         momentum_path(p, 0.1, steps=-1)
+
+
+def test_one_at_a_time_follows_rows_and_columns_and_skips_diverged_cells():
+    lrs, betas = np.array([0.1, 0.2, 0.4]), np.array([0.0, 0.5, 0.9])
+    losses = np.array(
+        [[4.0, 3.0, np.nan],  # beta = 0: the best lr is 0.2 (nan = diverged, skipped)
+         [2.0, 1.5, 0.5],  # beta = 0.5: column 0.2 -> here; then lr 0.4
+         [9.0, 8.0, 0.25]]  # beta = 0.9: column 0.4 -> here
+    )  # fmt: skip
+    g = GridSearch(lrs, betas, losses, np.isnan(losses), 10.0, 5)
+    steps = one_at_a_time(g, beta=0.1, rounds=2)  # nearest row: beta = 0
+    assert [tuple(s) for s in steps] == [
+        (0.2, 0.0, 3.0), (0.2, 0.5, 1.5), (0.4, 0.5, 0.5), (0.4, 0.9, 0.25)
+    ]  # fmt: skip
+    losses_seen = [s.loss for s in steps]
+    assert losses_seen == sorted(losses_seen, reverse=True)  # never worse
+    with pytest.raises(ValueError, match="rounds"):
+        one_at_a_time(g, rounds=0)
+
+
+def test_one_at_a_time_creeps_along_the_band_on_the_ravine():
+    problem = least_squares_ravine()
+    lrs, betas = np.geomspace(1e-3, 1.0, 61), np.linspace(0.0, 0.98, 50)
+    g = grid_search(problem.H, problem.surface.start, lrs, betas, steps=100,
+                    center=problem.w_star)  # fmt: skip
+    steps = one_at_a_time(g, beta=0.9, rounds=2)
+    best = np.nanmin(g.losses)
+    # each round improves, yet after two rounds the loss is still orders of magnitude
+    # above the best cell of the grid, which lies elsewhere on the band
+    assert steps[-1].loss < steps[0].loss
+    assert steps[-1].loss > 1e6 * best
