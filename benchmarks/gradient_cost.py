@@ -2,7 +2,8 @@
 
 Prints a table of median times and the fitted log-log slopes (expected: about 1 for
 backpropagation, about 2 for finite differences, lower where fixed overheads dominate).
-The measuring code is ``course_utils.cost.time_gradients``, the same call chapter 2 makes.
+The measuring code is ``cost.time_gradients`` of
+``course_utils.chapters.ch02_gradient_information``, the same call chapter 2 makes.
 
 Run: ``.venv/bin/python benchmarks/gradient_cost.py [--quick]``
 """
@@ -16,7 +17,7 @@ import time
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-from course_utils.cost import time_gradients  # noqa: E402
+from course_utils.chapters.ch02_gradient_information.cost import time_gradients  # noqa: E402
 
 
 def main(quick=False):
