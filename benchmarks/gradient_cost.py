@@ -7,8 +7,9 @@ multiply-add, then the fit a + b W^k of one call (a: the fixed cost of a call) a
 resulting exponent of the cost of one gradient (theory: 1 for backpropagation, 2 for
 finite differences). For comparison it also prints the slope of
 a straight line through all points, which the fixed cost pulls down.
-The measuring code is ``course_utils.cost.measure_gradient_cost``, the call chapter 2
-makes (the chapter uses ``quick=True``).
+The measuring code is ``measure_gradient_cost`` of
+``course_utils.chapters.ch02_gradient_information.cost``, the call chapter 2 makes (the
+chapter uses ``quick=True``).
 
 Run: ``.venv/bin/python benchmarks/gradient_cost.py [--quick]``
 """
@@ -22,7 +23,10 @@ import time
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-from course_utils.cost import loglog_slope, measure_gradient_cost  # noqa: E402
+from course_utils.chapters.ch02_gradient_information.cost import (  # noqa: E402
+    loglog_slope,
+    measure_gradient_cost,
+)
 
 
 def main(quick=False):

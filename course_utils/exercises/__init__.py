@@ -1,4 +1,5 @@
-"""Checkers for the chapters' exercises: a module per chapter, feedback in ``_feedback``."""
+"""The checking kit for the exercises: feedback (expected / got / hint) and safe calls in
+``_feedback``; each chapter's checks live in ``course_utils.chapters.chNN_<slug>.checks``."""
 
 from course_utils.exercises._feedback import ExerciseError
 

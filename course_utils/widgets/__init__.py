@@ -1,4 +1,5 @@
-"""Interactive explorers for the chapters (ipywidgets); shared machinery in ``_core``."""
+"""The explorer kit (ipywidgets): Explorer, sliders, the sweep; each chapter's explorers live in
+``course_utils.chapters.chNN_<slug>.explorers``."""
 
 from course_utils.widgets._core import Explorer, batch_slider, lr_slider
 

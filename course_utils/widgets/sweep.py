@@ -12,16 +12,24 @@ import pkgutil
 import ipywidgets as W
 import numpy as np
 
-import course_utils.widgets as _pkg
 
+def explorer_factories(package="course_utils.chapters"):
+    """Return ``{"chapter.explore_name": function}`` for every ``explore_*`` function.
 
-def explorer_factories():
-    """Return ``{"module.explore_name": function}`` for every ``explore_*`` function."""
+    Looks in the ``explorers`` module of every chapter package under ``package`` (found by
+    name at call time: the kit does not depend on the chapters).
+    """
     found = {}
-    for info in sorted(pkgutil.iter_modules(_pkg.__path__), key=lambda m: m.name):
-        if info.name.startswith("_") or info.name == "sweep":
+    chapters = importlib.import_module(package)
+    for info in sorted(pkgutil.iter_modules(chapters.__path__), key=lambda m: m.name):
+        if not info.ispkg:
             continue
-        module = importlib.import_module(f"{_pkg.__name__}.{info.name}")
+        try:
+            module = importlib.import_module(f"{package}.{info.name}.explorers")
+        except ModuleNotFoundError as err:
+            if err.name != f"{package}.{info.name}.explorers":
+                raise
+            continue
         for name, func in inspect.getmembers(module, inspect.isfunction):
             if name.startswith("explore_") and func.__module__ == module.__name__:
                 found[f"{info.name}.{name}"] = func

@@ -1,0 +1,128 @@
+r"""Checkers for the exercises of chapter 5 (momentum and Nesterov).
+
+Each checker computes the right answer on its own (one step of
+:class:`course_utils.optimizers.SGD`, the eigenvalues of :math:`\mathbf H` from numpy and
+the closed forms of :mod:`course_utils.chapters.ch05_momentum.theory`), calls the student's
+function on
+several inputs, and prints one line on success or raises
+:class:`~course_utils.exercises.ExerciseError` with the expected value, the value that came
+back and a hint.
+"""
+
+import numpy as np
+
+from course_utils.chapters.ch05_momentum.theory import max_stable_lr, optimal_heavy_ball
+from course_utils.exercises._feedback import call, check_close, fail, passed
+from course_utils.optimizers import SGD
+
+
+def _callable(name, f, signature):
+    if not callable(f):
+        fail(name, f"a function {signature}", repr(f))
+
+
+# --- 5.1: one heavy-ball step in torch's form ----------------------------------------------
+def _hint_step(w, v, g, lr, beta, got_w, got_v):
+    if np.allclose(got_v, beta * v + (1 - beta) * g):
+        return "torch adds the whole gradient: v ← βv + g (no factor 1 − β)"
+    if np.allclose(got_v, beta * v + lr * g):
+        return "in torch's form the velocity has no η in it: v ← βv + g, then w ← w − ηv"
+    if np.allclose(got_w, w - lr * g):
+        return "the weights move along the new velocity v, not along the gradient g"
+    if np.allclose(got_w, w - lr * v):
+        return "update the velocity first, then move the weights with the new velocity"
+    return "v ← βv + g, then w ← w − ηv"
+
+
+def check_heavy_ball_step(heavy_ball_step):
+    """5.1: ``heavy_ball_step(w, v, g, lr, beta) -> (w_new, v_new)`` against ``SGD``."""
+    _callable("heavy_ball_step", heavy_ball_step, "heavy_ball_step(w, v, g, lr, beta)")
+    gen = np.random.default_rng(5)
+    for n, lr, beta in [(2, 0.2, 0.9), (3, 0.3, 0.6), (5, 0.01, 0.99), (4, 0.05, 0.2)]:
+        grads = gen.normal(size=(3, n))
+        w0 = gen.normal(size=n)
+        opt = SGD(lr=lr, momentum=beta)
+        p, state = w0, opt.init(w0)
+        w, v = w0.copy(), np.zeros(n)
+        for g in grads:  # three steps, so that the velocity has a past
+            p, state = opt.step(p, g, state)
+            args = (w.copy(), v.copy(), g.copy(), lr, beta)
+            got = call("heavy_ball_step", heavy_ball_step, *args)
+            if not isinstance(got, (tuple, list)) or len(got) != 2:
+                fail("heavy_ball_step", "a pair (w_new, v_new)", repr(got))
+            got_w = np.asarray(got[0], dtype=float)
+            got_v = np.asarray(got[1], dtype=float)
+            hint = ""
+            if got_w.shape == w.shape and got_v.shape == v.shape:
+                hint = _hint_step(w, v, g, lr, beta, got_w, got_v)
+            where = f" (η = {lr}, β = {beta})"
+            check_close("the velocity v_new" + where, got_v, state.v, rtol=1e-10, hint=hint)
+            check_close("the weights w_new" + where, got_w, p, rtol=1e-10, hint=hint)
+            w, v = got_w, got_v
+    passed("heavy_ball_step matches torch.optim.SGD(momentum=β) over several steps.")
+
+
+# --- 5.2: the best learning rate and momentum for a quadratic --------------------------------
+_HESSIANS = [
+    np.diag([1.0, 9.0]),
+    np.array([[5.0, 4.0], [4.0, 5.0]]),  # eigenvalues 1 and 9, not on the diagonal
+    np.array([[2.0, 0.5, 0.0], [0.5, 3.0, 1.0], [0.0, 1.0, 40.0]]),
+    np.array([[10.0, -3.0], [-3.0, 1.5]]),
+]
+
+
+def _hint_tuning(H, got):
+    lam = np.linalg.eigvalsh(H)
+    d = np.sort(np.diag(H))
+    wrong_diag = optimal_heavy_ball(max(d[0], 1e-12), d[-1])
+    if np.allclose(got, wrong_diag, rtol=1e-6):
+        return "use the eigenvalues of H (np.linalg.eigvalsh), not its diagonal entries"
+    k = lam[-1] / lam[0]
+    if np.allclose(got, (2 / (lam[0] + lam[-1]), 0.0, (k - 1) / (k + 1)), rtol=1e-6):
+        return "those are the best values of plain gradient descent; this asks for momentum"
+    return "η* = 4/(√λmax + √λmin)², ρ* = (√κ − 1)/(√κ + 1), β* = ρ*²"
+
+
+def check_optimal_momentum(optimal_momentum):
+    """5.2: ``optimal_momentum(H) -> (lr, beta, rate)`` for several Hessians."""
+    _callable("optimal_momentum", optimal_momentum, "optimal_momentum(H)")
+    for H in _HESSIANS:
+        lam = np.linalg.eigvalsh(H)
+        expected = tuple(optimal_heavy_ball(lam[0], lam[-1]))
+        got = call("optimal_momentum", optimal_momentum, H.copy())
+        if not isinstance(got, (tuple, list)) or len(got) != 3:
+            fail("optimal_momentum", "a tuple (lr, beta, rate)", repr(got))
+        try:
+            got = tuple(float(x) for x in got)
+        except (TypeError, ValueError):
+            fail("optimal_momentum", "three numbers (lr, beta, rate)", repr(got))
+        check_close(
+            f"(lr, beta, rate) for H = {H.tolist()}",
+            got,
+            expected,
+            rtol=1e-8,
+            hint=_hint_tuning(H, got),
+        )
+    lam = np.linalg.eigvalsh(_HESSIANS[2])
+    steps_gd = np.log(1e-6) / np.log((lam[-1] / lam[0] - 1) / (lam[-1] / lam[0] + 1))
+    steps_hb = np.log(1e-6) / np.log(optimal_heavy_ball(lam[0], lam[-1]).rate)
+    passed(
+        f"optimal_momentum is right. For the 3×3 H (κ = {lam[-1] / lam[0]:.1f}) a million-fold "
+        f"reduction takes ≈ {steps_gd:.0f} steps of tuned GD, ≈ {steps_hb:.0f} with momentum."
+    )
+
+
+# --- 5.3: the stability limit -----------------------------------------------------------------
+def check_largest_stable_lr(largest_stable_lr):
+    """5.3: ``largest_stable_lr(beta, lam_max)``, the supremum of stable learning rates."""
+    _callable("largest_stable_lr", largest_stable_lr, "largest_stable_lr(beta, lam_max)")
+    for beta, lam_max in [(0.0, 4.0), (0.9, 100.0), (0.5, 10.0), (0.99, 2.5), (0.3, 0.7)]:
+        expected = max_stable_lr(beta, lam_max)
+        got = call("largest_stable_lr", largest_stable_lr, beta, lam_max)
+        hint = "heavy ball stays stable while ηλmax < 2 + 2β"
+        if np.isscalar(got) and np.isclose(got, 2 / lam_max) and beta > 0:
+            hint = "2/λmax is the limit without momentum; momentum raises it"
+        elif np.isscalar(got) and np.isclose(got, (2 + 2 * beta) / ((1 + 2 * beta) * lam_max)):
+            hint = "that is Nesterov's limit; this asks for the heavy ball"
+        check_close(f"largest_stable_lr({beta}, {lam_max})", got, expected, hint=hint)
+    passed("largest_stable_lr is right: with β = 0.9 the step may be 1.9 times larger than 2/λmax.")

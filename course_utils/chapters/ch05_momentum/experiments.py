@@ -1,0 +1,411 @@
+r"""Experiments with momentum: measured rates, grid searches, Nesterov's two forms, and a
+ravine made of data for mini-batch runs.
+
+These check the predictions of :mod:`course_utils.chapters.ch05_momentum.theory` by running the real
+optimizers of :mod:`course_utils.optimizers` (or, for a grid search, the same update
+vectorised over many hyperparameters at once).
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from course_utils import _validate as v
+from course_utils.chapters.ch05_momentum.theory import _values
+from course_utils.data import minibatches
+from course_utils.optimizers import SGD, Trajectory
+from course_utils.surfaces import bowl
+
+
+class Convergence(NamedTuple):
+    r"""How fast a run approached the minimum :math:`\mathbf w^*`."""
+
+    steps: int | None  # first k with e_k <= tol (None: not within max_steps, or diverged)
+    errors: np.ndarray  # e_k = ||w_k - w*|| / ||w_0 - w*||, k = 0, 1, ..., K
+    rate: float  # measured rate: (e_K / e_{K/2})^(1 / (K - K/2)), over the second half
+    diverged: bool  # the run left the box |w| <= bound or became non-finite
+
+
+def converge(optimizer, surface, w0=None, tol=1e-6, max_steps=100_000, bound=1e6):
+    r"""Run ``optimizer`` on ``surface`` until :math:`\lVert\mathbf w_k - \mathbf w^*\rVert
+    \le \text{tol}\,\lVert\mathbf w_0 - \mathbf w^*\rVert` and measure the rate.
+
+    The measured rate is the geometric mean of the error ratio over the second half of the
+    run, :math:`(e_K / e_{\lfloor K/2 \rfloor})^{1/(K - \lfloor K/2 \rfloor)}`, which
+    forgets the start-up and can be compared with
+    :func:`~course_utils.chapters.ch05_momentum.theory.gd_rate` or
+    :func:`~course_utils.chapters.ch05_momentum.theory.heavy_ball_rate`.
+
+    Parameters
+    ----------
+    optimizer : object
+        Has ``init(params)`` and ``step(params, grad, state)``, e.g. ``SGD(lr, momentum)``.
+    surface : Surface
+        Has ``grad(w)`` and a ``global_minimum`` :math:`\mathbf w^*` (e.g. ``surfaces.bowl``).
+    w0 : array_like, optional
+        Starting point (default ``surface.start``), not the minimum itself.
+    tol : float
+        Relative error to reach, in (0, 1).
+    max_steps : int
+        Give up after this many steps.
+    bound : float
+        Coordinates larger than this count as divergence.
+
+    Returns
+    -------
+    Convergence
+
+    Examples
+    --------
+    >>> c = converge(SGD(lr=0.2), bowl(1.0, 9.0), tol=1e-3)  # rate 0.8
+    >>> c.steps, round(c.rate, 6)
+    (31, 0.8)
+    """
+    w_star = v.array("surface.global_minimum", surface.global_minimum)
+    w = v.array("w0", surface.start if w0 is None else w0)
+    tol = v.number("tol", tol, lo=0.0, hi=1.0, lo_open=True, hi_open=True)
+    max_steps = v.integer("max_steps", max_steps, lo=1)
+    bound = v.positive("bound", bound)
+    e0 = float(np.linalg.norm(w - w_star))
+    if e0 == 0.0:
+        raise ValueError("w0 must differ from the minimum")
+    errors, state, diverged = [1.0], optimizer.init(w), False
+    with np.errstate(all="ignore"):
+        while errors[-1] > tol and len(errors) <= max_steps:
+            w, state = optimizer.step(w, surface.grad(w), state)
+            if not (np.all(np.isfinite(w)) and np.max(np.abs(w)) <= bound):
+                diverged = True
+                break
+            errors.append(float(np.linalg.norm(w - w_star)) / e0)
+    e = np.array(errors)
+    K = len(e) - 1
+    half = K // 2
+    rate = float((e[K] / e[half]) ** (1 / (K - half))) if K and e[half] > 0 else float("nan")
+    reached = not diverged and e[-1] <= tol
+    return Convergence(K if reached else None, e, rate, diverged)
+
+
+class GridSearch(NamedTuple):
+    """The loss after ``steps`` steps for every pair (learning rate, momentum)."""
+
+    lrs: np.ndarray  # (n_lr,) the learning rates tried, eta
+    betas: np.ndarray  # (n_beta,) the momenta tried, beta
+    losses: np.ndarray  # (n_beta, n_lr) E(w_steps); nan where the run diverged
+    diverged: np.ndarray  # (n_beta, n_lr) bool
+    loss0: float  # E(w_0), the starting loss
+    steps: int
+
+
+def grid_search(H, w0, lrs, betas, steps=100, center=None, nesterov=False):
+    r"""Trial and error, all at once: momentum SGD for every :math:`(\eta, \beta)` pair.
+
+    Runs torch's update (:class:`course_utils.optimizers.SGD` with ``momentum=beta``) on
+    :math:`E(\mathbf w) = \tfrac12(\mathbf w-\mathbf c)^\top\mathbf H(\mathbf w-\mathbf c)`
+    for every pair at once (vectorised), and records the loss after ``steps`` steps. A run
+    counts as **diverged** when its final loss is not below the starting loss or it
+    overflowed; its loss is then ``nan`` (a masked cell in a heat map).
+
+    Parameters
+    ----------
+    H : array_like of shape (n, n)
+        Symmetric positive semi-definite Hessian.
+    w0 : array_like of shape (n,)
+        Starting point.
+    lrs, betas : array_like
+        1-D grids of :math:`\eta > 0` and :math:`\beta \in [0, 1)`.
+    steps : int
+        Number of updates, >= 1.
+    center : array_like of shape (n,), optional
+        The minimum :math:`\mathbf c` (default: the origin).
+    nesterov : bool
+        Nesterov's update instead of the heavy ball (for ``beta = 0`` both are plain GD).
+
+    Returns
+    -------
+    GridSearch
+
+    Examples
+    --------
+    >>> g = grid_search([[1.0, 0], [0, 9.0]], [1.0, 1.0], [0.1, 0.25], [0.0, 0.25], steps=5)
+    >>> g.diverged.tolist()  # eta = 0.25 needs beta > 0.125 on lambda_max = 9
+    [[False, True], [False, False]]
+    """
+    H = v.array("H", H, ndim=2)
+    n = H.shape[0]
+    if H.shape != (n, n) or not np.allclose(H, H.T):
+        raise ValueError(f"H must be a symmetric square matrix, got shape {H.shape}")
+    c = np.zeros(n) if center is None else v.array("center", center, shape=(n,))
+    w0 = v.array("w0", w0, shape=(n,))
+    lrs = _values("lrs", lrs, lo=0.0, lo_open=True).ravel()
+    betas = _values("betas", betas, lo=0.0, hi=1.0, hi_open=True).ravel()
+    steps = v.integer("steps", steps, lo=1)
+    eta, b = lrs[None, :, None], betas[:, None, None]
+    x = np.broadcast_to(w0 - c, (len(betas), len(lrs), n)).copy()  # error w - c
+    vel = np.zeros_like(x)
+    loss0 = float(0.5 * (w0 - c) @ H @ (w0 - c))
+    with np.errstate(all="ignore"):
+        for _ in range(steps):
+            g = x @ H
+            vel = b * vel + g  # torch: momentum_buffer (its first step is g: vel starts at 0)
+            x = x - eta * (g + b * vel if nesterov else vel)
+        loss = 0.5 * np.einsum("...i,ij,...j->...", x, H, x)
+    diverged = ~np.isfinite(loss) | (loss >= loss0)
+    return GridSearch(lrs, betas, np.where(diverged, np.nan, loss), diverged, loss0, steps)
+
+
+def nesterov_lookahead(grad_fn, w0, lr, beta, steps):
+    r"""Nesterov's method in its original look-ahead form, with torch's velocity.
+
+    .. math::
+
+        \mathbf v_{k+1} = \beta \mathbf v_k + \nabla E(\mathbf w_k - \eta\beta\mathbf v_k),
+        \qquad \mathbf w_{k+1} = \mathbf w_k - \eta \mathbf v_{k+1},
+        \qquad \mathbf v_0 = \mathbf 0.
+
+    The gradient is taken at the look-ahead point :math:`\tilde{\mathbf w}_k = \mathbf w_k
+    - \eta\beta\mathbf v_k`, where the velocity alone would carry the weights. Those
+    look-ahead points obey :math:`\tilde{\mathbf w}_{k+1} = \tilde{\mathbf w}_k -
+    \eta(\nabla E(\tilde{\mathbf w}_k) + \beta\mathbf v_{k+1})`, which is torch's
+    ``nesterov=True`` update: torch stores :math:`\tilde{\mathbf w}` as the parameters
+    (the change of variables of Bengio, Boulanger-Lewandowski & Pascanu 2013, who write it
+    with :math:`\eta` inside :math:`\mathbf v`).
+
+    Parameters
+    ----------
+    grad_fn : callable
+        ``grad_fn(w)`` returns :math:`\nabla E(\mathbf w)`.
+    w0 : array_like
+        Starting point.
+    lr, beta : float
+        :math:`\eta > 0`, :math:`\beta \in [0, 1)`.
+    steps : int
+        Number of steps, >= 0.
+
+    Returns
+    -------
+    w : ndarray of shape (steps + 1, *w0.shape)
+        The iterates :math:`\mathbf w_k`.
+    lookahead : ndarray of shape (steps + 1, *w0.shape)
+        The look-ahead points :math:`\tilde{\mathbf w}_k`.
+
+    Examples
+    --------
+    >>> w, la = nesterov_lookahead(lambda w: w, [1.0], lr=0.5, beta=0.5, steps=2)
+    >>> w[:, 0].tolist(), la[:, 0].tolist()
+    ([1.0, 0.5, 0.125], [1.0, 0.25, -0.0625])
+    """
+    w = v.array("w0", w0)
+    lr = v.positive("lr", lr)
+    beta = v.number("beta", beta, lo=0.0, hi=1.0, hi_open=True)
+    steps = v.integer("steps", steps, lo=0)
+    vel = np.zeros_like(w)
+    ws, ahead = [w], [w]
+    for _ in range(steps):
+        vel = beta * vel + np.asarray(grad_fn(w - lr * beta * vel), dtype=float)
+        w = w - lr * vel
+        ws.append(w)
+        ahead.append(w - lr * beta * vel)
+    return np.array(ws), np.array(ahead)
+
+
+# --- a ravine made of data -------------------------------------------------------------
+class LeastSquares(NamedTuple):
+    r"""A least-squares problem :math:`E(\mathbf w) = \frac{1}{2N}\lVert\mathbf X\mathbf w -
+    \mathbf y\rVert^2 = E^* + \tfrac12(\mathbf w-\mathbf w^*)^\top\mathbf H(\mathbf w-\mathbf
+    w^*)` whose Hessian :math:`\mathbf H = \mathbf X^\top\mathbf X/N` is known exactly."""
+
+    X: np.ndarray  # (N, 2) features
+    y: np.ndarray  # (N,) targets
+    H: np.ndarray  # (2, 2) Hessian of the full-batch loss
+    w_star: np.ndarray  # (2,) the least-squares solution
+    E_star: float  # the full-batch loss at w_star (the noise left over)
+    surface: object  # Surface of the excess loss E(w) - E*, for contour plots
+
+
+def least_squares_ravine(
+    n=64, lam_min=0.2, lam_max=10.0, angle=np.pi / 6, w_star=(2.0, 1.0), noise=1.0, seed=0
+):  # fmt: skip
+    r"""A ravine made of data: least squares with two ill-conditioned, correlated features.
+
+    Standard normal inputs :math:`\mathbf Z` are whitened (:math:`\mathbf Z^\top\mathbf Z/N =
+    \mathbf I` exactly) and mapped to :math:`\mathbf X = \mathbf Z\,\mathrm{diag}(
+    \sqrt{\lambda_{\min}}, \sqrt{\lambda_{\max}})\,\mathbf R_\theta^\top`, so that
+    :math:`\mathbf H = \mathbf X^\top\mathbf X/N = \mathbf R_\theta\,\mathrm{diag}(
+    \lambda_{\min}, \lambda_{\max})\,\mathbf R_\theta^\top` exactly. The targets are
+    :math:`\mathbf y = \mathbf X\mathbf w^* + \boldsymbol\epsilon` with Gaussian noise
+    projected orthogonal to the columns of :math:`\mathbf X`, so :math:`\mathbf w^*` is
+    exactly the least-squares solution and :math:`E^* = \lVert\boldsymbol\epsilon\rVert^2
+    / (2N)`. A mini-batch gives a noisy gradient of this same ravine.
+
+    Parameters
+    ----------
+    n : int
+        Number of examples :math:`N \ge 3`.
+    lam_min, lam_max : float
+        Eigenvalues of :math:`\mathbf H`, :math:`0 < \lambda_{\min} \le \lambda_{\max}`.
+    angle : float
+        Rotation :math:`\theta` of the shallow direction, in radians.
+    w_star : array_like of shape (2,)
+        The least-squares solution.
+    noise : float
+        Standard deviation of the noise before projection, >= 0.
+    seed : int or numpy.random.Generator
+
+    Returns
+    -------
+    LeastSquares
+
+    Examples
+    --------
+    >>> p = least_squares_ravine(n=64, lam_min=1.0, lam_max=50.0)
+    >>> np.round(np.linalg.eigvalsh(p.X.T @ p.X / 64), 10).tolist()
+    [1.0, 50.0]
+    """
+    n = v.integer("n", n, lo=3)
+    noise = v.number("noise", noise, lo=0.0)
+    w_star = v.array("w_star", w_star, shape=(2,))
+    rng = v.rng(seed)
+    box = ((w_star[0] - 5, w_star[0] + 5), (w_star[1] - 4, w_star[1] + 4))
+    start = w_star + np.array([-4.0, -1.0])
+    surface = bowl(lam_min, lam_max, angle, center=w_star, name="least squares", start=start,
+                   bounds=box)  # fmt: skip
+    lam, U = np.linalg.eigh(surface.hessian(w_star))
+    Z = rng.standard_normal((n, 2))
+    s, Q = np.linalg.eigh(Z.T @ Z / n)
+    Z = Z @ Q @ np.diag(s**-0.5) @ Q.T  # now Z^T Z / n = I
+    X = Z @ np.diag(np.sqrt(lam)) @ U.T
+    eps = noise * rng.standard_normal(n)
+    eps = eps - X @ np.linalg.solve(X.T @ X, X.T @ eps)  # orthogonal to the columns of X
+    H = X.T @ X / n
+    surface.title = f"Least-squares ravine (κ = {lam[1] / lam[0]:.3g})"
+    return LeastSquares(X, X @ w_star + eps, H, w_star, float(eps @ eps / (2 * n)), surface)
+
+
+def momentum_path(problem, lr, beta=0.0, batch_size=None, steps=80, nesterov=False, seed=0,
+                  w0=None, bound=1e4):  # fmt: skip
+    r"""Mini-batch SGD with momentum on a :class:`LeastSquares` problem, for a fixed number
+    of updates.
+
+    Each update draws the next batch of ``batch_size`` examples (reshuffled every epoch by
+    :func:`course_utils.data.minibatches`), computes the batch gradient
+    :math:`\mathbf g = \mathbf X_B^\top(\mathbf X_B\mathbf w - \mathbf y_B)/B` and applies
+    :class:`course_utils.optimizers.SGD` ``(lr, momentum=beta, nesterov=nesterov)``. The
+    number of updates is ``steps`` whatever the batch size, so small batches see fewer
+    examples.
+
+    Parameters
+    ----------
+    problem : LeastSquares
+        From :func:`least_squares_ravine`.
+    lr : float
+        :math:`\eta > 0`.
+    beta : float
+        :math:`\beta \in [0, 1)`; with 0 the run is plain SGD and ``nesterov`` is ignored.
+    batch_size : int, optional
+        :math:`B \in [1, N]`, default :math:`N` (full batch).
+    steps : int
+        Number of updates, >= 0.
+    nesterov : bool
+        Nesterov momentum.
+    seed : int or numpy.random.Generator
+        Seeds the shuffling.
+    w0 : array_like of shape (2,), optional
+        Start (default ``problem.surface.start``).
+    bound : float
+        A coordinate of :math:`\mathbf w - \mathbf w^*` larger than this counts as divergence.
+
+    Returns
+    -------
+    Trajectory
+        ``points`` (k+1, 2); ``losses`` the full-batch **excess** loss
+        :math:`E(\mathbf w_k) - E^*` at each point; ``diverged_at`` the index of the update
+        whose result was rejected (not recorded), or None.
+    """
+    X, y = problem.X, problem.y
+    N = len(X)
+    B = N if batch_size is None else v.integer("batch_size", batch_size, lo=1, hi=N)
+    steps = v.integer("steps", steps, lo=0)
+    bound = v.positive("bound", bound)
+    beta = v.number("beta", beta, lo=0.0, hi=1.0, hi_open=True)
+    opt = SGD(lr=lr, momentum=beta, nesterov=bool(nesterov) and beta > 0)
+    w = v.array("w0", problem.surface.start if w0 is None else w0, shape=(2,))
+    rng = v.rng(seed)
+
+    def excess(w):
+        d = w - problem.w_star
+        return float(0.5 * d @ problem.H @ d)
+
+    points, losses, norms, state, diverged_at = [w], [excess(w)], [], opt.init(w), None
+    with np.errstate(all="ignore"):
+        while len(norms) < steps and diverged_at is None:
+            # a full batch is the same whatever the order: skip the shuffle
+            batches = [(X, y)] if B == N else minibatches(X, y, B, rng, shuffle=True)
+            for Xb, yb in batches:
+                g = Xb.T @ (Xb @ w - yb) / len(yb)
+                w_new, state = opt.step(w, g, state)
+                d = w_new - problem.w_star
+                if not (np.all(np.isfinite(d)) and np.max(np.abs(d)) <= bound):
+                    diverged_at = len(norms)
+                    break
+                w = w_new
+                points.append(w)
+                losses.append(excess(w))
+                norms.append(float(np.sqrt(g @ g)))
+                if len(norms) == steps:
+                    break
+    return Trajectory(
+        np.array(points), np.array(losses), np.array(norms), diverged_at is not None,
+        diverged_at, len(norms),
+    )  # fmt: skip
+
+
+class TuningStep(NamedTuple):
+    """One move of a search that tunes one hyperparameter at a time."""
+
+    lr: float  # eta
+    beta: float  # momentum
+    loss: float  # the grid's loss at (lr, beta)
+
+
+def one_at_a_time(grid, beta=0.9, rounds=2):
+    r"""Tune :math:`\eta` and :math:`\beta` one at a time on a :class:`GridSearch`.
+
+    Start at the momentum closest to ``beta``; pick the learning rate with the lowest loss
+    in that row; then, holding that :math:`\eta`, the momentum with the lowest loss in its
+    column; and so on for ``rounds`` rounds. Each move can only improve the loss, but it
+    moves along one axis, while the good pairs lie on a diagonal band (roughly constant
+    :math:`\eta/(1-\beta)`), so the search creeps along the band.
+
+    Parameters
+    ----------
+    grid : GridSearch
+        From :func:`grid_search`; diverged cells (``nan``) are never chosen.
+    beta : float
+        The starting momentum, in :math:`[0, 1)`.
+    rounds : int
+        Number of (learning rate, momentum) rounds, >= 1.
+
+    Returns
+    -------
+    list of TuningStep
+        One entry per move, :math:`2 \times` ``rounds`` in all.
+
+    Examples
+    --------
+    >>> losses = np.array([[4.0, 3.0, 5.0], [2.0, 1.5, 0.5]])  # rows: beta = 0, 0.5
+    >>> g = GridSearch(np.array([0.1, 0.2, 0.4]), np.array([0.0, 0.5]), losses,
+    ...                np.zeros((2, 3), bool), 10.0, 5)
+    >>> [tuple(s) for s in one_at_a_time(g, beta=0.0, rounds=2)]
+    [(0.2, 0.0, 3.0), (0.2, 0.5, 1.5), (0.4, 0.5, 0.5), (0.4, 0.5, 0.5)]
+    """
+    beta = v.number("beta", beta, lo=0.0, hi=1.0, hi_open=True)
+    rounds = v.integer("rounds", rounds, lo=1)
+    loss = np.where(np.isnan(grid.losses), np.inf, grid.losses)
+    i = int(np.argmin(np.abs(grid.betas - beta)))
+    steps = []
+    for _ in range(rounds):
+        j = int(np.argmin(loss[i]))
+        steps.append(TuningStep(float(grid.lrs[j]), float(grid.betas[i]), float(loss[i, j])))
+        i = int(np.argmin(loss[:, j]))
+        steps.append(TuningStep(float(grid.lrs[j]), float(grid.betas[i]), float(loss[i, j])))
+    return steps

@@ -1,0 +1,168 @@
+r"""Chapter 5's explorer and figures: momentum, Nesterov and their tuning on a ravine.
+
+The numbers come from :mod:`course_utils.chapters.ch05_momentum.theory` and
+:mod:`course_utils.chapters.ch05_momentum.experiments`; this module only draws them.
+"""
+
+import functools
+
+import ipywidgets as W
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib import patheffects
+from matplotlib.colors import LogNorm
+from matplotlib.patches import Patch
+from matplotlib.ticker import LogLocator, NullLocator
+
+from course_utils import _validate
+from course_utils.chapters.ch05_momentum.experiments import least_squares_ravine, momentum_path
+from course_utils.chapters.ch05_momentum.theory import heavy_ball_rate, max_stable_lr, nesterov_rate
+from course_utils.plotting import COLORS, plot_contours, plot_path
+from course_utils.widgets._core import Explorer, batch_slider, float_slider, lr_slider
+
+_PROBLEM = least_squares_ravine()  # N = 64, eigenvalues 0.2 and 10 (kappa = 50)
+_FLOOR = 1e-12  # smallest excess loss drawn on the log axis
+
+
+@functools.lru_cache(maxsize=256)
+def _run(lr, beta, batch_size, nesterov, steps):
+    """One run on the chapter's ravine, cached: moving β or ticking Nesterov reuses plain SGD."""
+    return momentum_path(_PROBLEM, lr, beta, batch_size, steps, nesterov=nesterov)
+
+
+def _theory_note(lr, beta, nesterov, lam):
+    """One line on what the quadratic theory predicts for the full-batch run."""
+    rate = (nesterov_rate if nesterov else heavy_ball_rate)(lr, beta, lam)
+    limit = max_stable_lr(beta, lam[-1], nesterov=nesterov)
+    if rate >= 1:
+        return f"full batch: unstable (needs η < {limit:.3g}, ρ = {rate:.3f})"
+    return f"full batch: ρ = {rate:.3f} per step, stable if η < {limit:.3g}"
+
+
+def _setup_momentum(fig, steps, problem):
+    """The parts that never change: the contours and the loss axes' frame."""
+    ax_path, ax_loss = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1.0]})
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.88, bottom=0.2, wspace=0.3)
+    plot_contours(problem.surface, ax=ax_path, levels=16, resolution=70)
+    ax_path.set_title("paths on the full-batch loss", fontsize=10)
+    ax_loss.set(xlabel="step (one update)", ylabel=r"$E(\mathbf{w}) - E(\mathbf{w}^*)$",
+                yscale="log", xlim=(0, steps), ylim=(_FLOOR, 1e4))  # fmt: skip
+    ax_loss.yaxis.set_major_locator(LogLocator(base=100.0, numticks=10))
+    ax_loss.yaxis.set_minor_locator(NullLocator())
+    return ax_path, ax_loss
+
+
+def _draw_momentum(axes, lr, beta, batch_size, nesterov, steps, problem):
+    ax_path, ax_loss = axes
+    nesterov = bool(nesterov) and beta > 0
+    kind = "Nesterov" if nesterov else "heavy ball"
+
+    def run(lr, beta, batch_size, nesterov, steps):
+        if problem is _PROBLEM:
+            return _run(lr, beta, batch_size, nesterov, steps)
+        return momentum_path(problem, lr, beta, batch_size, steps, nesterov=nesterov)
+
+    runs = {"plain SGD (β = 0)": run(lr, 0.0, batch_size, False, steps)}
+    if beta > 0:
+        label = f"{kind}, β = {beta:.2f}"
+        runs[label] = run(lr, beta, batch_size, nesterov, steps)
+    colors = [COLORS[0], COLORS[2] if nesterov else COLORS[1]][: len(runs)]  # plain, momentum
+    for (label, traj), c in reversed(list(zip(runs.items(), colors, strict=True))):
+        plot_path(traj.points, ax=ax_path, color=c, diverged_at=traj.diverged_at)
+        if traj.diverged:
+            label += f" (diverged at step {traj.diverged_at})"
+        ax_loss.plot(np.maximum(traj.losses, _FLOOR), color=c, lw=1.5, label=label)
+    lam = problem.surface.eigenvalues
+    epochs = steps * batch_size / len(problem.X)
+    ax_loss.text(0.5, 1.02, f"B = {batch_size}: {steps} updates = {epochs:.3g} epochs",
+                 transform=ax_loss.transAxes, ha="center", va="bottom", fontsize=10)  # fmt: skip
+    ax_loss.legend(fontsize=7.5, loc="upper right", framealpha=0.9)
+    ax_loss.text(0.02, 0.03, _theory_note(lr, beta, nesterov, lam), transform=ax_loss.transAxes,
+                 fontsize=7.5, color="0.25")  # fmt: skip
+
+
+def explore_momentum(lr=0.1, beta=0.8, batch_size=64, nesterov=False, steps=80):
+    r"""Learning rate, momentum and batch size on a ravine made of data.
+
+    The ravine is the full-batch loss of a least-squares problem with :math:`N = 64`
+    examples and two correlated features (Hessian eigenvalues 0.2 and 10, so
+    :math:`\kappa = 50`;
+    :func:`~course_utils.chapters.ch05_momentum.experiments.least_squares_ravine`).
+    A mini-batch of :math:`B` examples gives a noisy gradient of that same ravine.
+    Left: the paths of SGD with momentum and of plain SGD (same :math:`\eta`, same
+    batches) on the contours; right: the full-batch excess loss per update, with the
+    rate the quadratic theory predicts for full batches. Every run makes the same number
+    of updates whatever :math:`B`; a run that blows up says "diverged at step k".
+
+    Parameters
+    ----------
+    lr : float
+        Initial learning rate :math:`\eta`, in [1e-3, 1].
+    beta : float
+        Initial momentum :math:`\beta`, in [0, 0.99].
+    batch_size : int
+        Initial batch size, a power of two up to 64.
+    nesterov : bool
+        Start with Nesterov momentum.
+    steps : int
+        Updates per run (fixed; at most 200 to keep a redraw fast).
+
+    Returns
+    -------
+    Explorer
+    """
+    steps = _validate.integer("steps", steps, lo=1, hi=200)
+    problem = _PROBLEM
+    controls = {
+        "lr": lr_slider(lr, -3.0, 0.0),
+        "beta": float_slider(beta, 0.0, 0.99, 0.01, "momentum β"),
+        "batch_size": batch_slider(len(problem.X), batch_size),
+        "nesterov": W.Checkbox(value=bool(nesterov), description="Nesterov", indent=False),
+    }
+
+    def setup(fig):
+        return _setup_momentum(fig, steps, problem)
+
+    def draw(axes, lr, beta, batch_size, nesterov):
+        _draw_momentum(axes, lr, beta, batch_size, nesterov, steps, problem)
+
+    return Explorer(controls, draw, figsize=(7.5, 4.2), setup=setup)
+
+
+# --- figures of the chapter ------------------------------------------------------------
+def plot_grid_search(grid, ax=None, optimum=None, lam_max=None, nesterov=False):
+    r"""Heat map of a :class:`~course_utils.chapters.ch05_momentum.experiments.GridSearch`: the loss
+    after :math:`k` steps for every :math:`(\eta, \beta)`, on a log colour scale.
+
+    Diverged cells are grey. With ``lam_max`` the stability limit :math:`\eta =
+    (2+2\beta)/\lambda_{\max}` (Nesterov: :math:`(2+2\beta)/((1+2\beta)\lambda_{\max})`)
+    is drawn; ``optimum`` :math:`(\eta^*, \beta^*)` is marked with a star.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    if ax is None:
+        ax = plt.figure(figsize=(7.0, 4.5)).add_subplot()
+    loss = np.ma.masked_invalid(grid.losses)
+    ok = loss.compressed()
+    lo = max(ok.min() if ok.size else grid.loss0 * 1e-12, grid.loss0 * 1e-16)
+    ax.set_facecolor("0.75")
+    mesh = ax.pcolormesh(grid.lrs, grid.betas, loss, shading="nearest", cmap="viridis",
+                         norm=LogNorm(vmin=lo, vmax=grid.loss0))  # fmt: skip
+    ax.figure.colorbar(mesh, ax=ax, label=f"loss after {grid.steps} steps")
+    handles = [Patch(color="0.75", label="diverged")]
+    if lam_max is not None:
+        b = np.linspace(grid.betas.min(), grid.betas.max(), 200)
+        outline = [patheffects.withStroke(linewidth=3.2, foreground="black")]
+        (line,) = ax.plot(max_stable_lr(b, lam_max, nesterov), b, "--", color="white", lw=1.8,
+                          label="stability limit (theory)", path_effects=outline)  # fmt: skip
+        handles.append(line)
+    if optimum is not None:
+        (star,) = ax.plot(*optimum, "*", ms=16, color=COLORS[4], mec="black",
+                          label="theoretical optimum")  # fmt: skip
+        handles.append(star)
+    ax.set(xscale="log", xlabel=r"learning rate $\eta$", ylabel=r"momentum $\beta$")
+    ax.set(xlim=(grid.lrs.min(), grid.lrs.max()), ylim=(grid.betas.min(), grid.betas.max()))
+    ax.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.9)
+    return ax

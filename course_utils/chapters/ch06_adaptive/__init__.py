@@ -1,0 +1,1 @@
+"""Chapter 6, adaptive methods: the optimizer race, its explorer, the exercise checks."""

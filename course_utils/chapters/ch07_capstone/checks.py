@@ -1,0 +1,174 @@
+"""Checkers for chapter 7, putting it together on the handwritten digits.
+
+- 7.1 ``check_accuracy``: classification accuracy from logits and labels.
+- 7.2 ``check_train_momentum``: a training loop for mini-batch SGD with momentum; the
+  visible check asks for a test accuracy the reference loop reaches with a margin, the
+  hidden one for the very numbers of :func:`course_utils.training.train`.
+- 7.3 ``check_lr_choice``: Adam's learning rate chosen from a log grid by validation loss.
+"""
+
+import functools
+
+import numpy as np
+
+from course_utils.chapters.ch07_capstone.experiments import digits_split, evaluate
+from course_utils.exercises._feedback import call, check_close, check_equal, check_true, passed
+from course_utils.nn import MLP
+from course_utils.optimizers import SGD, Adam
+from course_utils.training import train
+
+#: The grid and protocol of exercise 7.3.
+LR_GRID = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
+SIZES = [64, 16, 10]
+
+
+@functools.lru_cache(maxsize=1)
+def _split():
+    return digits_split()
+
+
+def _net(seed=0):
+    return MLP(SIZES, "tanh", "cross_entropy", seed=seed)
+
+
+# --- 7.1 ------------------------------------------------------------------------------
+
+
+def _accuracy_cases(cases, accuracy_from_logits):
+    for N, K, seed in cases:
+        gen = np.random.default_rng(seed)
+        logits = gen.normal(size=(N, K)) * 3.0
+        y = gen.integers(0, K, size=N)
+        y[: N // 2] = logits[: N // 2].argmax(axis=1)  # about half right, not all
+        expected = sum(int(logits[n].argmax() == y[n]) for n in range(N)) / N
+        what = f"accuracy_from_logits on {N} rows of {K} logits (seed {seed})"
+        got = call(what, accuracy_from_logits, logits.copy(), y.copy())
+        hint = (
+            "the predicted class of row n is the index of its largest logit, "
+            "np.argmax(logits, axis=1); the accuracy is the fraction (not the number) "
+            "of rows where it equals y[n]"
+        )
+        check_close(what, got, expected, rtol=1e-12, atol=1e-12, hint=hint)
+
+
+def check_accuracy(accuracy_from_logits):
+    """7.1: ``accuracy_from_logits(logits, y)`` is the fraction of correct argmax classes."""
+    _accuracy_cases([(20, 10, 1), (7, 3, 2), (10, 10, 3), (50, 2, 4)], accuracy_from_logits)
+    passed("accuracy_from_logits agrees on four sets of logits, square ones included.")
+
+
+def check_accuracy_hidden(accuracy_from_logits):
+    """7.1 (hidden): one row, many rows, and the accuracy of a real network."""
+    _accuracy_cases([(1, 10, 5), (1, 4, 6), (999, 10, 7), (3, 100, 8)], accuracy_from_logits)
+    split = _split()
+    model = _net()
+    logits = model.forward(split.X_val)
+    got = call("accuracy_from_logits", accuracy_from_logits, logits, split.y_val.copy())
+    check_close("accuracy_from_logits of an untrained network on the validation digits",
+                got, model.accuracy(split.X_val, split.y_val), rtol=1e-12)  # fmt: skip
+    passed("accuracy_from_logits also works for single rows and a real network's logits.")
+
+
+# --- 7.2 ------------------------------------------------------------------------------
+
+#: The visible check's setting, and the test accuracy it demands.
+MOMENTUM_SETTING = {"lr": 0.05, "beta": 0.9, "batch_size": 32, "epochs": 5, "seed": 0}
+MOMENTUM_THRESHOLD = 0.92
+
+
+def _student_w(train_momentum, setting, what):
+    split, model = _split(), _net()
+    w = call(what, train_momentum, model, split.X_train, split.y_train, **setting)
+    try:
+        w = np.asarray(w, dtype=float)
+    except (TypeError, ValueError):
+        check_true(what, False, f"expected an array of numbers; got {type(w).__name__}")
+    check_true(
+        what,
+        w.shape == (model.n_params,),
+        f"expected the flat parameters, shape ({model.n_params},); got shape {w.shape}",
+        "return w, the vector that model.get_flat() gave you, after all the updates",
+    )
+    check_true(what, bool(np.all(np.isfinite(w))), "expected finite numbers; got nan or inf",
+               "check the sign: w ← w − lr · v, with v ← β v + g")  # fmt: skip
+    return split, w
+
+
+def check_train_momentum(train_momentum):
+    """7.2: the student's momentum loop reaches the accuracy the reference reaches."""
+    setting = MOMENTUM_SETTING
+    what = "train_momentum(model, X, y, lr=0.05, beta=0.9, batch_size=32, epochs=5)"
+    split, w = _student_w(train_momentum, setting, what)
+    acc = evaluate(_net(), w, split.X_test, split.y_test).accuracy
+    check_true(
+        what,
+        acc >= MOMENTUM_THRESHOLD,
+        f"expected a test accuracy of at least {MOMENTUM_THRESHOLD:.0%}; got {acc:.1%}",
+        "each step: g from model.flat_loss_and_grad(w, Xb, yb), then v ← β v + g and "
+        "w ← w − lr · v; loop over minibatches(X, y, batch_size, rng) once per epoch",
+    )
+    passed(f"your loop trains the 64-16-10 network to {acc:.1%} test accuracy in 5 epochs.")
+
+
+def check_train_momentum_hidden(train_momentum):
+    """7.2 (hidden): the very parameters of ``train(..., SGD(lr, momentum=beta))``."""
+    split = _split()
+    settings = [
+        {"lr": 0.05, "beta": 0.9, "batch_size": 32, "epochs": 2, "seed": 0},
+        {"lr": 0.1, "beta": 0.5, "batch_size": 100, "epochs": 3, "seed": 7},
+    ]
+    for setting in settings:
+        what = f"train_momentum with {setting}"
+        _, w = _student_w(train_momentum, setting, what)
+        h = train(_net(), split.X_train, split.y_train,
+                  SGD(lr=setting["lr"], momentum=setting["beta"]),
+                  batch_size=setting["batch_size"], epochs=setting["epochs"],
+                  seed=setting["seed"])  # fmt: skip
+        check_close(
+            what,
+            w,
+            h.w,
+            rtol=1e-7,
+            atol=1e-9,
+            hint="make one rng = np.random.default_rng(seed) before the epochs and pass it "
+            "to minibatches every epoch; start from v = 0",
+        )
+    passed("train_momentum reproduces course_utils.training.train with SGD(momentum=β).")
+
+
+# --- 7.3 ------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1)
+def _reference_val_losses():
+    split = _split()
+    losses = []
+    for lr in LR_GRID:
+        h = train(_net(), split.X_train, split.y_train, Adam(lr=lr), batch_size=32, epochs=3,
+                  seed=0, X_val=split.X_val, y_val=split.y_val)  # fmt: skip
+        losses.append(h.val_losses[-1])
+    return np.array(losses)
+
+
+def check_lr_choice(val_losses, best_lr):
+    """7.3: the validation losses of Adam over ``LR_GRID`` and the rate with the lowest."""
+    expected = _reference_val_losses()
+    check_close(
+        "val_losses",
+        val_losses,
+        expected,
+        rtol=1e-6,
+        hint="for each lr: a fresh MLP([64, 16, 10], 'tanh', 'cross_entropy', seed=0), "
+        "train(..., Adam(lr=lr), batch_size=32, epochs=3, seed=0, X_val=split.X_val, "
+        "y_val=split.y_val), and keep h.val_losses[-1] (validation, not training loss)",
+    )
+    check_equal(
+        "best_lr",
+        best_lr,
+        LR_GRID[int(np.argmin(expected))],
+        hint="the learning rate whose validation loss is smallest: lrs[np.argmin(val_losses)]",
+    )
+    passed(
+        f"best η = {best_lr:g}: validation loss {expected.min():.3f}, against "
+        f"{expected[1]:.3f} at Adam's default 0.001."
+    )

@@ -1,0 +1,93 @@
+"""Chapter 3's explorer: its controls, and the numbers its figure shows."""
+
+import ipywidgets as W
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from course_utils.chapters.ch03_gradient_descent.explorers import (
+    contour_levels,
+    excess_loss,
+    explore_minibatch,
+)
+from course_utils.data import batch_sizes, make_linear_regression
+
+
+def labelled(ax):
+    return {ln.get_label(): ln for ln in ax.lines if not ln.get_label().startswith("_")}
+
+
+def texts(fig):
+    return " | ".join(t.get_text() for ax in fig.axes for t in ax.texts)
+
+
+def line_problem(n=64, seed=0):
+    d = make_linear_regression(n=n, seed=seed)
+    x, t = d.X[:, 0], d.y.reshape(-1)
+    A = np.column_stack([x, np.ones_like(x)])
+    H, c = A.T @ A / n, A.T @ t / n  # E = 1/2 th^T H th - c^T th + const
+    return A, t, H, c, np.linalg.solve(H, c)
+
+
+def test_controls_are_the_course_sliders():
+    ex = explore_minibatch()
+    lr, B = ex.controls["lr"], ex.controls["B"]
+    assert isinstance(lr, W.FloatLogSlider) and lr.description == "learning rate η"
+    assert isinstance(B, W.SelectionSlider) and B.description == "batch size B"
+    assert list(B.options) == batch_sizes(64) and B.value == 4
+    assert ex.last_error is None and ex.last_warnings == []
+
+
+def test_full_batch_curve_is_gradient_descent_on_the_quadratic():
+    ex = explore_minibatch()
+    ex.set(lr=0.5, B=64, epochs=3)
+    _, ax_loss = ex.figure.axes
+    curves = labelled(ax_loss)
+    assert list(curves) == ["full batch (B = 64)"]  # B = N: only one run
+    A, t, H, c, th_star = line_problem()
+    th, expected = np.array([-0.5, 1.5]), []
+    for _ in range(4):
+        d = th - th_star
+        expected.append(0.5 * d @ H @ d)
+        th = th - 0.5 * (H @ th - c)
+    x, E = curves["full batch (B = 64)"].get_data()
+    assert_allclose(x, [0, 1, 2, 3])
+    assert_allclose(E, expected, rtol=1e-9)
+
+
+def test_minibatch_run_makes_ceil_n_over_b_steps_per_epoch():
+    ex = explore_minibatch()
+    ex.set(lr=0.1, B=16, epochs=2)
+    _, ax_loss = ex.figure.axes
+    x, E = labelled(ax_loss)["B = 16"].get_data()
+    assert len(x) == 2 * 4 + 1 and x[-1] == pytest.approx(2.0)
+    assert np.all(E >= 0) and E[-1] < E[0]
+    assert "8 steps of B = 16" in texts(ex.figure)
+
+
+def test_divergence_is_reported_not_raised():
+    ex = explore_minibatch()
+    ex.set(lr=10**0.5, B=64, epochs=8)
+    assert ex.last_error is None and ex.last_warnings == []
+    assert "diverged at step" in texts(ex.figure)
+    ex.set(lr=0.1)
+    assert "diverged" not in texts(ex.figure)
+
+
+def test_excess_loss_is_the_quadratic_form_and_levels_rise():
+    from course_utils.chapters.ch03_gradient_descent.stochastic import least_squares_surface
+
+    A, t, H, c, th_star = line_problem(n=32, seed=1)
+    s = least_squares_surface(A[:, :1], t)
+    pts = np.array([[0.0, 0.0], [1.0, -2.0], th_star])
+    brute = [np.mean((A @ p - t) ** 2) / 2 for p in pts]
+    assert_allclose(excess_loss(s, pts), np.array(brute) - brute[-1], atol=1e-12)
+    levels = contour_levels(s, n=10)
+    assert len(levels) == 10 and np.all(np.diff(levels) > 0) and levels[0] > s.min_value
+
+
+def test_bad_arguments_are_rejected():
+    with pytest.raises(ValueError, match="n"):
+        explore_minibatch(n=1)
+    with pytest.raises(ValueError, match="w0"):
+        explore_minibatch(w0=(1.0,))

@@ -1,0 +1,83 @@
+"""The chapter 5 checkers accept the reference solutions and reject typical mistakes."""
+
+import numpy as np
+import pytest
+
+from course_utils.chapters.ch05_momentum import checks as ch05
+from course_utils.exercises import ExerciseError
+
+
+def heavy_ball_step(w, v, g, lr, beta):
+    v = beta * v + g
+    return w - lr * v, v
+
+
+def optimal_momentum(H):
+    lam = np.linalg.eigvalsh(H)
+    r = (np.sqrt(lam[-1] / lam[0]) - 1) / (np.sqrt(lam[-1] / lam[0]) + 1)
+    return 4 / (np.sqrt(lam[-1]) + np.sqrt(lam[0])) ** 2, r**2, r
+
+
+def test_references_pass(capsys):
+    ch05.check_heavy_ball_step(heavy_ball_step)
+    ch05.check_optimal_momentum(optimal_momentum)
+    ch05.check_largest_stable_lr(lambda beta, lam_max: (2 + 2 * beta) / lam_max)
+    out = capsys.readouterr().out
+    assert out.count("✓") == 3
+
+
+@pytest.mark.parametrize(
+    ("wrong", "hint"),
+    [
+        (lambda w, v, g, lr, b: (w - lr * (b * v + (1 - b) * g), b * v + (1 - b) * g), "1 − β"),
+        (lambda w, v, g, lr, b: (w - (b * v + lr * g), b * v + lr * g), "no η"),
+        (lambda w, v, g, lr, b: (w - lr * g, b * v + g), "not along the gradient"),
+        (lambda w, v, g, lr, b: (w - lr * v, b * v + g), "first"),
+        (lambda w, v, g, lr, b: w - lr * g, "pair"),
+    ],
+)
+def test_step_rejects_wrong_answers(wrong, hint):
+    with pytest.raises(ExerciseError, match="expected") as e:
+        ch05.check_heavy_ball_step(wrong)
+    assert hint in str(e.value)
+
+
+def test_optimal_momentum_rejects_wrong_answers():
+    def diagonal(H):  # diagonal entries instead of eigenvalues
+        d = np.sort(np.diag(H))
+        k = d[-1] / d[0]
+        r = (np.sqrt(k) - 1) / (np.sqrt(k) + 1)
+        return 4 / (np.sqrt(d[-1]) + np.sqrt(d[0])) ** 2, r**2, r
+
+    def plain_gd(H):
+        lam = np.linalg.eigvalsh(H)
+        k = lam[-1] / lam[0]
+        return 2 / (lam[0] + lam[-1]), 0.0, (k - 1) / (k + 1)
+
+    def beta_not_squared(H):
+        lr, b, r = optimal_momentum(H)
+        return lr, r, r
+
+    for wrong, hint in [(diagonal, "eigenvalues"), (plain_gd, "plain gradient"),
+                        (beta_not_squared, "β* = ρ*²")]:  # fmt: skip
+        with pytest.raises(ExerciseError, match="expected") as e:
+            ch05.check_optimal_momentum(wrong)
+        assert hint in str(e.value)
+    with pytest.raises(ExerciseError, match="expected"):
+        ch05.check_optimal_momentum(lambda H: None)
+    with pytest.raises(ExerciseError, match="expected"):
+        ch05.check_optimal_momentum(lambda H: ("a", "b", "c"))
+    with pytest.raises(ExerciseError, match="expected"):
+        ch05.check_optimal_momentum(3.0)
+
+
+def test_largest_stable_lr_rejects_wrong_answers():
+    with pytest.raises(ExerciseError, match="expected") as e:
+        ch05.check_largest_stable_lr(lambda beta, lam_max: 2 / lam_max)
+    assert "without momentum" in str(e.value)
+    nesterov = lambda beta, lam_max: (2 + 2 * beta) / ((1 + 2 * beta) * lam_max)  # noqa: E731
+    with pytest.raises(ExerciseError, match="expected") as e:
+        ch05.check_largest_stable_lr(nesterov)
+    assert "Nesterov" in str(e.value)
+    with pytest.raises(ExerciseError, match="expected"):
+        ch05.check_largest_stable_lr(lambda beta, lam_max: (1 + beta) / lam_max)

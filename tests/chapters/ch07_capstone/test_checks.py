@@ -1,0 +1,185 @@
+"""The checkers of chapter 7 accept the reference solutions and reject typical mistakes."""
+
+import numpy as np
+import pytest
+
+from course_utils.chapters.ch07_capstone import checks as ch07
+from course_utils.chapters.ch07_capstone.experiments import digits_split
+from course_utils.data import minibatches
+from course_utils.exercises import ExerciseError
+from course_utils.nn import MLP
+from course_utils.optimizers import Adam
+from course_utils.training import train
+
+# --- 7.1: accuracy from logits ------------------------------------------------------------
+
+
+def accuracy_ok(logits, y):
+    return float(np.mean(np.argmax(logits, axis=1) == y))
+
+
+def accuracy_loop(logits, y):  # a plain loop is just as right
+    hits = 0
+    for row, label in zip(logits, y, strict=True):
+        hits += int(max(range(len(row)), key=lambda k: row[k]) == label)
+    return hits / len(y)
+
+
+def accuracy_argmin(logits, y):
+    return float(np.mean(np.argmin(logits, axis=1) == y))
+
+
+def accuracy_count(logits, y):  # the number of hits, not the fraction
+    return int(np.sum(np.argmax(logits, axis=1) == y))
+
+
+def accuracy_wrong_axis(logits, y):
+    return float(np.mean(np.argmax(logits, axis=0)[: len(y)] == y))
+
+
+def accuracy_error_rate(logits, y):
+    return 1.0 - accuracy_ok(logits, y)
+
+
+@pytest.mark.parametrize("func", [accuracy_ok, accuracy_loop])
+def test_accuracy_checks_accept_right_answers(func, capsys):
+    ch07.check_accuracy(func)
+    ch07.check_accuracy_hidden(func)
+    assert capsys.readouterr().out.count("✓") == 2
+
+
+@pytest.mark.parametrize(
+    "func", [accuracy_argmin, accuracy_count, accuracy_wrong_axis, accuracy_error_rate]
+)
+def test_accuracy_check_rejects_typical_mistakes(func):
+    with pytest.raises(ExerciseError, match="expected"):
+        ch07.check_accuracy(func)
+
+
+def test_accuracy_check_reports_an_unfinished_answer():
+    def unfinished(logits, y):
+        raise NotImplementedError
+
+    with pytest.raises(ExerciseError, match="NotImplementedError"):
+        ch07.check_accuracy(unfinished)
+
+
+# --- 7.2: the momentum loop ---------------------------------------------------------------
+
+
+def momentum_ok(model, X, y, lr, beta, batch_size, epochs, seed=0):
+    w = model.get_flat()
+    v = np.zeros_like(w)
+    rng = np.random.default_rng(seed)
+    for _ in range(epochs):
+        for Xb, yb in minibatches(X, y, batch_size, rng):
+            _, g = model.flat_loss_and_grad(w, Xb, yb)
+            v = beta * v + g
+            w = w - lr * v
+    return w
+
+
+def momentum_no_momentum(model, X, y, lr, beta, batch_size, epochs, seed=0):
+    return momentum_ok(model, X, y, lr, 0.0, batch_size, epochs, seed)
+
+
+def momentum_wrong_sign(model, X, y, lr, beta, batch_size, epochs, seed=0):
+    w = model.get_flat()
+    v = np.zeros_like(w)
+    rng = np.random.default_rng(seed)
+    for _ in range(epochs):
+        for Xb, yb in minibatches(X, y, batch_size, rng):
+            _, g = model.flat_loss_and_grad(w, Xb, yb)
+            v = beta * v - g  # ascends: the loss grows
+            w = w - lr * v
+    return w
+
+
+def momentum_one_epoch(model, X, y, lr, beta, batch_size, epochs, seed=0):
+    return momentum_ok(model, X, y, lr, beta, batch_size, 1, seed)
+
+
+def momentum_fresh_rng_each_epoch(model, X, y, lr, beta, batch_size, epochs, seed=0):
+    w = model.get_flat()  # every epoch visits the batches in the same order
+    v = np.zeros_like(w)
+    for _ in range(epochs):
+        for Xb, yb in minibatches(X, y, batch_size, np.random.default_rng(seed)):
+            _, g = model.flat_loss_and_grad(w, Xb, yb)
+            v = beta * v + g
+            w = w - lr * v
+    return w
+
+
+def momentum_returns_model(model, X, y, lr, beta, batch_size, epochs, seed=0):
+    momentum_ok(model, X, y, lr, beta, batch_size, epochs, seed)
+    return model
+
+
+def test_momentum_checks_accept_the_reference(capsys):
+    ch07.check_train_momentum(momentum_ok)
+    ch07.check_train_momentum_hidden(momentum_ok)
+    assert capsys.readouterr().out.count("✓") == 2
+
+
+@pytest.mark.parametrize(
+    "func", [momentum_no_momentum, momentum_wrong_sign, momentum_one_epoch, momentum_returns_model]
+)
+def test_momentum_check_rejects_loops_that_do_not_train_well(func):
+    with pytest.raises(ExerciseError, match="expected"):
+        ch07.check_train_momentum(func)
+
+
+def test_momentum_hidden_check_insists_on_the_conventions():
+    with pytest.raises(ExerciseError, match="expected"):
+        ch07.check_train_momentum_hidden(momentum_fresh_rng_each_epoch)
+    with pytest.raises(ExerciseError, match="expected"):
+        ch07.check_train_momentum_hidden(momentum_no_momentum)
+
+
+def test_the_visible_threshold_leaves_a_margin_both_ways():
+    split = digits_split()
+    net = MLP([64, 16, 10], "tanh", "cross_entropy", seed=0)
+    kw = dict(ch07.MOMENTUM_SETTING)
+    ok = momentum_ok(net, split.X_train, split.y_train, **kw)
+    plain = momentum_no_momentum(net, split.X_train, split.y_train, **kw)
+
+    def acc(w):
+        net.set_flat(w)
+        return net.accuracy(split.X_test, split.y_test)
+
+    assert acc(ok) >= ch07.MOMENTUM_THRESHOLD + 0.02
+    assert acc(plain) <= ch07.MOMENTUM_THRESHOLD - 0.02
+
+
+# --- 7.3: choosing Adam's learning rate ---------------------------------------------------
+
+
+def sweep(use="val"):
+    split = digits_split()
+    losses = []
+    for lr in ch07.LR_GRID:
+        net = MLP([64, 16, 10], "tanh", "cross_entropy", seed=0)
+        h = train(net, split.X_train, split.y_train, Adam(lr=lr), batch_size=32, epochs=3,
+                  seed=0, X_val=split.X_val, y_val=split.y_val)  # fmt: skip
+        losses.append(h.val_losses[-1] if use == "val" else h.epoch_losses[-1])
+    return losses
+
+
+def test_lr_choice_accepts_the_reference(capsys):
+    losses = sweep()
+    best = ch07.LR_GRID[int(np.argmin(losses))]
+    assert best not in (ch07.LR_GRID[0], ch07.LR_GRID[-1])  # an interior optimum
+    ch07.check_lr_choice(losses, best)
+    assert "✓" in capsys.readouterr().out
+
+
+def test_lr_choice_rejects_training_losses_and_wrong_picks():
+    losses = sweep()
+    with pytest.raises(ExerciseError, match="expected"):
+        ch07.check_lr_choice(sweep("train"), ch07.LR_GRID[int(np.argmin(losses))])
+    with pytest.raises(ExerciseError, match="expected"):
+        ch07.check_lr_choice(losses, 1e-3)  # Adam's default, not the grid's best
+    with pytest.raises(ExerciseError, match="expected"):
+        ch07.check_lr_choice(losses, ch07.LR_GRID[int(np.argmax(losses))])
+    with pytest.raises(ExerciseError, match="expected"):
+        ch07.check_lr_choice(None, 1e-2)
