@@ -129,6 +129,8 @@ def test_exercises_follow_the_grading_conventions(path):
             text = source(cell)
             assert "### BEGIN SOLUTION" in text and "### END SOLUTION" in text
             assert "hide-input" in tags(cell), "solutions are folded in the book"
+            folded = cell["metadata"].get("jupyter", {}).get("source_hidden")
+            assert folded is True, f"solution {meta['id']} is not folded in JupyterLab"
             answers[meta["id"]] = cell
         if "check" in tags(cell):
             assert meta and meta["points"] > 0, meta
