@@ -6,12 +6,15 @@ before the next chapter opens.
 """
 
 import contextlib
+import json
 import re
 import time
 from pathlib import Path
 
 import pytest
 from browser_support import CHAPTERS, ROOT, chapter_number, skip_without_chromium
+
+from course_utils.widgets._core import PIXEL_RATIO
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 skip_without_chromium()
@@ -147,4 +150,177 @@ def test_chapter_runs_and_explorers_respond(chromium, jupyterlab, docname, reque
     finally:
         page.close()
         with contextlib.suppress(OSError):  # keep the test's own failure, if any
+            jupyterlab.shutdown_kernels()
+
+
+# --- what a student meets: feedback, folded solutions, a picture that follows the drag ----
+
+
+def open_notebook(chromium, jupyterlab, path):
+    """A new page with the notebook at ``path`` (relative to the server's root) open."""
+    workspace = re.sub(r"\W", "-", Path(path).stem)
+    page = chromium.new_page()
+    page.goto(f"{jupyterlab.url}lab/workspaces/{workspace}/tree/{path}?token={jupyterlab.token}")
+    page.locator(".jp-NotebookPanel").first.wait_for(state="visible", timeout=60_000)
+    jupyterlab.wait_for_idle_kernel(path)
+    page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').wait_for()
+    return page
+
+
+def write_notebook(jupyterlab, name, cells):
+    """Write a notebook of ``cells`` (nbformat cells) into the server's ``book/`` folder."""
+    import nbformat
+
+    book = json.loads((ROOT / "book" / "03_gradient_descent.ipynb").read_text(encoding="utf-8"))
+    nb = nbformat.v4.new_notebook(cells=cells, metadata=book["metadata"])
+    nbformat.write(nb, jupyterlab.root / "book" / name)
+    return f"book/{name}"
+
+
+def exercise_cells(path, exercise):
+    """The chapter's setup cell, and the answer and visible check cells of ``exercise``."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    tags = [c["metadata"].get("tags", []) for c in cells]
+    setup = [c for c, t in zip(cells, tags, strict=True) if "setup" in t]
+    mine = [c for c in cells if c["metadata"].get("grading", {}).get("id") == exercise]
+    answer = [c for c, t in zip(cells, tags, strict=True) if c in mine and "answer" in t]
+    checks = [
+        c
+        for c, t in zip(cells, tags, strict=True)
+        if c in mine and "check" in t and "hidden" not in t
+    ]
+    assert setup and len(answer) == 1 and checks, f"exercise {exercise} not found in {path.name}"
+    return setup[0], answer[0], checks
+
+
+# An answer to exercise 3.3 that forgets drop_last=False's last, smaller batch.
+WRONG_TRAINING_STEPS = (
+    "def training_steps(N, B, epochs, drop_last=False):\n"
+    "    per_epoch = N // B\n"
+    "    return per_epoch, per_epoch * epochs\n"
+)
+
+
+def test_a_wrong_answer_shows_the_feedback_without_a_traceback(chromium, jupyterlab):
+    import nbformat
+
+    setup, answer, checks = exercise_cells(ROOT / "book" / "03_gradient_descent.ipynb", "3.3")
+    code = nbformat.v4.new_code_cell
+    cells = [code("".join(setup["source"])), code(WRONG_TRAINING_STEPS)]
+    cells += [code("".join(check["source"])) for check in checks]
+    path = write_notebook(jupyterlab, "wrong_answer.ipynb", cells)
+    page = open_notebook(chromium, jupyterlab, path)
+    try:
+        run_all_cells(page)
+        shown = page.locator(".jp-CodeCell").nth(2).locator(".jp-OutputArea-output")
+        text = "\n".join(shown.all_inner_texts())
+        assert "is not right yet" in text, text
+        assert re.search(r"^\s*expected: .+\n\s*got: .+\n\s*hint: .+", text, re.M), text
+        assert "Traceback" not in text and "course_utils" not in text, text
+        assert not re.search(r"File .*line \d+", text), text  # no frame at all
+    finally:
+        page.close()
+        with contextlib.suppress(OSError):
+            jupyterlab.shutdown_kernels()
+
+
+def test_reference_solutions_are_folded_in_jupyterlab(chromium, jupyterlab):
+    path = "book/03_gradient_descent.ipynb"
+    answers = sum(
+        "answer" in c["metadata"].get("tags", [])
+        for c in json.loads((ROOT / path).read_text(encoding="utf-8"))["cells"]
+    )
+    page = open_notebook(chromium, jupyterlab, path)
+    try:
+        folded = page.locator(".jp-CodeCell .jp-InputPlaceholder")
+        assert answers >= 2 and folded.count() == answers
+        assert "BEGIN SOLUTION" not in page.locator(".jp-Notebook").inner_text()
+    finally:
+        page.close()
+        with contextlib.suppress(OSError):
+            jupyterlab.shutdown_kernels()
+
+
+# Counts the image's new pictures (a new blob: URL each) with their times, from now on.
+WATCH_PICTURES = """(img) => {
+    window.__pictures = [];
+    new MutationObserver(() => window.__pictures.push([performance.now(), img.src]))
+        .observe(img, {attributes: true, attributeFilter: ['src']});
+}"""
+
+# In the kernel, after the drag: the value, the shown picture's digest, and whether a
+# fresh redraw for that value gives the same picture.
+FINAL_CHECK = (
+    "import hashlib\n"
+    "shown = bytes(explorer.image.value)\n"
+    "explorer.refresh()\n"
+    "print(f\"{explorer.controls['lr'].value:.3g}\", hashlib.sha256(shown).hexdigest(), "
+    "bytes(explorer.image.value) == shown)"
+)
+
+
+def test_the_picture_follows_a_mouse_drag(chromium, jupyterlab, request):
+    import nbformat
+
+    code = nbformat.v4.new_code_cell
+    cells = [
+        code(
+            "from course_utils.widgets.sweep import explorer_factories\n\n"
+            "factories = explorer_factories()\n"
+            'make = next(f for n, f in factories.items() if n.endswith(".explore_minibatch"))\n'
+            "explorer = make()\nexplorer"
+        ),
+        code(FINAL_CHECK),
+    ]
+    path = write_notebook(jupyterlab, "drag.ipynb", cells)
+    page = open_notebook(chromium, jupyterlab, path)
+    try:
+        page.locator(".jp-CodeCell").first.click()
+        page.keyboard.press("Shift+Enter")  # the explorer only
+        lr = slider(page, "learning rate η")
+        lr.wait_for(state="visible", timeout=60_000)
+        page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').wait_for()
+        image = lr.locator(IMAGE_OF_SLIDER)
+        natural, shown = image.evaluate(
+            "(img) => [img.naturalWidth, img.getBoundingClientRect().width]"
+        )
+        # drawn at the image's pixels per CSS pixel, shown at its natural size: not stretched
+        assert natural == pytest.approx(PIXEL_RATIO * shown, abs=1), (natural, shown)
+        image.evaluate(WATCH_PICTURES)
+        handle = lr.locator(".noUi-handle").first
+        handle.scroll_into_view_if_needed()
+        track = lr.locator(".noUi-target").first.bounding_box()
+        box = handle.bounding_box()
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        page.mouse.move(x, y)
+        page.mouse.down()
+        start = page.evaluate("performance.now()")
+        steps = 60
+        for i in range(1, steps + 1):  # to the right end of the track over about 3 s
+            page.mouse.move(x + (track["x"] + track["width"] - x) * i / steps, y)
+            page.wait_for_timeout(50)
+        end = page.evaluate("performance.now()")
+        during = page.evaluate("window.__pictures.length")
+        page.mouse.up()
+        assert during >= 2, f"{during} new pictures while the mouse button was down"
+        rate = during / ((end - start) / 1000)
+        request.node.user_properties.append(("pictures per second during the drag", round(rate, 1)))
+
+        page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').wait_for()
+        page.wait_for_timeout(1000)  # the last picture, if one was still on its way
+        page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').wait_for()
+        readout = lr.locator(".widget-readout").inner_text().strip()
+        _, digest = image.evaluate(IMAGE_DIGEST)
+        page.locator(".jp-CodeCell").nth(1).click()
+        page.keyboard.press("Shift+Enter")
+        output = page.locator(".jp-CodeCell").nth(1).locator(".jp-OutputArea-output")
+        output.wait_for(timeout=60_000)
+        value, shown, same = output.inner_text().split()
+        assert value == readout, f"the kernel has {value}, the slider shows {readout}"
+        assert shown == digest, "the page does not show the kernel's last picture"
+        assert same == "True", "the last picture is not the final value's"
+    finally:
+        page.close()
+        with contextlib.suppress(OSError):
             jupyterlab.shutdown_kernels()
