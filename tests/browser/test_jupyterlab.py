@@ -260,7 +260,8 @@ FINAL_CHECK = (
 )
 
 
-def test_the_picture_follows_a_mouse_drag(chromium, jupyterlab, request):
+def drag_notebook(jupyterlab):
+    """A notebook with chapter 3's explorer and a cell that checks its last picture."""
     import nbformat
 
     code = nbformat.v4.new_code_cell
@@ -273,53 +274,83 @@ def test_the_picture_follows_a_mouse_drag(chromium, jupyterlab, request):
         ),
         code(FINAL_CHECK),
     ]
-    path = write_notebook(jupyterlab, "drag.ipynb", cells)
+    return write_notebook(jupyterlab, "drag.ipynb", cells)
+
+
+def run_cell(page, jupyterlab, path, index):
+    """Run the code cell ``index`` alone (click, Shift+Enter) and wait for the idle kernel."""
+    page.locator(".jp-CodeCell").nth(index).locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Shift+Enter")
+    prompt = page.locator(".jp-CodeCell").nth(index).locator(".jp-InputArea-prompt")
+    page.wait_for_function(
+        "(p) => /^\\[\\d+\\]:$/.test(p.textContent.trim())",
+        arg=prompt.element_handle(),
+        timeout=RUN_TIMEOUT_MS,
+    )
+    jupyterlab.wait_for_idle_kernel(path)
+
+
+def drag_and_check(page, jupyterlab, path, request):
+    """Drag the learning-rate slider with the mouse; check the pictures on the way and the last."""
+    run_cell(page, jupyterlab, path, 0)
+    lr = slider(page, "learning rate η")
+    lr.wait_for(state="visible", timeout=60_000)
+    image = lr.locator(IMAGE_OF_SLIDER)
+    natural, css = image.evaluate("(img) => [img.naturalWidth, img.getBoundingClientRect().width]")
+    # drawn at the image's pixels per CSS pixel, shown at its natural size: not stretched
+    assert natural == pytest.approx(PIXEL_RATIO * css, abs=1), (natural, css)
+    image.evaluate(WATCH_PICTURES)
+    handle = lr.locator(".noUi-handle").first
+    handle.scroll_into_view_if_needed()
+    track = lr.locator(".noUi-target").first.bounding_box()
+    box = handle.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    start = page.evaluate("performance.now()")
+    steps = 60
+    for i in range(1, steps + 1):  # to the right end of the track over about 3 s
+        page.mouse.move(x + (track["x"] + track["width"] - x) * i / steps, y)
+        page.wait_for_timeout(50)
+    end = page.evaluate("performance.now()")
+    during = page.evaluate("window.__pictures.length")
+    page.mouse.up()
+    assert during >= 2, f"{during} new pictures while the mouse button was down"
+    rate = during / ((end - start) / 1000)
+    request.node.user_properties.append(("pictures per second during the drag", round(rate, 1)))
+
+    page.wait_for_timeout(1000)  # the last value and its picture, if still on their way
+    jupyterlab.wait_for_idle_kernel(path)
+    readout = lr.locator(".widget-readout").inner_text().strip()
+    _, digest = image.evaluate(IMAGE_DIGEST)
+    run_cell(page, jupyterlab, path, 1)
+    output = page.locator(".jp-CodeCell").nth(1).locator(".jp-OutputArea-output")
+    value, kernel_digest, same = output.inner_text().split()
+    assert value == readout, f"the kernel has {value}, the slider shows {readout}"
+    assert kernel_digest == digest, "the page does not show the kernel's last picture"
+    assert same == "True", "the last picture is not the final value's"
+
+
+def test_the_picture_follows_a_mouse_drag(chromium, jupyterlab, request):
+    path = drag_notebook(jupyterlab)
     page = open_notebook(chromium, jupyterlab, path)
     try:
-        page.locator(".jp-CodeCell").first.click()
-        page.keyboard.press("Shift+Enter")  # the explorer only
-        lr = slider(page, "learning rate η")
-        lr.wait_for(state="visible", timeout=60_000)
-        page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').wait_for()
-        image = lr.locator(IMAGE_OF_SLIDER)
-        natural, shown = image.evaluate(
-            "(img) => [img.naturalWidth, img.getBoundingClientRect().width]"
-        )
-        # drawn at the image's pixels per CSS pixel, shown at its natural size: not stretched
-        assert natural == pytest.approx(PIXEL_RATIO * shown, abs=1), (natural, shown)
-        image.evaluate(WATCH_PICTURES)
-        handle = lr.locator(".noUi-handle").first
-        handle.scroll_into_view_if_needed()
-        track = lr.locator(".noUi-target").first.bounding_box()
-        box = handle.bounding_box()
-        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-        page.mouse.move(x, y)
-        page.mouse.down()
-        start = page.evaluate("performance.now()")
-        steps = 60
-        for i in range(1, steps + 1):  # to the right end of the track over about 3 s
-            page.mouse.move(x + (track["x"] + track["width"] - x) * i / steps, y)
-            page.wait_for_timeout(50)
-        end = page.evaluate("performance.now()")
-        during = page.evaluate("window.__pictures.length")
-        page.mouse.up()
-        assert during >= 2, f"{during} new pictures while the mouse button was down"
-        rate = during / ((end - start) / 1000)
-        request.node.user_properties.append(("pictures per second during the drag", round(rate, 1)))
+        drag_and_check(page, jupyterlab, path, request)
+    finally:
+        page.close()
+        with contextlib.suppress(OSError):
+            jupyterlab.shutdown_kernels()
 
-        page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').wait_for()
-        page.wait_for_timeout(1000)  # the last picture, if one was still on its way
-        page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').wait_for()
-        readout = lr.locator(".widget-readout").inner_text().strip()
-        _, digest = image.evaluate(IMAGE_DIGEST)
-        page.locator(".jp-CodeCell").nth(1).click()
-        page.keyboard.press("Shift+Enter")
-        output = page.locator(".jp-CodeCell").nth(1).locator(".jp-OutputArea-output")
-        output.wait_for(timeout=60_000)
-        value, shown, same = output.inner_text().split()
-        assert value == readout, f"the kernel has {value}, the slider shows {readout}"
-        assert shown == digest, "the page does not show the kernel's last picture"
-        assert same == "True", "the last picture is not the final value's"
+
+def test_the_picture_follows_a_mouse_drag_in_notebook_7(chromium, jupyterlab, request):
+    """The same in Jupyter Notebook 7, which the same server serves under /notebooks/."""
+    path = drag_notebook(jupyterlab)
+    page = chromium.new_page()
+    try:
+        page.goto(f"{jupyterlab.url}notebooks/{path}?token={jupyterlab.token}")
+        page.locator(".jp-NotebookPanel").first.wait_for(state="visible", timeout=60_000)
+        jupyterlab.wait_for_idle_kernel(path)
+        drag_and_check(page, jupyterlab, path, request)
     finally:
         page.close()
         with contextlib.suppress(OSError):
