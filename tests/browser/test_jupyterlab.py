@@ -355,3 +355,29 @@ def test_the_picture_follows_a_mouse_drag_in_notebook_7(chromium, jupyterlab, re
         page.close()
         with contextlib.suppress(OSError):
             jupyterlab.shutdown_kernels()
+
+
+def test_citations_read_as_text_in_jupyterlab(chromium, jupyterlab):
+    path = "book/03_gradient_descent.ipynb"
+    page = open_notebook(chromium, jupyterlab, path)
+    try:
+        rendered = page.locator(".jp-MarkdownCell .jp-RenderedMarkdown")
+        rendered.last.wait_for()
+        texts = rendered.all_inner_texts()
+        raw = [t[:200] for t in texts if "{footcite" in t or "{footbibliography}" in t]
+        assert raw == [], f"citations as raw markup: {raw}"
+        cited = page.locator('.jp-RenderedMarkdown a[href^="#cite:"]')
+        assert cited.first.inner_text() == "(Bishop and Bishop, 2024; Goodfellow et al., 2016)"
+        references = rendered.filter(has=page.locator("h2", has_text="References"))
+        entries = references.locator("li").all_inner_texts()
+        keys = {
+            k for h in cited.evaluate_all("(a) => a.map((x) => x.hash)") for k in h[6:].split(",")
+        }
+        assert len(entries) == len(keys) >= 3
+        assert any(
+            e.startswith("Goodfellow, I., Bengio, Y. and Courville, A. (2016).") for e in entries
+        )
+    finally:
+        page.close()
+        with contextlib.suppress(OSError):
+            jupyterlab.shutdown_kernels()
