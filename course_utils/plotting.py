@@ -146,7 +146,7 @@ def mark_diverged(ax, step, color="black"):
     return ax
 
 
-def plot_path(points, ax=None, label=None, color=None, diverged_at=None):
+def plot_path(points, ax=None, label=None, color=None, diverged_at=None, faint=False):
     """Draw an optimizer's path in the plane: a line through the iterates, start and end.
 
     Parameters
@@ -163,6 +163,12 @@ def plot_path(points, ax=None, label=None, color=None, diverged_at=None):
         Line colour (default: the next palette colour on ``ax``).
     diverged_at : int, optional
         If given, "diverged at step k" is written in the axes.
+    faint : bool, optional
+        Draw the line thin and translucent, without a dot per iterate, beneath
+        the minima's stars and the other paths: for a path of many noisy steps
+        (stochastic descent with a small batch), which would otherwise cover the
+        contours, the stars and the full-batch path. Its start and end markers
+        stay on top.
 
     Returns
     -------
@@ -184,7 +190,11 @@ def plot_path(points, ax=None, label=None, color=None, diverged_at=None):
     keep = (ax.get_xlim(), ax.get_ylim()) if ax.has_data() else None
     if color is None:  # the next palette colour not yet used by a path on this Axes
         color = COLORS[sum(line.get_gid() == "path" for line in ax.lines) % len(COLORS)]
-    ax.plot(P[:, 0], P[:, 1], "-o", color=color, lw=1.5, ms=2.5, label=label, zorder=5, gid="path")
+    if faint:
+        line = {"lw": 0.8, "alpha": 0.6, "zorder": 3}  # under the stars (4), other paths (5)
+    else:
+        line = {"marker": "o", "lw": 1.5, "ms": 2.5, "zorder": 5}
+    ax.plot(P[:, 0], P[:, 1], "-", color=color, label=label, gid="path", **line)
     ax.plot(*P[0], "o", color=color, mec="black", ms=8, zorder=5)
     ax.plot(*P[-1], "X", color=color, mec="black", ms=10, zorder=5)
     if keep:

@@ -92,8 +92,8 @@ def test_chapter_has_objectives_summary_references_and_imports(path):
     assert len(re.findall(r"^# ", text, flags=re.M)) == 1, "exactly one H1 title"
     assert re.search(r"learning objectives", text, flags=re.I)
     assert re.search(r"^## Summary", text, flags=re.M)
-    assert "{footbibliography}" in text
-    assert "{footcite" in text
+    assert re.search(r"^<!-- references -->\n- ", text, flags=re.M)  # the reference list
+    assert "](#cite:" in text  # cites (in plain Markdown: see _ext/citations.py)
     assert re.search(r"^\s*(from|import) course_utils", code(nb), flags=re.M)
 
 
@@ -130,6 +130,8 @@ def test_exercises_follow_the_grading_conventions(path):
             text = source(cell)
             assert "### BEGIN SOLUTION" in text and "### END SOLUTION" in text
             assert "hide-input" in tags(cell), "solutions are folded in the book"
+            folded = cell["metadata"].get("jupyter", {}).get("source_hidden")
+            assert folded is True, f"solution {meta['id']} is not folded in JupyterLab"
             answers[meta["id"]] = cell
         if "check" in tags(cell):
             assert meta and meta["points"] > 0, meta
@@ -144,3 +146,50 @@ def test_no_text_in_a_formula_is_broken_across_lines(path):
     # as "previousactivation". Keep such text on one line.
     broken = re.findall(r"\\(?:text|mathrm|operatorname)\{[^}]*\n[^}]*\}", markdown(load(path)))
     assert broken == []
+
+
+def _citations():
+    """The book's citation extension, ``_ext/citations.py`` (not a package module)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("citations", ROOT / "_ext" / "citations.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_citations_read_as_text_and_match_the_bibliography(path):
+    citations = _citations()
+    markdown = [source(c) for c in load(path)["cells"] if c["cell_type"] == "markdown"]
+    text = "\n".join(markdown)
+    assert "{footcite" not in text and "{footbibliography}" not in text
+    cited = citations.cited_keys(markdown)
+    assert cited, f"{path.name} cites nothing"
+    assert text.count(citations.MARKER) == 1, "one reference list, at the end"
+    listed = text.split(citations.MARKER)[1]
+    assert len(re.findall(r"^- ", listed, re.M)) == len(cited)
+    # every citation's text is what the bibliography gives, the list is complete: the
+    # notebook is what the converter would write
+    assert citations.main(["--check", str(path)]) == 0
+
+
+def test_citations_become_footnoted_references_in_the_book():
+    citations = _citations()
+    bib = citations.load_bib()
+    text = (
+        "as shown [(Goodfellow et al., 2016; Ruder, 2016)]"
+        "(#cite:goodfellow2016deep,ruder2016overview)"
+        " and by [Nocedal and Wright (2006)](#cite:nocedal2006numerical).\n\n"
+        "## References\n\n<!-- references -->\n- anything\n- at all\n"
+    )
+    assert citations.to_roles(text, bib) == (
+        "as shown {footcite:p}`goodfellow2016deep,ruder2016overview`"
+        " and by {footcite:t}`nocedal2006numerical`.\n\n"
+        "## References\n\n```{footbibliography}\n```"
+    )
+    assert citations.label(["bishop2024deep"], "t", bib) == "Bishop and Bishop (2024)"
+    with pytest.raises(ValueError, match="should read '\\(Ruder, 2016\\)'"):
+        citations.to_roles("[(Ruder, 2015)](#cite:ruder2016overview)", bib)
+    with pytest.raises(KeyError, match="nobody1999"):
+        citations.to_roles("[(Nobody, 1999)](#cite:nobody1999)", bib)

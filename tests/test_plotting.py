@@ -143,6 +143,23 @@ def test_plot_path_draws_line_start_end_and_keeps_the_view():
     assert texts(ax) == []
 
 
+def test_a_faint_path_lies_thin_and_translucent_under_the_star_and_other_paths():
+    ax = plot_contours(Quad())
+    star = next(line for line in ax.lines if line.get_label() == "minimum")
+    n = len(ax.lines)
+    rng = np.random.default_rng(0)
+    noisy = np.cumsum(rng.normal(scale=0.2, size=(200, 2)), axis=0)
+    plot_path(noisy, ax, label="B = 1", faint=True)
+    plot_path(noisy[::50], ax, label="full batch")
+    faint, start, end, bold = ax.lines[n : n + 4]
+    assert faint.get_label() == "B = 1" and bold.get_label() == "full batch"
+    assert faint.get_marker() in ("None", "", None) and bold.get_marker() == "o"
+    assert faint.get_linewidth() < bold.get_linewidth() and faint.get_alpha() < 1
+    assert faint.get_zorder() < star.get_zorder() < bold.get_zorder()
+    assert start.get_zorder() == end.get_zorder() == bold.get_zorder()  # markers on top
+    assert start.get_alpha() is None and end.get_alpha() is None
+
+
 def test_plot_path_marks_divergence_and_reads_results():
     class Result:
         points = np.array([[0.0, 0.0], [1.0, 1.0], [np.nan, np.inf]])

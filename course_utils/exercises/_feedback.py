@@ -4,17 +4,74 @@ A chapter's checker compares a student's answer with the right one and either
 prints a one-line confirmation or raises :class:`ExerciseError`, whose message
 says what was expected, what came back and a hint. The grader counts a check
 cell as passed exactly when it runs without raising.
+
+In Jupyter the error shows only that message, not the checker's frames: IPython
+displays an exception through its ``_render_traceback_`` when it has one. The
+lines end as a traceback ends (``ExerciseError: <message>``), so the grader, which
+reads the exception's name and message off nbval's report, sees what it always did.
 """
+
+import traceback
+from pathlib import Path
 
 import numpy as np
 
+_PACKAGE = str(Path(__file__).resolve().parents[1])  # frames from here are the checker's
+_RED, _RESET = "\x1b[31m", "\x1b[39m"
+
 
 class ExerciseError(AssertionError):
-    """A wrong answer to an exercise, with a message meant for the student."""
+    """A wrong answer to an exercise, with a message meant for the student.
+
+    ``student_error`` is the exception the student's own code raised while being
+    checked, if that is what went wrong; its frames (the student's, not the
+    checker's) are shown above the message.
+    """
+
+    label = "ExerciseError"  # the name on the message's line, as a traceback shows it
+
+    def __init__(self, message, student_error=None):
+        super().__init__(message)
+        self.student_error = student_error
+
+    def _render_traceback_(self):
+        """The lines IPython shows instead of a traceback: the message alone."""
+        lines = _student_frames(self.student_error)
+        first, *rest = str(self).splitlines() or [""]
+        return [*lines, f"{_RED}{self.label}{_RESET}: {first}", *rest]
 
 
 class NotAnswered(ExerciseError):
     """The student's function still raises the stub's ``NotImplementedError``."""
+
+    label = "NotImplementedError"  # what the stub raised; the grader reads it as unanswered
+
+
+def _student_frames(err):
+    """Where the student's code raised ``err``: its frames outside this package."""
+    if err is None:
+        return []
+    frames = [
+        frame
+        for frame in traceback.extract_tb(err.__traceback__)
+        if not str(Path(frame.filename).resolve()).startswith(_PACKAGE)
+    ]
+    if not frames:
+        return []
+    for frame in frames:
+        frame.filename = _cell_name(frame.filename)
+    header = f"Your code raised {type(err).__name__} here:"
+    return [header, *"".join(traceback.format_list(frames)).rstrip("\n").splitlines()]
+
+
+def _cell_name(filename):
+    """``Cell In[5]`` for the file name IPython gives a notebook cell's code."""
+    try:
+        shell = get_ipython()  # noqa: F821 - defined by IPython when it runs this
+        name, label = shell.compile.format_code_name(filename)
+    except (NameError, AttributeError, TypeError, ValueError):
+        return filename
+    return f"{name} {label}"
 
 
 def _fmt(value):
@@ -89,6 +146,8 @@ def call(what, func, *args, **kwargs):
     except NotImplementedError:
         problem = "the function raises NotImplementedError: replace it by your code"
         raise NotAnswered(f"{what} is not answered yet.\n  {problem}") from None
-    except Exception as err:  # a student's bug: report it as feedback, not a traceback
+    except Exception as err:  # a student's bug: report it as feedback, with their frames
         problem = f"calling it raised {type(err).__name__}: {err}"
-    check_true(what, False, f"expected a result; {problem}")
+        error = err
+    message = f"{what} is not right yet.\n  expected a result; {problem}"
+    raise ExerciseError(message, student_error=error)

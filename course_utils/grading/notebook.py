@@ -182,8 +182,9 @@ def leaked_lines(solutions, lines):
 def release(nb):
     """The student's copy of an instructor notebook (a new notebook; ``nb`` is unchanged).
 
-    Solutions become stubs, hidden checks go, check cells are locked against editing
-    and deletion in Jupyter, and every output and execution count is cleared.
+    Solutions become stubs (shown, where the solution was folded in JupyterLab), hidden
+    checks go, check cells are locked against editing and deletion in Jupyter, and
+    every output and execution count is cleared.
     """
     out = copy.deepcopy(nb)
     cells = []
@@ -193,6 +194,7 @@ def release(nb):
         text = source(cell)
         if BEGIN in text or END in text:
             cell["source"] = strip_solution(text, grading(cell).get("id", "this exercise"))
+            cell.metadata.get("jupyter", {}).pop("source_hidden", None)  # the stub is shown
         if is_check(cell):
             cell.metadata["editable"] = False
             cell.metadata["deletable"] = False

@@ -28,6 +28,10 @@ from PIL import Image
 from course_utils import _validate
 from course_utils.data import batch_sizes
 
+# Image pixels per CSS pixel of new explorers' pictures: 2 is sharp on high-density
+# screens; 1 draws a quarter of the pixels (a slow machine, a slow connection).
+PIXEL_RATIO = 2.0
+
 _STYLE = {"description_width": "10em"}
 _LAYOUT = {"width": "34em"}
 
@@ -48,7 +52,7 @@ def lr_slider(value=0.1, min_exp=-4.0, max_exp=1.0, description="learning rate Î
         step=0.1,
         description=description,
         readout_format=".3g",
-        continuous_update=False,
+        continuous_update=True,
         style=_STYLE,
         layout=_LAYOUT,
     )
@@ -62,7 +66,7 @@ def batch_slider(n, value=None, description="batch size B"):
         options=options,
         value=value,
         description=description,
-        continuous_update=False,
+        continuous_update=True,
         style=_STYLE,
         layout=_LAYOUT,
     )
@@ -77,7 +81,7 @@ def float_slider(value, lo, hi, step, description, fmt=".2f"):
         step=step,
         description=description,
         readout_format=fmt,
-        continuous_update=False,
+        continuous_update=True,
         style=_STYLE,
         layout=_LAYOUT,
     )
@@ -91,7 +95,7 @@ def int_slider(value, lo, hi, description, step=1):
         max=hi,
         step=step,
         description=description,
-        continuous_update=False,
+        continuous_update=True,
         style=_STYLE,
         layout=_LAYOUT,
     )
@@ -158,10 +162,20 @@ class Explorer:
     figsize : tuple of float, optional
         Figure size in inches; the default suits the book's page width.
     dpi : int, optional
-        Resolution of the PNG.
+        Size of the picture on the page: pixels (CSS pixels) per inch of
+        ``figsize``. The image is shown at that natural size, never stretched (a
+        narrower page shrinks it).
+    pixel_ratio : float, optional
+        Image pixels per CSS pixel, in [1, 3]: the PNG is rendered at ``dpi *
+        pixel_ratio`` so that it stays sharp on high-density screens. The default
+        is the module's ``PIXEL_RATIO`` (2); a redraw costs more with more pixels
+        (``benchmarks/widgets.py --pixel-ratio`` measures it).
     setup : callable, optional
         ``setup(fig)`` draws what never changes (axes, contours, labels, fixed
         limits) once and returns a ``layout`` (typically the axes) for ``draw``.
+    continuous_update : bool, optional
+        Whether the picture follows a slider while it is dragged (the default)
+        or only once it is released. Set on every control that has the option.
 
     Notes
     -----
@@ -180,13 +194,28 @@ class Explorer:
     Without ``setup`` the figure is cleared and drawn in full each time, which
     is simpler and several times slower.
 
+    **Following a drag.** While a slider is dragged its new values reach the
+    kernel, each redrawn as it comes. There is no backlog: the widget's model in
+    the browser sends a value only when the kernel has finished with the previous
+    one (became idle again) and, meanwhile, keeps just the latest, so the values
+    the mouse passed during a redraw are dropped and the last one is always drawn.
+
     ``draw`` should never fail for a value its sliders allow; if it does, or if
     it emits a warning, the explorer shows a short message in the figure rather
     than a traceback, and keeps the problem in ``last_error`` and
     ``last_warnings`` so that the tests can insist there is none.
     """
 
-    def __init__(self, controls, draw, figsize=(7.5, 4.2), dpi=90, setup=None):
+    def __init__(
+        self,
+        controls,
+        draw,
+        figsize=(7.5, 4.2),
+        dpi=90,
+        setup=None,
+        pixel_ratio=None,
+        continuous_update=True,
+    ):
         if not controls:
             raise ValueError("controls must name at least one control")
         self.controls = dict(controls)
@@ -197,12 +226,19 @@ class Explorer:
         self._covering = []  # static artists that must be painted over the dynamic ones
         self._background = None  # the figure without them, as pixels (_Background)
         self.dpi = _validate.integer("dpi", dpi, lo=30, hi=300)
-        self.figure = Figure(figsize=figsize, dpi=self.dpi)
+        pixel_ratio = PIXEL_RATIO if pixel_ratio is None else pixel_ratio
+        self.pixel_ratio = _validate.number("pixel_ratio", pixel_ratio, lo=1.0, hi=3.0)
+        self.figure = Figure(figsize=figsize, dpi=self.dpi * self.pixel_ratio)
         FigureCanvasAgg(self.figure)
-        self.image = W.Image(format="png", layout={"max_width": "100%"})
+        width = f"{round(figsize[0] * self.dpi)}px"  # natural size; height follows
+        self.image = W.Image(
+            format="png", layout={"width": width, "max_width": "100%", "height": "auto"}
+        )
         self.last_error = None
         self.last_warnings = []
         for control in self.controls.values():
+            if control.has_trait("continuous_update"):
+                control.continuous_update = bool(continuous_update)
             control.observe(self._on_change, names="value")
         self.widget = W.VBox([W.VBox(list(self.controls.values())), self.image])
         self.refresh()

@@ -6,12 +6,15 @@ before the next chapter opens.
 """
 
 import contextlib
+import json
 import re
 import time
 from pathlib import Path
 
 import pytest
 from browser_support import CHAPTERS, ROOT, chapter_number, skip_without_chromium
+
+from course_utils.widgets._core import PIXEL_RATIO
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 skip_without_chromium()
@@ -147,4 +150,234 @@ def test_chapter_runs_and_explorers_respond(chromium, jupyterlab, docname, reque
     finally:
         page.close()
         with contextlib.suppress(OSError):  # keep the test's own failure, if any
+            jupyterlab.shutdown_kernels()
+
+
+# --- what a student meets: feedback, folded solutions, a picture that follows the drag ----
+
+
+def open_notebook(chromium, jupyterlab, path):
+    """A new page with the notebook at ``path`` (relative to the server's root) open."""
+    workspace = re.sub(r"\W", "-", Path(path).stem)
+    page = chromium.new_page()
+    page.goto(f"{jupyterlab.url}lab/workspaces/{workspace}/tree/{path}?token={jupyterlab.token}")
+    page.locator(".jp-NotebookPanel").first.wait_for(state="visible", timeout=60_000)
+    jupyterlab.wait_for_idle_kernel(path)
+    page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').wait_for()
+    return page
+
+
+def write_notebook(jupyterlab, name, cells):
+    """Write a notebook of ``cells`` (nbformat cells) into the server's ``book/`` folder."""
+    import nbformat
+
+    book = json.loads((ROOT / "book" / "03_gradient_descent.ipynb").read_text(encoding="utf-8"))
+    nb = nbformat.v4.new_notebook(cells=cells, metadata=book["metadata"])
+    nbformat.write(nb, jupyterlab.root / "book" / name)
+    return f"book/{name}"
+
+
+def exercise_cells(path, exercise):
+    """The chapter's setup cell, and the answer and visible check cells of ``exercise``."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    tags = [c["metadata"].get("tags", []) for c in cells]
+    setup = [c for c, t in zip(cells, tags, strict=True) if "setup" in t]
+    mine = [c for c in cells if c["metadata"].get("grading", {}).get("id") == exercise]
+    answer = [c for c, t in zip(cells, tags, strict=True) if c in mine and "answer" in t]
+    checks = [
+        c
+        for c, t in zip(cells, tags, strict=True)
+        if c in mine and "check" in t and "hidden" not in t
+    ]
+    assert setup and len(answer) == 1 and checks, f"exercise {exercise} not found in {path.name}"
+    return setup[0], answer[0], checks
+
+
+# An answer to exercise 3.3 that forgets drop_last=False's last, smaller batch.
+WRONG_TRAINING_STEPS = (
+    "def training_steps(N, B, epochs, drop_last=False):\n"
+    "    per_epoch = N // B\n"
+    "    return per_epoch, per_epoch * epochs\n"
+)
+
+
+def test_a_wrong_answer_shows_the_feedback_without_a_traceback(chromium, jupyterlab):
+    import nbformat
+
+    setup, answer, checks = exercise_cells(ROOT / "book" / "03_gradient_descent.ipynb", "3.3")
+    code = nbformat.v4.new_code_cell
+    cells = [code("".join(setup["source"])), code(WRONG_TRAINING_STEPS)]
+    cells += [code("".join(check["source"])) for check in checks]
+    path = write_notebook(jupyterlab, "wrong_answer.ipynb", cells)
+    page = open_notebook(chromium, jupyterlab, path)
+    try:
+        run_all_cells(page)
+        shown = page.locator(".jp-CodeCell").nth(2).locator(".jp-OutputArea-output")
+        text = "\n".join(shown.all_inner_texts())
+        assert "is not right yet" in text, text
+        assert re.search(r"^\s*expected: .+\n\s*got: .+\n\s*hint: .+", text, re.M), text
+        assert "Traceback" not in text and "course_utils" not in text, text
+        assert not re.search(r"File .*line \d+", text), text  # no frame at all
+    finally:
+        page.close()
+        with contextlib.suppress(OSError):
+            jupyterlab.shutdown_kernels()
+
+
+def test_reference_solutions_are_folded_in_jupyterlab(chromium, jupyterlab):
+    path = "book/03_gradient_descent.ipynb"
+    answers = sum(
+        "answer" in c["metadata"].get("tags", [])
+        for c in json.loads((ROOT / path).read_text(encoding="utf-8"))["cells"]
+    )
+    page = open_notebook(chromium, jupyterlab, path)
+    try:
+        folded = page.locator(".jp-CodeCell .jp-InputPlaceholder")
+        assert answers >= 2 and folded.count() == answers
+        assert "BEGIN SOLUTION" not in page.locator(".jp-Notebook").inner_text()
+    finally:
+        page.close()
+        with contextlib.suppress(OSError):
+            jupyterlab.shutdown_kernels()
+
+
+# Counts the image's new pictures (a new blob: URL each) with their times, from now on.
+WATCH_PICTURES = """(img) => {
+    window.__pictures = [];
+    new MutationObserver(() => window.__pictures.push([performance.now(), img.src]))
+        .observe(img, {attributes: true, attributeFilter: ['src']});
+}"""
+
+# In the kernel, after the drag: the value, the shown picture's digest, and whether a
+# fresh redraw for that value gives the same picture.
+FINAL_CHECK = (
+    "import hashlib\n"
+    "shown = bytes(explorer.image.value)\n"
+    "explorer.refresh()\n"
+    "print(f\"{explorer.controls['lr'].value:.3g}\", hashlib.sha256(shown).hexdigest(), "
+    "bytes(explorer.image.value) == shown)"
+)
+
+
+def drag_notebook(jupyterlab):
+    """A notebook with chapter 3's explorer and a cell that checks its last picture."""
+    import nbformat
+
+    code = nbformat.v4.new_code_cell
+    cells = [
+        code(
+            "from course_utils.widgets.sweep import explorer_factories\n\n"
+            "factories = explorer_factories()\n"
+            'make = next(f for n, f in factories.items() if n.endswith(".explore_minibatch"))\n'
+            "explorer = make()\nexplorer"
+        ),
+        code(FINAL_CHECK),
+    ]
+    return write_notebook(jupyterlab, "drag.ipynb", cells)
+
+
+def run_cell(page, jupyterlab, path, index):
+    """Run the code cell ``index`` alone (click, Shift+Enter) and wait for the idle kernel."""
+    page.locator(".jp-CodeCell").nth(index).locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Shift+Enter")
+    prompt = page.locator(".jp-CodeCell").nth(index).locator(".jp-InputArea-prompt")
+    page.wait_for_function(
+        "(p) => /^\\[\\d+\\]:$/.test(p.textContent.trim())",
+        arg=prompt.element_handle(),
+        timeout=RUN_TIMEOUT_MS,
+    )
+    jupyterlab.wait_for_idle_kernel(path)
+
+
+def drag_and_check(page, jupyterlab, path, request):
+    """Drag the learning-rate slider with the mouse; check the pictures on the way and the last."""
+    run_cell(page, jupyterlab, path, 0)
+    lr = slider(page, "learning rate η")
+    lr.wait_for(state="visible", timeout=60_000)
+    image = lr.locator(IMAGE_OF_SLIDER)
+    natural, css = image.evaluate("(img) => [img.naturalWidth, img.getBoundingClientRect().width]")
+    # drawn at the image's pixels per CSS pixel, shown at its natural size: not stretched
+    assert natural == pytest.approx(PIXEL_RATIO * css, abs=1), (natural, css)
+    image.evaluate(WATCH_PICTURES)
+    handle = lr.locator(".noUi-handle").first
+    handle.scroll_into_view_if_needed()
+    track = lr.locator(".noUi-target").first.bounding_box()
+    box = handle.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    start = page.evaluate("performance.now()")
+    steps = 60
+    for i in range(1, steps + 1):  # to the right end of the track over about 3 s
+        page.mouse.move(x + (track["x"] + track["width"] - x) * i / steps, y)
+        page.wait_for_timeout(50)
+    end = page.evaluate("performance.now()")
+    during = page.evaluate("window.__pictures.length")
+    page.mouse.up()
+    assert during >= 2, f"{during} new pictures while the mouse button was down"
+    rate = during / ((end - start) / 1000)
+    request.node.user_properties.append(("pictures per second during the drag", round(rate, 1)))
+
+    page.wait_for_timeout(1000)  # the last value and its picture, if still on their way
+    jupyterlab.wait_for_idle_kernel(path)
+    readout = lr.locator(".widget-readout").inner_text().strip()
+    _, digest = image.evaluate(IMAGE_DIGEST)
+    run_cell(page, jupyterlab, path, 1)
+    output = page.locator(".jp-CodeCell").nth(1).locator(".jp-OutputArea-output")
+    value, kernel_digest, same = output.inner_text().split()
+    assert value == readout, f"the kernel has {value}, the slider shows {readout}"
+    assert kernel_digest == digest, "the page does not show the kernel's last picture"
+    assert same == "True", "the last picture is not the final value's"
+
+
+def test_the_picture_follows_a_mouse_drag(chromium, jupyterlab, request):
+    path = drag_notebook(jupyterlab)
+    page = open_notebook(chromium, jupyterlab, path)
+    try:
+        drag_and_check(page, jupyterlab, path, request)
+    finally:
+        page.close()
+        with contextlib.suppress(OSError):
+            jupyterlab.shutdown_kernels()
+
+
+def test_the_picture_follows_a_mouse_drag_in_notebook_7(chromium, jupyterlab, request):
+    """The same in Jupyter Notebook 7, which the same server serves under /notebooks/."""
+    path = drag_notebook(jupyterlab)
+    page = chromium.new_page()
+    try:
+        page.goto(f"{jupyterlab.url}notebooks/{path}?token={jupyterlab.token}")
+        page.locator(".jp-NotebookPanel").first.wait_for(state="visible", timeout=60_000)
+        jupyterlab.wait_for_idle_kernel(path)
+        drag_and_check(page, jupyterlab, path, request)
+    finally:
+        page.close()
+        with contextlib.suppress(OSError):
+            jupyterlab.shutdown_kernels()
+
+
+def test_citations_read_as_text_in_jupyterlab(chromium, jupyterlab):
+    path = "book/03_gradient_descent.ipynb"
+    page = open_notebook(chromium, jupyterlab, path)
+    try:
+        rendered = page.locator(".jp-MarkdownCell .jp-RenderedMarkdown")
+        rendered.last.wait_for()
+        texts = rendered.all_inner_texts()
+        raw = [t[:200] for t in texts if "{footcite" in t or "{footbibliography}" in t]
+        assert raw == [], f"citations as raw markup: {raw}"
+        cited = page.locator('.jp-RenderedMarkdown a[href^="#cite:"]')
+        assert cited.first.inner_text() == "(Bishop and Bishop, 2024; Goodfellow et al., 2016)"
+        references = rendered.filter(has=page.locator("h2", has_text="References"))
+        entries = references.locator("li").all_inner_texts()
+        keys = {
+            k for h in cited.evaluate_all("(a) => a.map((x) => x.hash)") for k in h[6:].split(",")
+        }
+        assert len(entries) == len(keys) >= 3
+        assert any(
+            e.startswith("Goodfellow, I., Bengio, Y. and Courville, A. (2016).") for e in entries
+        )
+    finally:
+        page.close()
+        with contextlib.suppress(OSError):
             jupyterlab.shutdown_kernels()

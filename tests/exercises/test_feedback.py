@@ -90,3 +90,60 @@ def test_a_stub_or_a_crash_becomes_feedback_not_a_traceback(checker, what):
         checker(stub)
     with pytest.raises(ExerciseError, match=r"raised ValueError: shapes \(3,\) and \(2,\)"):
         checker(crash)
+
+
+def _shown(err):
+    """What Jupyter shows for ``err`` (IPython's ``_render_traceback_``), colours removed."""
+    import re
+
+    return re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(err._render_traceback_()))
+
+
+def test_jupyter_shows_only_the_message_and_the_grader_reads_it_as_before():
+    from course_utils.exercises._feedback import NotAnswered, call
+    from course_utils.grading.run import exception_of
+
+    with pytest.raises(ExerciseError) as err:
+        check_equal("label", "saddle", "minimum", hint="look at the signs")
+    shown = _shown(err.value)
+    assert shown == (
+        "ExerciseError: label is not right yet.\n"
+        "  expected: 'minimum'\n  got:      'saddle'\n  hint: look at the signs"
+    )
+    assert exception_of(shown) == ("ExerciseError", str(err.value))  # as from a traceback
+
+    def stub():
+        raise NotImplementedError
+
+    with pytest.raises(NotAnswered) as err:
+        call("the sum", stub)
+    shown = _shown(err.value)
+    assert "Traceback" not in shown and "_feedback" not in shown
+    assert shown.startswith("NotImplementedError: the sum is not answered yet.")
+    # the grader counts NotImplementedError (the stub's) and NotAnswered alike: unanswered
+    assert exception_of(shown) == ("NotImplementedError", str(err.value))
+
+
+def test_a_bug_in_the_students_code_shows_the_students_frames_only():
+    from course_utils.exercises._feedback import call
+    from course_utils.grading.run import exception_of
+
+    def helper(x):
+        return x / 0
+
+    def student(x):
+        return helper(x) + 1
+
+    with pytest.raises(ExerciseError) as err:
+        call("the ratio", student, 2.0)
+    assert isinstance(err.value.student_error, ZeroDivisionError)
+    lines = _shown(err.value).splitlines()
+    assert lines[0] == "Your code raised ZeroDivisionError here:"
+    frames = [line.strip() for line in lines if line.lstrip().startswith("File ")]
+    assert [f.rsplit(", in ", 1)[1] for f in frames] == ["student", "helper"]
+    assert all("test_feedback.py" in f for f in frames)  # none of the checker's
+    assert lines[-2:] == [
+        "ExerciseError: the ratio is not right yet.",
+        "  expected a result; calling it raised ZeroDivisionError: float division by zero",
+    ]
+    assert exception_of("\n".join(lines)) == ("ExerciseError", str(err.value))

@@ -494,6 +494,16 @@ def test_release_strips_solutions_hides_checks_and_locks_them():
     assert "answer_value = 41 + 1" in N.source(nb.cells[5])  # the original is untouched
 
 
+def test_release_shows_the_stub_where_the_solution_was_folded():
+    nb = _toy_notebook()
+    nb.cells[5].metadata["jupyter"] = {"source_hidden": True, "outputs_hidden": False}
+    out = B.release_notebook(nb)
+    answer = next(c for c in out.cells if N.is_answer(c))
+    assert "NotImplementedError" in N.source(answer)
+    assert answer.metadata["jupyter"] == {"outputs_hidden": False}  # only the folding goes
+    assert nb.cells[5].metadata["jupyter"]["source_hidden"] is True  # the original keeps it
+
+
 def test_release_refuses_to_leak_a_solution_line():
     nb = _toy_notebook()
     nb.cells.append(

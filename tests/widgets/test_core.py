@@ -226,3 +226,25 @@ def test_draw_may_not_add_axes():
     )
     assert isinstance(ex.last_error, RuntimeError)
     assert "create every Axes in setup()" in str(ex.last_error)
+
+
+def test_sliders_follow_the_drag_and_the_picture_is_sharp_at_its_natural_size():
+    def draw(fig, x, kind):
+        fig.add_subplot().plot([0, x])
+
+    slow = W.FloatSlider(value=0.5, min=0, max=1, continuous_update=False)
+    kind = W.Dropdown(options=["a", "b"], value="a")
+    ex = Explorer({"x": slow, "kind": kind}, draw, figsize=(8.0, 4.0), dpi=90, pixel_ratio=2)
+    assert slow.continuous_update is True  # the explorer decides: the picture follows
+    assert not kind.has_trait("continuous_update")
+    assert ex.image.layout.width == "720px"  # 8 in at 90 CSS px per inch, never stretched
+    assert ex.image.layout.max_width == "100%" and ex.image.layout.height == "auto"
+    assert Image.open(io.BytesIO(ex.image.value)).size == (1440, 720)  # 2 px per CSS px
+    still = W.FloatSlider(value=0.5, min=0, max=1)
+    ex = Explorer({"x": still, "kind": kind}, draw, pixel_ratio=1, continuous_update=False)
+    assert still.continuous_update is False
+    assert Image.open(io.BytesIO(ex.image.value)).size == (675, 378)  # (7.5, 4.2) in at 90
+    for factory in (lr_slider, lambda: batch_slider(64)):
+        assert factory().continuous_update is True
+    with pytest.raises(ValueError, match="pixel_ratio"):
+        Explorer({"x": still, "kind": kind}, draw, pixel_ratio=4)

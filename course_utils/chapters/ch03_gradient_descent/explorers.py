@@ -84,8 +84,11 @@ def explore_minibatch(n=64, seed=0, w0=(-0.5, 1.5)):
         if B < n:
             runs[f"B = {B}"] = linear_sgd(data.X, data.y, w0, lr, B, epochs, seed=seed, bound=BOUND)
         for (label, run), color in zip(runs.items(), ("black", COLORS[1]), strict=False):
-            plot_path(run.path, ax=ax_path, label=label, color=color, diverged_at=run.diverged_at)
-            if len(run.path) > 40:  # many dots hide the path (and slow the redraw)
+            many = len(run.path) > 40  # many dots hide the path (and slow the redraw)
+            faint = many and color != "black"  # the stochastic one, under the full batch's
+            plot_path(run.path, ax=ax_path, label=label, color=color,
+                      diverged_at=run.diverged_at, faint=faint)  # fmt: skip
+            if many and not faint:
                 [ln for ln in ax_path.lines if ln.get_gid() == "path"][-1].set_marker("")
             x = np.arange(len(run.path)) / run.steps_per_epoch
             ax_loss.plot(x, excess_loss(surface, run.path), "-", color=color, lw=1.3, label=label)

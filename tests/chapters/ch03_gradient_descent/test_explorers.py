@@ -91,3 +91,17 @@ def test_bad_arguments_are_rejected():
         explore_minibatch(n=1)
     with pytest.raises(ValueError, match="w0"):
         explore_minibatch(w0=(1.0,))
+
+
+def test_a_long_stochastic_path_is_faint_and_the_full_batch_path_is_not():
+    ex = explore_minibatch()
+    ex.set(lr=0.6, B=1, epochs=4)  # 256 noisy steps against 4 full-batch ones
+    ax_path, _ = ex.figure.axes
+    paths = labelled(ax_path)
+    sgd, full = paths["B = 1"], paths["full batch (B = 64)"]
+    assert len(sgd.get_xydata()) == 257 and len(full.get_xydata()) == 5
+    assert sgd.get_alpha() < 1 and sgd.get_zorder() < full.get_zorder()
+    assert sgd.get_linewidth() < full.get_linewidth()
+    ex.set(B=16, epochs=2)  # 8 steps: drawn like any path
+    sgd = labelled(ex.figure.axes[0])["B = 16"]
+    assert sgd.get_alpha() is None and sgd.get_marker() == "o"
