@@ -72,9 +72,17 @@ def read_notebook(path):
     unreadable raises :class:`InvalidNotebook` with a message meant for a person.
     """
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        data = path.read_bytes()
+    except OSError as exc:
         raise InvalidNotebook(f"cannot read the file: {exc}") from None
+    try:  # a byte-order mark (Windows Notepad) is allowed and skipped
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        byte = data[exc.start : exc.start + 1].hex()
+        raise InvalidNotebook(
+            f"not UTF-8 text (byte 0x{byte} at position {exc.start}): saved in another "
+            "encoding, or not a notebook"
+        ) from None
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
