@@ -22,7 +22,6 @@ from course_utils.exercises._feedback import (
     passed,
 )
 
-
 EXPECTED = _expected.expected(__name__)
 
 

@@ -59,7 +59,7 @@ def parser():
     g.add_argument("--memory", type=_positive_int, default=2048,
                    help="memory limit of each kernel, MiB (default 2048)")  # fmt: skip
     g.add_argument("--unsafe-no-sandbox", action="store_true",
-                   help="grade without bubblewrap: student code can reach this machine")  # fmt: skip
+                   help="grade without bubblewrap (student code sees this machine)")  # fmt: skip
     s = sub.add_parser("student-book", help="build the book without solutions")
     s.add_argument("--root", type=Path, default=Path("."), help="the repository")
     s.add_argument("--out", type=Path, default=Path("_build/student/html"))

@@ -111,7 +111,7 @@ def locate(folder, chapter, names):
             continue
         answers, _ = recover_answers(nb, chapter)
         stubs = chapter.template.stubs
-        worked = sum(1 for k, v in answers.items() if k in stubs and v[-1].strip() != stubs[k].strip())
+        worked = sum(1 for k, v in answers.items() if v[-1].strip() != stubs.get(k, "").strip())
         read.append((path, nb, notes, worked))
     best = max(read, key=lambda r: r[3])  # the first of equals: the exact name comes first
     path, nb, notes, _ = best

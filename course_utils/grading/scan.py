@@ -22,11 +22,17 @@ _TEXT = [
     (r"\bsignal\s*\.\s*signal\b", "installs a signal handler"),
     (r"\bsubprocess\b|\bos\s*\.\s*(system|popen|kill|fork|exec\w*)\b", "runs processes"),
     (r"\bgc\s*\.\s*get_(objects|referrers)\b", "inspects the garbage collector"),
-    (r"\bos\s*\.\s*(makedirs|mkdir|remove|unlink|rename|replace|rmdir|chmod|symlink)\b"
-     r"|\bshutil\s*\.", "changes files or folders"),
+    (
+        r"\bos\s*\.\s*(makedirs|mkdir|remove|unlink|rename|replace|rmdir|chmod|symlink)\b"
+        r"|\bshutil\s*\.",
+        "changes files or folders",
+    ),
     (r"/proc\b|\bpsutil\b", "reads the process table"),
-    (r"\b_getframe\b|\bf_(back|globals|locals)\b|\binspect\s*\.\s*(stack|currentframe|"
-     r"getouterframes|getsource|getfile|getmodule)\b", "inspects the checker's frames or source"),
+    (
+        r"\b_getframe\b|\bf_(back|globals|locals)\b|\binspect\s*\.\s*(stack|currentframe|"
+        r"getouterframes|getsource|getfile|getmodule)\b",
+        "inspects the checker's frames or source",
+    ),
     (r"\b(In|Out)\s*\[|\b_i[hi]?\d*\b|\b_oh\b", "reads the kernel's input history"),
     (r"\b_hidden\b|\binstructor\b", "reaches for the hidden checks"),
 ]
