@@ -16,7 +16,7 @@ import yaml
 from course_utils.grading import notebook as N
 from course_utils.grading import run as R
 from course_utils.grading import status as S
-from course_utils.grading.gradebook import number
+from course_utils.grading.gradebook import instructor_checks, number
 
 
 class LeakError(RuntimeError):
@@ -106,7 +106,7 @@ def validate(book, cell_timeout=120.0, run=True, log=print):
             total += 1
             continue
         problems = structure_problems(nb, path.name)
-        template = N.make_template(nb)
+        template = N.make_template(nb, hidden=instructor_checks(book))
         if run and template.exercises and not problems:
             problems += _run_problems(template, cell_timeout)
         for problem in problems:

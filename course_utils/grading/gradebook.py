@@ -30,12 +30,18 @@ class Chapter:
     def __init__(self, path):
         self.path, self.name = Path(path), Path(path).name
         self.nb, _ = N.read_notebook(self.path)
-        self.template = N.make_template(self.nb)
+        self.template = N.make_template(self.nb, hidden=instructor_checks(self.path.parent))
         self.exercises = self.template.exercises
         setup = [self.nb.cells[i] for i in N.setup_cells(self.nb)]
         self.protected = set().union(
             *(imported_names(N.source(c)) for c in setup), {"course_utils"}
         )
+
+
+def instructor_checks(book):
+    """The hidden checks beside the instructor's ``book`` folder (``../instructor/checks``),
+    else those of the checkout the package comes from (None: the default)."""
+    return N.hidden_sources(Path(book).resolve().parent / "instructor" / "checks") or None
 
 
 def load_chapters(book):
@@ -111,7 +117,9 @@ def locate(folder, chapter, names):
             continue
         answers, _ = recover_answers(nb, chapter)
         stubs = chapter.template.stubs
-        worked = sum(1 for k, v in answers.items() if v[-1].strip() != stubs.get(k, "").strip())
+        worked = sum(
+            1 for k, v in answers.items() if k in stubs and v[-1].strip() != stubs[k].strip()
+        )
         read.append((path, nb, notes, worked))
     best = max(read, key=lambda r: r[3])  # the first of equals: the exact name comes first
     path, nb, notes, _ = best

@@ -34,7 +34,10 @@ _TEXT = [
         "inspects the checker's frames or source",
     ),
     (r"\b(In|Out)\s*\[|\b_i[hi]?\d*\b|\b_oh\b", "reads the kernel's input history"),
-    (r"\b_hidden\b|\binstructor\b", "reaches for the hidden checks"),
+    (
+        r"\b_expected\b|\b_grader\b|\b_SUPPLIED\b|\b_LOADED\b|\binstructor\b",
+        "reaches for the hidden checks",
+    ),
 ]
 _SHELL = re.compile(r"^\s*(!|%)|=\s*!\S")
 _CALLS = {"exec", "eval", "compile", "globals", "__import__"}
