@@ -187,6 +187,9 @@ def build_student_book(root, out, execute=True, log=print):
             instructor.append(nb)
             nbformat.write(_for_the_book(release_notebook(nb)), src / "book" / path.name)
         jb = Path(sys.executable).with_name("jupyter-book")
+        if not jb.is_file():
+            raise RuntimeError(f"jupyter-book is not installed beside {sys.executable} "
+                               "(pip install -r requirements.txt)")  # fmt: skip
         cmd = [str(jb), "build", str(src), "--builder", "html", "--keep-going"]
         log("building the student edition (" + ("executing the chapters" if execute else
             "without executing") + ")…")  # fmt: skip
