@@ -8,10 +8,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from course_utils.grading import book as B
-from course_utils.grading import notebook as N
-from course_utils.grading import run as R
-from course_utils.grading.gradebook import grade_class, number
+try:
+    from course_utils.grading import book as B
+    from course_utils.grading import notebook as N
+    from course_utils.grading import run as R
+    from course_utils.grading.gradebook import grade_class, number
+except ModuleNotFoundError as exc:  # the core package alone, without the grading extra
+    sys.exit(f"{exc}: the grading commands need the grading extra: "
+             "pip install '.[grading]' in the course's repository")  # fmt: skip
 
 
 def _positive_int(text):
