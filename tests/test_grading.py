@@ -993,3 +993,25 @@ def test_the_leak_check_flags_only_lines_that_appear_only_in_a_solution():
     with pytest.raises(B.LeakError, match="secret_step()"):
         B.release_notebook(leaked)
     assert B.release_notebook(nb)  # the line shown elsewhere is no leak
+
+
+@pytest.mark.slow
+@needs_chapter
+def test_a_planted_report_lands_on_its_student_without_the_sandbox(chapter, tmp_path):
+    """Without the sandbox the kernel can find the report's path in the process table and
+    put a directory there: that exercise gets ``error`` + ``review``, the rest is graded."""
+    ids, ref = list(chapter.exercises), chapter.template.reference
+    plant = textwrap.dedent("""
+        import os
+        _args = open(f"/proc/{os.getppid()}/cmdline").read().split("\\0")
+        os.makedirs(next(a.split("=", 1)[1] for a in _args if a.startswith("--junitxml=")))
+    """)
+    save(filled(chapter, {ids[0]: ref[ids[0]] + plant}), tmp_path / "mallory", chapter.name)
+    rows = G.grade_copy("mallory", tmp_path / "mallory", chapter, {chapter.name}, 15, None,
+                        R.Isolation(sandbox=False))  # fmt: skip
+    got = {r["exercise"]: (float(r["points"]), r["status"]) for r in rows}
+    assert got == {i: (0.0 if i == ids[0] else float(chapter.exercises[i].max_points), S.REVIEW)
+                   for i in ids}  # fmt: skip
+    first = rows[0]["detail"]
+    assert "report could not be read" in first and "outcome: error (0/" in first
+    assert all(f"after the suspicious code of {ids[0]}" in r["detail"] for r in rows[1:])
