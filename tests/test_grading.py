@@ -313,9 +313,9 @@ def attacks(chapter, student, grades):
             raise RuntimeError("the hidden checks are importable")
     """)
     student("snoop", filled(chapter, {e1: ref[e1] + snoop}), review_all)
-    # a write outside the work folder (into the course package): blocked, and on e2 only
+    # a write outside the work folder (into the course package): blocked, flagged on e2
     outside = "\nimport course_utils\nopen(course_utils.__path__[0] + '/evil.py', 'w')\n"
-    student("write_outside", filled(chapter, {e2: ref[e2] + outside}), {e2: (0, S.REVIEW)})
+    student("write_outside", filled(chapter, {e2: ref[e2] + outside}), {e2: (full[e2], S.REVIEW)})
     student("memory_hog", filled(chapter, {e1: "_x = bytearray(8 * 1024**3)\n" + ref[e1]}),
             {e1: (0, S.ERROR)})  # fmt: skip
 

@@ -386,6 +386,19 @@ def _result(ex, run, aborted):
     max_points = ex.max_points
     if aborted:
         return Result(ex.id, 0, max_points, *aborted)
+    result = _outcome(ex, run)
+    answer = run.cells.get(ex.answer)
+    if answer is not None and answer.outcome != "passed" and _BLOCKED.search(answer.message):
+        result.review.append("the sandbox blocked a write outside its work folder")
+    return result
+
+
+# what a write outside the sandbox's work folder (or /tmp, or its home) raises
+_BLOCKED = re.compile(r"Read-only file system|Permission denied: '/(?!sandbox/|tmp/)")
+
+
+def _outcome(ex, run):
+    max_points = ex.max_points
     checks = [(points, run.cells.get(index)) for index, points, _ in ex.checks]
     points = sum(p for p, cell in checks if cell is not None and cell.outcome == "passed")
     failing = [cell for _, cell in checks if cell is None or cell.outcome != "passed"]
