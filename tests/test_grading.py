@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import re
+import sys
 import textwrap
 import time
 import types
@@ -886,9 +887,8 @@ def test_isolation_rejects_a_tiny_memory_limit():
 def test_the_sandbox_binds_only_what_the_kernel_needs(tmp_path):
     cmd = sandbox.bwrap_command(tmp_path, 1024)
     bound = {cmd[i + 2] for i, a in enumerate(cmd) if a in ("--bind", "--ro-bind")}
-    assert bound == {str(p) for p in sandbox.read_only_paths()} | {"/usr"} | {
-        f"{sandbox.INSIDE}/{name}" for name in ("work", "home", "ipc")
-    }
+    wanted = {str(p) for p in sandbox.read_only_paths()} | {"/usr", sys.prefix}
+    assert bound == wanted | {f"{sandbox.INSIDE}/{name}" for name in ("work", "home", "ipc")}
     assert str(ROOT) not in bound and str(BOOK) not in bound
     for flag in ("--unshare-all", "--unshare-user", "--die-with-parent", "--clearenv"):
         assert flag in cmd

@@ -85,6 +85,9 @@ def bwrap_command(box, memory_mib):
         cmd += ["--ro-bind-try", etc, etc]
     for path in read_only_paths():
         cmd += ["--ro-bind", str(path), str(path)]
+    venv = Path(sys.prefix)
+    if venv != venv.resolve():  # reached through a symlink: the kernel starts by that path
+        cmd += ["--ro-bind", str(venv.resolve()), str(venv)]
     cmd += ["--bind", str(box / "work"), f"{INSIDE}/work", "--bind", str(box / "home"),
             f"{INSIDE}/home", "--bind", str(box / "ipc"), f"{INSIDE}/ipc",
             "--chdir", f"{INSIDE}/work", "--clearenv"]  # fmt: skip
