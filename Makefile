@@ -59,12 +59,14 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 # Instructors: validate the exercises and write the student copies into release/;
-# grade submissions/<student>/<notebook>.ipynb into grades/; build the book without
+# grade submissions/<student>/<notebook>.ipynb into grades/ (each kernel under bubblewrap;
+# GRADE_FLAGS=--unsafe-no-sandbox where it is missing); build the book without
 # solutions into _build/student/html. See README.md, "For instructors".
 SUBMISSIONS ?= submissions
 GRADES      ?= grades
 JOBS        ?= 2
 TIMEOUT     ?= 30
+GRADE_FLAGS ?=
 
 release: $(STAMP)
 	$(BIN)/python -m course_utils.grading validate book/
@@ -72,7 +74,7 @@ release: $(STAMP)
 
 grade: $(STAMP)
 	$(BIN)/python -m course_utils.grading grade book/ $(SUBMISSIONS) --out $(GRADES) \
-	  --jobs $(JOBS) --timeout $(TIMEOUT)
+	  --jobs $(JOBS) --timeout $(TIMEOUT) $(GRADE_FLAGS)
 
 student-book: $(STAMP)
 	$(BIN)/python -m course_utils.grading student-book --out _build/student/html

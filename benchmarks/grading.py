@@ -1,15 +1,19 @@
-"""How fast grading is: 20 submissions of one chapter, with one and with two jobs.
+"""How fast grading is, with the bubblewrap sandbox and without it (``--unsafe-no-sandbox``).
 
-    .venv/bin/python benchmarks/grading.py [--chapter book/02_….ipynb] [--n 20]
+    .venv/bin/python benchmarks/grading.py [--chapter book/02_….ipynb] [--n 10] [--repeats 3]
 
 The submissions are built from the instructor's notebook: most answer with the
 reference solutions, some hand in the untouched student copy, some break the first
-exercise. Each run grades them into an empty gradebook. Target: <= 10 s per notebook,
-so that a class of 100 with seven chapters grades in under an hour.
+exercise. Each run grades them into an empty gradebook, with one and with two jobs;
+the two modes alternate (sandbox, none, sandbox, none, …) so that a busy machine slows
+both alike, and the table shows the median of the repeats. Targets: <= 10 s per
+notebook (a class of 100 with seven chapters grades in under an hour), and the sandbox
+adds at most 20 %.
 """
 
 import argparse
 import copy
+import statistics
 import sys
 import tempfile
 import time
@@ -20,6 +24,7 @@ import nbformat
 from course_utils.grading import book as B
 from course_utils.grading import notebook as N
 from course_utils.grading.gradebook import Chapter, grade_class
+from course_utils.grading.run import Isolation
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,29 +49,42 @@ def submissions(chapter, folder, n):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chapter", type=Path, default=None, help="an instructor notebook")
-    parser.add_argument("--n", type=int, default=20, help="number of submissions")
+    parser.add_argument("--n", type=int, default=10, help="number of submissions")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each mode")
     parser.add_argument("--timeout", type=float, default=30.0, help="cell time limit, s")
     args = parser.parse_args()
     paths = [args.chapter] if args.chapter else sorted((ROOT / "book").glob("0*.ipynb"))
     chapter = next((c for c in map(Chapter, paths) if c.exercises), None)
     if chapter is None:
         sys.exit("no chapter with exercises in book/")
-    print(f"{chapter.name}: {len(chapter.exercises)} exercises, {args.n} submissions")
-    print(f"{'jobs':>4s} {'wall s':>8s} {'s per notebook':>15s} {'100 x 7 chapters':>17s}")
+    modes = {"sandbox": Isolation(sandbox=True), "none": Isolation(sandbox=False)}
+    print(f"{chapter.name}: {len(chapter.exercises)} exercises, {args.n} submissions, "
+          f"median of {args.repeats} runs per mode")  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         book = tmp / "book"
         book.mkdir()
         nbformat.write(chapter.nb, book / chapter.name)
         submissions(chapter, tmp / "submissions", args.n)
-        for jobs in (1, 2):
-            start = time.perf_counter()
-            graded, failures = grade_class(book, tmp / "submissions", tmp / f"grades{jobs}",
-                                           args.timeout, jobs, log=lambda m: None)  # fmt: skip
-            wall = time.perf_counter() - start
-            per = wall / args.n
-            print(f"{jobs:4d} {wall:8.1f} {per:15.2f} {700 * per / 60:13.0f} min"
-                  + (f"  ({len(failures)} not graded)" if failures else ""))  # fmt: skip
+        per = {(mode, jobs): [] for mode in modes for jobs in (1, 2)}
+        for run in range(args.repeats):
+            for jobs in (1, 2):
+                for mode, isolation in modes.items():
+                    out = tmp / f"grades-{mode}-{jobs}-{run}"
+                    start = time.perf_counter()
+                    _, failures = grade_class(book, tmp / "submissions", out, args.timeout, jobs,
+                                              log=lambda m: None, isolation=isolation)  # fmt: skip
+                    if failures:
+                        sys.exit(f"{mode}: {len(failures)} not graded: {failures[0]}")
+                    per[mode, jobs].append((time.perf_counter() - start) / args.n)
+    print(f"{'jobs':>4s} {'sandbox s/nb':>13s} {'none s/nb':>10s} {'ratio':>6s} "
+          f"{'100 x 7 chapters (sandbox)':>27s}")  # fmt: skip
+    for jobs in (1, 2):
+        box = statistics.median(per["sandbox", jobs])
+        none = statistics.median(per["none", jobs])
+        ratios = [a / b for a, b in zip(per["sandbox", jobs], per["none", jobs], strict=True)]
+        print(f"{jobs:4d} {box:13.2f} {none:10.2f} {statistics.median(ratios):6.2f} "
+              f"{700 * box / 60:23.0f} min")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -8,10 +8,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from course_utils.grading import book as B
-from course_utils.grading import notebook as N
-from course_utils.grading import run as R
-from course_utils.grading.gradebook import grade_class, number
+try:
+    from course_utils.grading import book as B
+    from course_utils.grading import notebook as N
+    from course_utils.grading import run as R
+    from course_utils.grading.gradebook import grade_class, number
+except ModuleNotFoundError as exc:  # the core package alone, without the grading extra
+    sys.exit(f"{exc}: the grading commands need the grading extra: "
+             "pip install '.[grading]' in the course's repository")  # fmt: skip
 
 
 def _positive_int(text):
@@ -56,6 +60,10 @@ def parser():
                    help="per notebook run, s (default: 60 + every cell at its limit)")  # fmt: skip
     g.add_argument("--jobs", type=_positive_int, default=1, help="notebooks graded at once")
     g.add_argument("--fresh", action="store_true", help="regrade everything")
+    g.add_argument("--memory", type=_positive_int, default=2048,
+                   help="memory limit of each kernel, MiB (default 2048)")  # fmt: skip
+    g.add_argument("--unsafe-no-sandbox", action="store_true",
+                   help="grade without bubblewrap (student code sees this machine)")  # fmt: skip
     s = sub.add_parser("student-book", help="build the book without solutions")
     s.add_argument("--root", type=Path, default=Path("."), help="the repository")
     s.add_argument("--out", type=Path, default=Path("_build/student/html"))
@@ -134,11 +142,15 @@ def _grade(args):
         print(message, file=sys.stderr, flush=True)
 
     try:
+        isolation = R.Isolation(sandbox=not args.unsafe_no_sandbox, memory_mib=args.memory)
+        if args.unsafe_no_sandbox:
+            log("warning: --unsafe-no-sandbox: the students' code runs with this machine in "
+                "view (only HOME and IPYTHONDIR are private)")  # fmt: skip
         graded, failures = grade_class(
             args.book, args.submissions, args.out, args.timeout, args.jobs, args.fresh,
-            args.notebook_timeout, log,
+            args.notebook_timeout, log, isolation,
         )  # fmt: skip
-    except ValueError as exc:
+    except (ValueError, R.GraderError) as exc:
         log(f"error: {exc}")
         return 2
     except KeyboardInterrupt:

@@ -16,7 +16,7 @@ import yaml
 from course_utils.grading import notebook as N
 from course_utils.grading import run as R
 from course_utils.grading import status as S
-from course_utils.grading.gradebook import number
+from course_utils.grading.gradebook import instructor_checks, number
 
 
 class LeakError(RuntimeError):
@@ -106,7 +106,7 @@ def validate(book, cell_timeout=120.0, run=True, log=print):
             total += 1
             continue
         problems = structure_problems(nb, path.name)
-        template = N.make_template(nb)
+        template = N.make_template(nb, hidden=instructor_checks(book))
         if run and template.exercises and not problems:
             problems += _run_problems(template, cell_timeout)
         for problem in problems:
@@ -189,6 +189,9 @@ def build_student_book(root, out, execute=True, log=print):
             instructor.append(nb)
             nbformat.write(_for_the_book(release_notebook(nb)), src / "book" / path.name)
         jb = Path(sys.executable).with_name("jupyter-book")
+        if not jb.is_file():
+            raise RuntimeError(f"jupyter-book is not installed beside {sys.executable} "
+                               "(pip install -r requirements.txt)")  # fmt: skip
         cmd = [str(jb), "build", str(src), "--builder", "html", "--keep-going"]
         log("building the student edition (" + ("executing the chapters" if execute else
             "without executing") + ")…")  # fmt: skip

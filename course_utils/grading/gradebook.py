@@ -8,8 +8,10 @@ re-run skips the (student, notebook) pairs already there.
 """
 
 import csv
+import hashlib
 import io
 import os
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
@@ -28,12 +30,18 @@ class Chapter:
     def __init__(self, path):
         self.path, self.name = Path(path), Path(path).name
         self.nb, _ = N.read_notebook(self.path)
-        self.template = N.make_template(self.nb)
+        self.template = N.make_template(self.nb, hidden=instructor_checks(self.path.parent))
         self.exercises = self.template.exercises
         setup = [self.nb.cells[i] for i in N.setup_cells(self.nb)]
         self.protected = set().union(
             *(imported_names(N.source(c)) for c in setup), {"course_utils"}
         )
+
+
+def instructor_checks(book):
+    """The hidden checks beside the instructor's ``book`` folder (``../instructor/checks``),
+    else those of the checkout the package comes from (None: the default)."""
+    return N.hidden_sources(Path(book).resolve().parent / "instructor" / "checks") or None
 
 
 def load_chapters(book):
@@ -62,47 +70,119 @@ def _rows(student, chapter, status, detail, points=None):
     ]  # fmt: skip
 
 
-def locate(folder, chapter, names):
-    """``(path, renamed)`` of the student's copy of ``chapter`` in ``folder``, or ``(None, False)``.
+_COPY = re.compile(r"^(?:Copy of |Copia de |Kopie von )?(?P<stem>.+?)(?: \(\d+\)|-Copy\d+)?$")
 
-    A notebook whose name matches no chapter (``names``) but whose grading ids are
-    this chapter's counts as a renamed copy (the best match wins).
+
+def candidates(folder, chapter, names):
+    """The files in ``folder`` that may be the student's copy of ``chapter``, exact name first.
+
+    Those are the exact name, a browser's or a drive's duplicates (``X (1).ipynb``,
+    ``Copy of X.ipynb``, Jupyter's ``X-Copy1.ipynb``), and any notebook whose name matches
+    no chapter (``names``) but which holds answers to this chapter's exercises.
     """
-    exact = folder / chapter.name
-    if exact.is_file():
-        return exact, False
-    best, best_overlap = None, 0
+    stem = Path(chapter.name).stem
+    found = [folder / chapter.name] if (folder / chapter.name).is_file() else []
     for path in sorted(folder.glob("*.ipynb")):
-        if path.name in names:
+        if path.name in names or not path.is_file():
+            continue
+        match = _COPY.match(path.stem)
+        if match and match.group("stem") == stem:
+            found.append(path)
             continue
         try:
             nb, _ = N.read_notebook(path)
         except N.InvalidNotebook:
             continue
-        overlap = len(set(N.student_answers(nb)) & set(chapter.exercises))
-        if overlap > best_overlap:
-            best, best_overlap = path, overlap
-    return best, best is not None
+        if set(N.student_answers(nb)) & set(chapter.exercises):
+            found.append(path)
+    return found
 
 
-def grade_copy(student, folder, chapter, names, cell_timeout=30.0, limit=None):
+def locate(folder, chapter, names):
+    """``(path, nb, notes, flags)``: the copy of ``chapter`` to grade from ``folder``.
+
+    ``nb`` is None (and ``notes`` says why) for a file that is not a notebook; ``path`` is
+    None when there is no candidate. With several candidates, the one that answers the
+    most exercises is graded (the exact name wins ties) and ``flags`` names the others.
+    """
+    found = candidates(folder, chapter, names)
+    if not found:
+        return None, None, [], []
+    read = []
+    for path in found:
+        try:
+            nb, notes = N.read_notebook(path)
+        except N.InvalidNotebook as exc:
+            read.append((path, None, [f"{path.name}: {exc}"], -1))
+            continue
+        answers, _ = recover_answers(nb, chapter)
+        stubs = chapter.template.stubs
+        worked = sum(
+            1 for k, v in answers.items() if k in stubs and v[-1].strip() != stubs[k].strip()
+        )
+        read.append((path, nb, notes, worked))
+    best = max(read, key=lambda r: r[3])  # the first of equals: the exact name comes first
+    path, nb, notes, _ = best
+    flags = []
+    others = [r for r in read if r is not best]
+    if others:
+        listed = ", ".join(f"{r[0].name} ({_answered(r[3])})" for r in others)
+        flags.append((S.REVIEW, f"{len(read)} candidate files: graded {path.name} "
+                      f"({_answered(best[3])}); not graded: {listed}"))  # fmt: skip
+    if path.name != chapter.name:
+        flags.append((S.RENAMED, f"graded {path.name} in place of {chapter.name}"))
+    return path, nb, notes, flags
+
+
+def _answered(n):
+    if n < 0:
+        return "not a notebook"
+    return "no answers" if n == 0 else f"{n} answered"
+
+
+def recover_answers(nb, chapter):
+    """``({id: [source, ...]}, recovered ids)``: the student's answers, by grading id.
+
+    Cells that lost their metadata (pasted into a fresh notebook, say) are found by the
+    release's cells: a code cell that matches a visible check cell of the chapter word
+    for word marks that exercise, and its answer is the code cell just above it.
+    """
+    answers = N.student_answers(nb)
+    checks = {}
+    for ex_id, ex in chapter.exercises.items():
+        for index, _, hidden in ex.checks:
+            if not hidden:
+                checks.setdefault(N.source(chapter.template.cells[index]).strip(), ex_id)
+    recovered = []
+    code = [c for c in nb.cells if N.is_code(c) and N.source(c).strip()]
+    for i, cell in enumerate(code):
+        ex_id = checks.get(N.source(cell).strip())
+        if ex_id is None or ex_id in answers or i == 0 or N.grading(cell):
+            continue  # (a check that kept its metadata: its answer was deleted, not stripped)
+        above = code[i - 1]
+        if N.source(above).strip() in checks or N.grading(above).get("id"):
+            continue
+        answers[ex_id] = [N.source(above)]
+        recovered.append(ex_id)
+    return answers, recovered
+
+
+def grade_copy(student, folder, chapter, names, cell_timeout=30.0, limit=None, isolation=None):
     """The gradebook rows of one student's copy of one chapter.
 
     Raises :class:`~course_utils.grading.run.GraderError` when the grader fails for a
     reason that is not the student's (nothing is recorded then; a re-run retries).
     """
-    path, renamed = locate(folder, chapter, names)
+    path, nb, notes, file_flags = locate(folder, chapter, names)
     if path is None:
         return _rows(student, chapter, S.MISSING_NOTEBOOK, f"no {chapter.name} in {folder.name}/")
-    try:
-        nb, notes = N.read_notebook(path)
-    except N.InvalidNotebook as exc:
-        return _rows(student, chapter, S.INVALID_NOTEBOOK, f"{path.name}: {exc}")
-    found = N.student_answers(nb)
+    if nb is None:
+        return _rows(student, chapter, S.INVALID_NOTEBOOK, "; ".join(notes))
+    found, recovered = recover_answers(nb, chapter)
     answers = {ex_id: sources[-1] for ex_id, sources in found.items()}
-    results = R.grade(chapter.template, answers, cell_timeout, limit)
-    if renamed:
-        notes.append(f"graded {path.name} in place of {chapter.name}")
+    findings = {ex_id: scan(found[ex_id][-1], chapter.protected) for ex_id in found}
+    suspects = [ex_id for ex_id in chapter.exercises if findings.get(ex_id)]
+    results = R.grade(chapter.template, answers, cell_timeout, limit, isolation, suspects)
     rows, tainted = [], None
     for ex_id, ex in chapter.exercises.items():
         result, flags = results[ex_id], []
@@ -110,26 +190,30 @@ def grade_copy(student, folder, chapter, names, cell_timeout=30.0, limit=None):
             status, points = S.MISSING_ANSWER, 0
             detail = f"no answer cell with id {ex_id} (deleted?): graded as unanswered"
         else:
-            findings = scan(found[ex_id][-1], chapter.protected)
-            if findings:
-                flags.append((S.REVIEW, "suspicious code: " + ", ".join(findings)))
+            if findings[ex_id]:
+                flags.append((S.REVIEW, "suspicious code: " + ", ".join(findings[ex_id])))
             elif tainted:  # its checks ran after that code, which may have changed them
                 flags.append((S.REVIEW, f"checked after the suspicious code of {tainted}"))
-            if findings and result.status not in S.KEEPS_STATUS:  # (else it was stubbed)
+            if findings[ex_id] and result.status not in S.KEEPS_STATUS:  # (else it was stubbed)
                 tainted = tainted or ex_id
+            flags += [(S.REVIEW, note) for note in result.review]
+            if ex_id in recovered:
+                flags.append((S.REVIEW, "answer found by matching the released cells: its "
+                              "cell had lost its grading metadata"))  # fmt: skip
             if len(found[ex_id]) > 1:
                 flags.append(
                     (S.DUPLICATE_ANSWER, f"{len(found[ex_id])} answer cells with id {ex_id}; "
                      "the last one was graded")
                 )  # fmt: skip
-            if renamed:
-                flags.append((S.RENAMED, ""))
+            flags += file_flags
             status, points, detail = result.status, result.points, result.detail
             if flags and status not in S.KEEPS_STATUS:
                 outcome = f"outcome: {status} ({number(points)}/{number(ex.max_points)})"
                 detail = outcome + (f": {detail}" if detail else "")
                 status = flags[0][0]
-            detail = "; ".join([note for _, note in flags if note] + ([detail] if detail else []))
+            detail = "; ".join(
+                list(dict.fromkeys(n for _, n in flags if n)) + ([detail] if detail else [])
+            )
         detail = "; ".join(notes + ([detail] if detail else []))
         rows.append(
             {"student": student, "notebook": chapter.name, "exercise": ex_id,
@@ -145,15 +229,21 @@ class Gradebook:
     def __init__(self, out, fresh=False):
         self.out = Path(out)
         self.path = self.out / "gradebook.csv"
+        self.seal = self.out / ".gradebook.sha256"
         self.rows = []
         if self.path.exists() and not fresh:
-            with self.path.open(newline="", encoding="utf-8") as f:
-                reader = csv.DictReader(f)
-                if reader.fieldnames != FIELDS:
-                    raise ValueError(
-                        f"{self.path} is not a gradebook (columns {reader.fieldnames})"
-                    )
-                self.rows = list(reader)
+            text = self.path.read_bytes()
+            sealed = self.seal.read_text().strip() if self.seal.is_file() else None
+            if sealed != hashlib.sha256(text).hexdigest():
+                why = "has no checksum beside it" if sealed is None else "was changed"
+                raise ValueError(
+                    f"{self.path} {why} since the grader wrote it: it was not written by "
+                    "this grader or was edited, so it is not resumed; --fresh regrades all"
+                )
+            reader = csv.DictReader(io.StringIO(text.decode("utf-8"), newline=""))
+            if reader.fieldnames != FIELDS:
+                raise ValueError(f"{self.path} is not a gradebook (columns {reader.fieldnames})")
+            self.rows = list(reader)
 
     def pairs(self):
         return {(r["student"], r["notebook"]) for r in self.rows}
@@ -167,7 +257,9 @@ class Gradebook:
     def write(self, students=()):
         """Rewrite the CSV files and the feedback of ``students``, each atomically."""
         self.out.mkdir(parents=True, exist_ok=True)
-        _atomic(self.path, _csv(FIELDS, self.rows))
+        text = _csv(FIELDS, self.rows)
+        _atomic(self.path, text)
+        _atomic(self.seal, hashlib.sha256(text.encode("utf-8")).hexdigest() + "\n")
         totals = {}
         for r in self.rows:
             got, best = totals.get(r["student"], (0.0, 0.0))
@@ -224,12 +316,17 @@ def students_in(submissions):
 
 
 def grade_class(book, submissions, out, cell_timeout=30.0, jobs=1, fresh=False, limit=None,
-                log=print):  # fmt: skip
+                log=print, isolation=None):  # fmt: skip
     """Grade every student folder in ``submissions`` against the notebooks of ``book``.
 
-    Returns ``(graded, failures)``: the number of notebooks graded in this run and a
-    list of ``(student, notebook, reason)`` the grader could not grade (not recorded).
+    Every kernel runs under bubblewrap unless ``isolation`` says otherwise. Returns
+    ``(graded, failures)``: the number of notebooks graded in this run and a list of
+    ``(student, notebook, reason)`` the grader could not grade (not recorded). Only this
+    process writes the gradebook, after each sandboxed run, atomically and with its
+    SHA-256 checksum in ``.gradebook.sha256``; a resume refuses a gradebook whose
+    checksum does not match.
     """
+    isolation = isolation or R.Isolation()  # refuses when bubblewrap is missing
     chapters = load_chapters(book)
     if not chapters:
         raise ValueError(f"{book} holds no notebook with exercises")
@@ -250,7 +347,7 @@ def grade_class(book, submissions, out, cell_timeout=30.0, jobs=1, fresh=False, 
     try:
         futures = {}
         for folder, chapter in tasks:
-            args = (folder.name, folder, chapter, names, cell_timeout, limit)
+            args = (folder.name, folder, chapter, names, cell_timeout, limit, isolation)
             futures[pool.submit(_timed, *args)] = (folder.name, chapter.name)
         for future in as_completed(futures):
             student, name = futures[future]

@@ -11,6 +11,7 @@ import json
 import re
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import nbformat
 
@@ -72,9 +73,17 @@ def read_notebook(path):
     unreadable raises :class:`InvalidNotebook` with a message meant for a person.
     """
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        data = path.read_bytes()
+    except OSError as exc:
         raise InvalidNotebook(f"cannot read the file: {exc}") from None
+    try:  # a byte-order mark (Windows Notepad) is allowed and skipped
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        byte = data[exc.start : exc.start + 1].hex()
+        raise InvalidNotebook(
+            f"not UTF-8 text (byte 0x{byte} at position {exc.start}): saved in another "
+            "encoding, or not a notebook"
+        ) from None
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -152,15 +161,27 @@ def shown_lines(nb):
     return shown
 
 
+def package_lines():
+    """The stripped lines of the installed ``course_utils`` source: public to students
+    (a chapter may print a helper's source, as chapter 3 prints ``training.train``)."""
+    root = Path(__file__).resolve().parents[1]
+    lines = set()
+    for path in root.rglob("*.py"):
+        lines.update(line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return lines
+
+
 def secret_lines(*nbs):
     """The solution lines a student copy of ``nbs`` must not contain.
 
-    Lines that a chapter's own visible code cells also show (say
-    ``w = model.get_flat()`` in an earlier example) are public, so they do not count;
-    lines shown in Markdown do count.
+    A solution line is public, and so not counted, when a visible code cell of the book
+    holds it (say ``w = model.get_flat()`` in an earlier example) or the course package
+    students install does (chapter 3 prints the source of ``training.train``, whose
+    ``for _ in range(epochs):`` is also a line of a solution). Lines shown in Markdown
+    do count: the release copies Markdown as it is.
     """
     solutions = set().union(*(solution_lines(nb) for nb in nbs))
-    return solutions - set().union(*(shown_lines(nb) for nb in nbs))
+    return solutions - set().union(package_lines(), *(shown_lines(nb) for nb in nbs))
 
 
 def text_lines(nb):
@@ -318,9 +339,12 @@ class Template:
     stubs: dict
     metadata: dict
 
+    hidden: dict = field(default_factory=dict)  # chapter key -> source of its hidden checks
+
     def build(self, answers, stubbed=()):
         """A notebook with ``answers[id]`` in each answer cell (the stub if absent or in
-        ``stubbed``)."""
+        ``stubbed``); each hidden check cell first hands its chapter's hidden checks to
+        the kernel (:func:`supply_hidden`)."""
         cells = []
         for cell, role in zip(self.cells, self.roles, strict=True):
             cell = copy.deepcopy(cell)
@@ -329,6 +353,8 @@ class Template:
                 if text is None or role.exercise in stubbed:
                     text = self.stubs[role.exercise]
                 cell["source"] = neutralise_markers(text)
+            elif role.hidden:
+                cell["source"] = supply_hidden(source(cell), self.hidden)
             cells.append(cell)
         nb = nbformat.v4.new_notebook(cells=cells, metadata=copy.deepcopy(self.metadata))
         return nb
@@ -339,9 +365,48 @@ class Template:
         return {ex.id: source(self.cells[ex.answer]) for ex in self.exercises.values()}
 
 
-def make_template(nb, visible_only=False):
-    """The :class:`Template` of notebook ``nb`` (``visible_only``: drop hidden checks)."""
+_KEY = re.compile(r"\b(ch\d\d)\s*\.\s*\w+\s*\(")
+
+
+def supply_hidden(text, hidden):
+    """Hidden check cell ``text``, preceded by the source of the hidden checks it calls.
+
+    The graded run's kernel cannot see ``instructor/checks``: the source travels in the
+    cell, and the hidden check cells run after every answer cell (see
+    :func:`make_template`), so no student cell runs once it is in the kernel.
+    """
+    lines = []
+    for key in dict.fromkeys(_KEY.findall(text)):
+        if key in hidden:
+            lines.append(f"_grader.supply({key!r}, {hidden[key]!r})")
+    if not lines:
+        return text
+    head = ["from course_utils.exercises import _expected as _grader", *lines, "del _grader"]
+    return "\n".join(head) + "\n" + text
+
+
+def hidden_sources(folder):
+    """``{"ch03": source, …}``: the instructor's hidden checks in ``folder`` (may be absent)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return {}
+    return {p.stem: p.read_text(encoding="utf-8") for p in sorted(folder.glob("ch[0-9][0-9].py"))}
+
+
+def make_template(nb, visible_only=False, hidden=None):
+    """The :class:`Template` of notebook ``nb`` (``visible_only``: drop hidden checks).
+
+    The hidden check cells go last, after every answer, so that the instructor's code
+    they bring (``hidden``: ``{chapter key: source}``, by default the checkout's
+    ``instructor/checks``) is never in the kernel while a student's cell runs.
+    """
+    if hidden is None and not visible_only:
+        from course_utils.exercises._expected import instructor_folder
+
+        hidden = hidden_sources(instructor_folder())
     keep = sorted(set(setup_cells(nb)) | set(exercise_section(nb)))
+    last = [i for i in keep if is_check(nb.cells[i]) and "hidden" in tags(nb.cells[i])]
+    keep = [i for i in keep if i not in last] + ([] if visible_only else last)
     setup = set(setup_cells(nb))
     cells, roles, exercises, stubs, latest = [], [], {}, {}, None
     for i in keep:
@@ -373,4 +438,4 @@ def make_template(nb, visible_only=False):
     exercises = {k: v for k, v in exercises.items() if v.answer is not None}
     kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
     metadata = {"kernelspec": copy.deepcopy(nb.metadata.get("kernelspec") or kernel)}
-    return Template(cells, roles, exercises, stubs, metadata)
+    return Template(cells, roles, exercises, stubs, metadata, dict(hidden or {}))

@@ -5,6 +5,12 @@ starts with no conftest, no ini file of the surroundings and no plugin but nbval
 the grader's watcher), and writes a JUnit XML file whose test cases are nbval's
 ``Cell <n>``: the n-th code cell. A check cell that passed earns its points.
 
+pytest and nbval run in the grader's hands; only the kernel, which runs the student's
+code, is sealed off under bubblewrap (:mod:`~course_utils.grading.sandbox`), so it sees
+neither the graded notebook nor the report files. ``Isolation(sandbox=False)`` (the
+command line's ``--unsafe-no-sandbox``) runs the kernel without it, with a private
+HOME and IPYTHONDIR.
+
 If a cell times out or the kernel dies, nbval fails every cell after it; the exercise
 that did it is then replaced by its stub and the notebook runs again, so that only that
 exercise loses its points.
@@ -19,11 +25,12 @@ import sys
 import tempfile
 import threading
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
+from course_utils.grading import sandbox
 from course_utils.grading import status as S
 
 ANSI = re.compile(r"(?:\x1b|#x1B)\[[0-9;?]*[A-Za-z]")
@@ -35,6 +42,33 @@ _PROCESSES = set()  # process groups of the runs in flight, killed on interrupti
 
 class GraderError(RuntimeError):
     """The grader could not grade a notebook for a reason that is not the student's."""
+
+
+@dataclass(frozen=True)
+class Isolation:
+    """How the kernel of a graded run is sealed off.
+
+    ``sandbox``: under bubblewrap (else only a private HOME, the ``--unsafe-no-sandbox``
+    mode); ``memory_mib``: the kernel's address-space limit; the CPU-time limit is the
+    run's time limit.
+    """
+
+    sandbox: bool = True
+    memory_mib: int = 2048
+
+    def __post_init__(self):
+        if self.sandbox and sandbox.bwrap() is None:
+            raise GraderError(
+                "bubblewrap (bwrap) is not installed: install it (apt-get install bubblewrap) "
+                "or pass --unsafe-no-sandbox to grade without a sandbox"
+            )
+        if not (isinstance(self.memory_mib, int) and self.memory_mib >= 256):
+            raise ValueError(f"memory_mib must be an integer ≥ 256, got {self.memory_mib!r}")
+
+
+def default_isolation():
+    """The sandbox where bubblewrap is installed, else a private HOME (a student's check)."""
+    return Isolation(sandbox=sandbox.bwrap() is not None)
 
 
 @dataclass
@@ -58,6 +92,8 @@ class Run:
     killed: bool = False  # the notebook ran past its time limit
     running: int | None = None  # the cell that was running when it was killed
     log: str = ""
+    notices: list = field(default_factory=list)  # what the sandbox saw the student's code do
+    unreadable: str = ""  # why the report could not be read (the student's doing), if so
 
 
 @dataclass
@@ -69,6 +105,7 @@ class Result:
     max_points: float
     status: str
     detail: str = ""
+    review: list = field(default_factory=list)  # why an instructor should look at it
 
 
 def exception_of(text):
@@ -100,8 +137,10 @@ def one_line(text, limit=400):
 
 
 # --- one run ----------------------------------------------------------------------------------
-def _environment():
+def _environment(tmp):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_CORE_"))}
+    for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "IPYTHONDIR"):
+        env.pop(name, None)
     for name in ("PYTHONPATH", "PYTHONSTARTUP", "PYTHONSAFEPATH"):
         env.pop(name, None)
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -113,6 +152,10 @@ def _environment():
         PYTEST_DISABLE_PLUGIN_AUTOLOAD="1",
         JUPYTER_PLATFORM_DIRS="1",
         PYDEVD_DISABLE_FILE_VALIDATION="1",
+        HOME=str(tmp / "meta" / "home"),
+        JUPYTER_PATH=str(tmp / "meta" / "jupyter"),
+        JUPYTER_RUNTIME_DIR=str(tmp / "meta" / "runtime"),
+        JUPYTER_CONFIG_DIR=str(tmp / "meta" / "config"),
     )
     return env
 
@@ -122,27 +165,33 @@ def nbval_command(notebook, junit, ini, cell_timeout):
     return [
         sys.executable, "-m", "pytest", str(notebook),
         "-p", "nbval.plugin", "-p", "course_utils.grading.nbval_plugin",
-        "--nbval-lax", "--nbval-current-env", f"--nbval-cell-timeout={cell_timeout:g}",
+        "--nbval-lax", f"--nbval-kernel-name={sandbox.KERNEL_NAME}",
+        f"--nbval-cell-timeout={cell_timeout:g}",
         "-c", str(ini), f"--rootdir={Path(notebook).parent}", "--noconftest",
         "-p", "no:cacheprovider", "-o", "addopts=", "-o", "junit_family=xunit1",
         f"--junitxml={junit}", "-v", "--color=no", "-W", "ignore::DeprecationWarning",
     ]  # fmt: skip
 
 
-def run_notebook(nb, cell_timeout, limit):
+def run_notebook(nb, cell_timeout, limit, isolation=None):
     """Run ``nb`` under nbval in a fresh folder; return a :class:`Run`."""
+    isolation = isolation or default_isolation()
     tmp = Path(tempfile.mkdtemp(prefix="downhill-grade-"))
     try:
-        work, meta = tmp / "work", tmp / "meta"
-        work.mkdir()
-        meta.mkdir()
-        notebook, junit, ini = work / "notebook.ipynb", meta / "junit.xml", meta / "pytest.ini"
+        for folder in ("nb", "meta/home", "meta/runtime", "meta/config", "box/work",
+                       "box/home", "box/ipc"):  # fmt: skip
+            (tmp / folder).mkdir(parents=True)
+        notebook = tmp / "nb" / "notebook.ipynb"
+        junit, ini = tmp / "meta" / "junit.xml", tmp / "meta" / "pytest.ini"
         nbformat.write(nb, notebook)
         ini.write_text("[pytest]\n")
+        sandbox.write_kernelspec(tmp / "meta" / "jupyter", tmp, isolation.memory_mib, limit + 5,
+                                 unsafe=not isolation.sandbox)  # fmt: skip
         cmd = nbval_command(notebook, junit, ini, cell_timeout)
         proc = subprocess.Popen(
-            cmd, cwd=work, env=_environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, text=True, errors="replace", start_new_session=True,
+            cmd, cwd=notebook.parent, env=_environment(tmp), stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True, errors="replace",
+            start_new_session=True,
         )  # fmt: skip
         with _RUNNING:
             _PROCESSES.add(proc)
@@ -155,20 +204,48 @@ def run_notebook(nb, cell_timeout, limit):
             log, _ = proc.communicate()
         finally:
             _kill(proc)  # the kernel too, should it outlive pytest
+            _kill_launcher(tmp)
             with _RUNNING:
                 _PROCESSES.discard(proc)
-        cells = parse_junit(junit) if junit.exists() and not killed else {}
-        if not killed and not junit.exists():
-            raise GraderError(f"pytest wrote no results (exit {proc.returncode}): {log[-1500:]}")
-        running = None
+        notices = _notices(tmp / "box" / "home")
         if killed:
             cells = parse_verbose(log)
             started = re.findall(r"Cell (\d+)", log.splitlines()[-1] if log.strip() else "")
             running = int(started[-1]) if started else max(cells, default=-1) + 1
             cells.pop(running, None)
-        return Run(cells, killed, running, log)
+            return Run(cells, True, running, log, notices)
+        if not junit.exists():  # pytest itself failed: not the student's doing
+            raise GraderError(f"pytest wrote no results (exit {proc.returncode}): {log[-1500:]}")
+        try:  # something in its place, or garbled: only the student's code could do that
+            cells = parse_junit(junit)
+        except (OSError, ET.ParseError, ValueError) as exc:
+            reason = f"{type(exc).__name__}: {one_line(exc, 200)}"
+            return Run({}, log=log, notices=notices, unreadable=reason)
+        return Run(cells, False, None, log, notices)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _notices(home):
+    """What the student's code left in its private home folder (nothing, if honest)."""
+    found = sorted(str(p.relative_to(home)) for p in home.rglob("*") if not p.is_dir())
+    if not found:
+        return []
+    shown = ", ".join(found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
+    return [f"wrote into its home folder ({shown})"]
+
+
+def _kill_launcher(tmp):
+    """Kill the process group of the kernel's launcher (and so the sandbox)."""
+    try:
+        pgid = int((tmp / "meta" / "launcher.pgid").read_text())
+    except (OSError, ValueError):
+        return
+    if pgid > 1:
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 def _kill(proc):
@@ -246,17 +323,33 @@ def find_abort(run, cell_timeout):
     return None
 
 
-def grade(template, answers, cell_timeout=30.0, limit=None):
+def grade(template, answers, cell_timeout=30.0, limit=None, isolation=None, suspects=()):
     """Grade ``answers`` (``{id: source}``) in ``template``; ``{id: Result}``.
+
+    ``suspects``: the exercises whose answers reach for the machinery, in order; should
+    the run's report be unreadable (only the student's code can do that), they are
+    graded ``error`` one after the other until the report reads again.
 
     Raises :class:`GraderError` when the setup cells fail or time out (never the
     student's doing: nothing of theirs has run yet).
     """
     if limit is None:
         limit = notebook_limit(template, cell_timeout)
-    aborted = {}
-    for _ in range(len(template.exercises) + 1):
-        run = run_notebook(template.build(answers, stubbed=aborted), cell_timeout, limit)
+    isolation = isolation or default_isolation()
+    aborted, suspects = {}, [s for s in suspects if s in template.exercises]
+    for _ in range(2 * len(template.exercises) + 1):
+        nb = template.build(answers, stubbed=aborted)
+        run = run_notebook(nb, cell_timeout, limit, isolation)
+        if run.unreadable:
+            detail = (f"the grader's report of this notebook could not be read "
+                      f"({run.unreadable}): the answers' code tampered with it")  # fmt: skip
+            left = [s for s in suspects if s not in aborted] or [
+                ex for ex in template.exercises if ex not in aborted
+            ]
+            aborted[left[0]] = (S.ERROR, detail)
+            if len(aborted) == len(template.exercises):
+                break
+            continue
         for index, role in enumerate(template.roles):
             cell = run.cells.get(index)
             if (
@@ -274,7 +367,14 @@ def grade(template, answers, cell_timeout=30.0, limit=None):
         if role is None or role.exercise is None or role.exercise in aborted:
             raise GraderError(f"a run stopped in cell {index} and could not be isolated ({detail})")
         aborted[role.exercise] = (status, detail)
-    return {ex_id: _result(ex, run, aborted.get(ex_id)) for ex_id, ex in template.exercises.items()}
+    results = {}
+    for ex_id, ex in template.exercises.items():
+        result = _result(ex, run, aborted.get(ex_id))
+        if aborted.get(ex_id, ("",))[0] == S.ERROR:
+            result.review.append("the grader's report could not be read after this answer ran")
+        result.review += run.notices
+        results[ex_id] = result
+    return results
 
 
 def notebook_limit(template, cell_timeout):
@@ -286,6 +386,19 @@ def _result(ex, run, aborted):
     max_points = ex.max_points
     if aborted:
         return Result(ex.id, 0, max_points, *aborted)
+    result = _outcome(ex, run)
+    answer = run.cells.get(ex.answer)
+    if answer is not None and answer.outcome != "passed" and _BLOCKED.search(answer.message):
+        result.review.append("the sandbox blocked a write outside its work folder")
+    return result
+
+
+# what a write outside the sandbox's work folder (or /tmp, or its home) raises
+_BLOCKED = re.compile(r"Read-only file system|Permission denied: '/(?!sandbox/|tmp/)")
+
+
+def _outcome(ex, run):
+    max_points = ex.max_points
     checks = [(points, run.cells.get(index)) for index, points, _ in ex.checks]
     points = sum(p for p, cell in checks if cell is not None and cell.outcome == "passed")
     failing = [cell for _, cell in checks if cell is None or cell.outcome != "passed"]

@@ -22,6 +22,22 @@ _TEXT = [
     (r"\bsignal\s*\.\s*signal\b", "installs a signal handler"),
     (r"\bsubprocess\b|\bos\s*\.\s*(system|popen|kill|fork|exec\w*)\b", "runs processes"),
     (r"\bgc\s*\.\s*get_(objects|referrers)\b", "inspects the garbage collector"),
+    (
+        r"\bos\s*\.\s*(makedirs|mkdir|remove|unlink|rename|replace|rmdir|chmod|symlink)\b"
+        r"|\bshutil\s*\.",
+        "changes files or folders",
+    ),
+    (r"/proc\b|\bpsutil\b", "reads the process table"),
+    (
+        r"\b_getframe\b|\bf_(back|globals|locals)\b|\binspect\s*\.\s*(stack|currentframe|"
+        r"getouterframes|getsource|getfile|getmodule)\b",
+        "inspects the checker's frames or source",
+    ),
+    (r"\b(In|Out)\s*\[|\b_i[hi]?\d*\b|\b_oh\b", "reads the kernel's input history"),
+    (
+        r"\b_expected\b|\b_grader\b|\b_SUPPLIED\b|\b_LOADED\b|\binstructor\b",
+        "reaches for the hidden checks",
+    ),
 ]
 _SHELL = re.compile(r"^\s*(!|%)|=\s*!\S")
 _CALLS = {"exec", "eval", "compile", "globals", "__import__"}
@@ -81,6 +97,13 @@ def scan(text, protected=("course_utils",)):
                 if isinstance(part, ast.Attribute | ast.Subscript) and _root(part) in guarded:
                     findings.append(f"changes {_root(part)}.… (line {node.lineno})")
                     break
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+            and _root(node) in guarded
+        ):
+            findings.append(f"reads the checker's private name {node.attr} (line {node.lineno})")
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             name = node.func.id
             if name in _CALLS:

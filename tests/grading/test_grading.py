@@ -11,10 +11,14 @@ that is wrong, unanswered, stuck or crashed.
 import ast
 import copy
 import csv
+import hashlib
 import json
 import os
 import re
+import sys
 import textwrap
+import time
+import types
 from pathlib import Path
 
 import nbformat
@@ -25,6 +29,7 @@ from course_utils.grading import book as B
 from course_utils.grading import gradebook as G
 from course_utils.grading import notebook as N
 from course_utils.grading import run as R
+from course_utils.grading import sandbox
 from course_utils.grading import status as S
 from course_utils.grading.__main__ import main
 from course_utils.grading.scan import scan
@@ -132,8 +137,11 @@ def save(nb, folder, name):
     nbformat.write(nb, folder / name)
 
 
-def build_class(chapter, root):
-    """One folder per scenario; returns ``{student: {exercise: (points, status)}}``."""
+def build_class(chapter, root, grades=None):
+    """One folder per scenario; returns ``{student: {exercise: (points, status)}}``.
+
+    ``grades``: the folder the gradebook will be written to (the attacks aim at it).
+    """
     name, ids = chapter.name, list(chapter.exercises)
     e1, e2 = ids[0], ids[1]
     ref = chapter.template.reference
@@ -240,7 +248,101 @@ def build_class(chapter, root):
     cheats = {i: wrong(ref[i]) + ("\n" + cheat if i == e1 else "") for i in ids}
     student("monkeypatch", filled(chapter, cheats), {i: (full[i][0], S.REVIEW) for i in ids})
     student("syntax_error", filled(chapter, {e1: "def broken(:\n    pass\n"}), {e1: (0, S.ERROR)})
+    attacks(chapter, student, grades or root.parent / "grades")
+    real_files(chapter, root, expect)
     return expect
+
+
+_CHEAT = """
+import course_utils.exercises.{module} as _c
+for _n in dir(_c):
+    if _n.startswith("check"):
+        setattr(_c, _n, lambda *a, **k: print("✓ checked"))
+"""
+
+
+def attacks(chapter, student, grades):
+    """Students whose code goes for the grading machinery (each runs in the sandbox)."""
+    ids, ref = list(chapter.exercises), chapter.template.reference
+    e1, e2 = ids[0], ids[1]
+    full = {i: G.number(chapter.exercises[i].max_points) for i in ids}
+    module = re.search(r"ch\d\d", " ".join(sorted(chapter.protected))).group(0)
+    review_all = {i: (full[i], S.REVIEW) for i in ids}
+    # an IPython startup file that would make every check pass in every later kernel
+    startup = textwrap.dedent(f"""
+        from pathlib import Path
+        _d = Path.home() / ".ipython" / "profile_default" / "startup"
+        _d.mkdir(parents=True, exist_ok=True)
+        (_d / "00-cheat.py").write_text({_CHEAT.format(module=module)!r})
+    """)
+    student("aa_startup_file", filled(chapter, {e1: ref[e1] + startup}), review_all)
+    # two honest students graded after it keep exactly their own points
+    student("zz_honest_correct", filled(chapter))
+    student("zz_honest_wrong", filled(chapter, {e1: wrong(ref[e1])}), {e1: (0, S.FAILED)})
+    # a background process that outlives the kernel and rewrites the gradebook later
+    daemon = textwrap.dedent(f"""
+        import subprocess, sys
+        _code = ("import time, pathlib; time.sleep(4); "
+                 "pathlib.Path({str(grades / "gradebook.csv")!r}).write_text('HACKED')")
+        subprocess.Popen([sys.executable, "-c", _code], start_new_session=True,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    """)
+    student("background_process", filled(chapter, {e1: ref[e1] + daemon}), review_all)
+    # a directory planted where the grader's report is expected (pytest's --junitxml)
+    plant = textwrap.dedent("""
+        import os
+        try:
+            _args = open(f"/proc/{os.getppid()}/cmdline").read().split("\\0")
+            os.makedirs(next(a.split("=", 1)[1] for a in _args if a.startswith("--junitxml=")))
+        except Exception:
+            pass
+    """)
+    student("plant_report", filled(chapter, {e1: ref[e1] + plant}), review_all)
+    # snooping: the instructor's notebook and hidden checks, other students, the grades
+    top = Path(grades).parent
+    targets = [str(chapter.path.resolve()), str(ROOT / "instructor" / "checks"), str(grades),
+               str(top / "book"), str(top / "submissions")]  # fmt: skip
+    hidden = sorted({name for cell in chapter.nb.cells if "hidden" in N.tags(cell)
+                     for name in re.findall(r"\.(check_\w+)\(", N.source(cell))})  # fmt: skip
+    assert hidden, "the chapter has hidden checks to snoop on"
+    snoop = textwrap.dedent(f"""
+        import os
+        for _p in {targets!r}:
+            if os.path.exists(_p):
+                raise RuntimeError("could see " + _p)
+        from course_utils.exercises import {module} as _m
+        if [n for n in {hidden!r} if hasattr(_m, n)]:
+            raise RuntimeError("the hidden checks are importable")
+    """)
+    student("snoop", filled(chapter, {e1: ref[e1] + snoop}), review_all)
+    # a write outside the work folder (into the course package): blocked, flagged on e2
+    outside = "\nimport course_utils\nopen(course_utils.__path__[0] + '/evil.py', 'w')\n"
+    student("write_outside", filled(chapter, {e2: ref[e2] + outside}), {e2: (full[e2], S.REVIEW)})
+    student("memory_hog", filled(chapter, {e1: "_x = bytearray(8 * 1024**3)\n" + ref[e1]}),
+            {e1: (0, S.ERROR)})  # fmt: skip
+
+
+def real_files(chapter, root, expect):
+    """Students whose files are odd but honest: the answers must still be found."""
+    name, ids = chapter.name, list(chapter.exercises)
+    full = {i: (G.number(chapter.exercises[i].max_points), S.PASSED) for i in ids}
+    (root / "bom").mkdir()
+    (root / "bom" / name).write_bytes(b"\xef\xbb\xbf" + nbformat.writes(filled(chapter)).encode())
+    expect["bom"] = full
+    nb = filled(chapter)  # pasted into a fresh notebook: every cell lost its metadata
+    for cell in nb.cells:
+        cell.metadata = {}
+    save(nb, root / "lost_metadata", name)
+    expect["lost_metadata"] = {i: (full[i][0], S.REVIEW) for i in ids}
+    stem = Path(name).stem
+    save(released(chapter), root / "duplicates", name)  # blank; the work is in "(1)"
+    save(filled(chapter), root / "duplicates", f"{stem} (1).ipynb")
+    save(released(chapter), root / "duplicates", f"Copy of {name}")
+    expect["duplicates"] = {i: (full[i][0], S.REVIEW) for i in ids}
+    (root / "latin1").mkdir()
+    text = nbformat.writes(filled(chapter, {ids[0]: chapter.template.reference[ids[0]] + "# é\n"}))
+    (root / "latin1" / name).write_bytes(text.encode("latin-1", errors="replace"))
+    expect["latin1"] = {i: (0, S.INVALID_NOTEBOOK) for i in ids}
 
 
 CONFTEST = textwrap.dedent("""
@@ -257,11 +359,11 @@ CONFTEST = textwrap.dedent("""
 def graded(chapter, tmp_path_factory):
     """Grade the whole class once: ``(expected, {student: {exercise: row}}, out)``."""
     root = tmp_path_factory.mktemp("grading")
-    expect = build_class(chapter, root / "submissions")
+    out = root / "grades"
+    expect = build_class(chapter, root / "submissions", out)
     book = root / "book"
     book.mkdir()
     nbformat.write(chapter.nb, book / chapter.name)
-    out = root / "grades"
     graded, failures = G.grade_class(book, root / "submissions", out, cell_timeout=15, jobs=2,
                                      log=lambda m: None)  # fmt: skip
     assert failures == []
@@ -275,7 +377,10 @@ def graded(chapter, tmp_path_factory):
 SCENARIOS = ["correct", "untouched", "wrong", "wrong_saved", "wrong_cleared", "check_edited",
              "check_deleted", "points_changed", "conftest", "infinite_loop", "os_exit", "raises",
              "invalid_json", "missing", "extra_cells", "stderr", "nbformat3", "answer_deleted",
-             "answer_duplicated", "renamed", "monkeypatch", "syntax_error"]  # fmt: skip
+             "answer_duplicated", "renamed", "monkeypatch", "syntax_error",
+             "aa_startup_file", "zz_honest_correct", "zz_honest_wrong", "background_process",
+             "plant_report", "snoop", "write_outside", "memory_hog",
+             "bom", "lost_metadata", "duplicates", "latin1"]  # fmt: skip
 
 
 @pytest.mark.slow
@@ -315,9 +420,34 @@ def test_details_say_what_happened(graded, chapter):
     assert totals["correct"] == (best, best)
     assert totals["missing"] == (0, best)
     assert totals["wrong"] == (best - chapter.exercises[e1].max_points, best)
+    assert (
+        "home folder (.ipython/profile_default/startup/00-cheat.py)"
+        in (rows["aa_startup_file"][e1]["detail"])
+    )
+    assert "runs processes" in rows["background_process"][e1]["detail"]
+    assert "reads the process table" in rows["plant_report"][e1]["detail"]
+    assert "outcome: passed" in rows["snoop"][e1]["detail"]  # it saw nothing it looked for
+    assert "blocked a write outside its work folder" in rows["write_outside"][e2]["detail"]
+    assert "MemoryError" in rows["memory_hog"][e1]["detail"]
+    assert "lost its grading metadata" in rows["lost_metadata"][e1]["detail"]
+    stem = Path(chapter.name).stem
+    assert (f"3 candidate files: graded {stem} (1).ipynb" in rows["duplicates"][e1]["detail"]
+            and f"{chapter.name} (no answers), Copy of {chapter.name} (no answers)"
+            in rows["duplicates"][e1]["detail"])  # fmt: skip
+    assert "not UTF-8 text" in rows["latin1"][e1]["detail"]
     feedback = (out / "feedback" / "wrong.md").read_text()
     assert f"## {chapter.name}" in feedback and "expected" in feedback
     assert set(p.stem for p in (out / "feedback").glob("*.md")) == set(SCENARIOS)
+
+
+@pytest.mark.slow
+def test_a_background_process_cannot_touch_the_gradebook(graded):
+    _, rows, out = graded
+    before = (out / "gradebook.csv").read_bytes()
+    time.sleep(6)  # the process would have written after 4 s, had it outlived its sandbox
+    after = (out / "gradebook.csv").read_bytes()
+    assert after == before and b"HACKED" not in after
+    assert (out / ".gradebook.sha256").read_text().strip() == hashlib.sha256(after).hexdigest()
 
 
 @pytest.mark.slow
@@ -325,7 +455,7 @@ def test_a_rerun_grades_only_what_is_new(graded, chapter, tmp_path):
     expect, rows, out = graded
     work = tmp_path / "grades"
     work.mkdir()
-    for name in ("gradebook.csv", "totals.csv"):
+    for name in ("gradebook.csv", "totals.csv", ".gradebook.sha256"):
         (work / name).write_bytes((out / name).read_bytes())
     submissions = tmp_path / "submissions"
     (submissions / "late").mkdir(parents=True)  # only this student is new: no kernel needed
@@ -393,16 +523,17 @@ def test_a_loop_that_ignores_interrupts_is_cut_by_the_notebook_limit(chapter):
 
 @pytest.mark.slow
 def test_nbval_run_ignores_a_conftest_beside_the_notebook(tmp_path):
-    work, meta = tmp_path / "work", tmp_path / "meta"
-    work.mkdir()
-    meta.mkdir()
+    work, meta = tmp_path / "nb", tmp_path / "meta"
+    for folder in ("nb", "meta", "box/work", "box/home", "box/ipc"):
+        (tmp_path / folder).mkdir(parents=True)
+    sandbox.write_kernelspec(meta / "jupyter", tmp_path, 2048, 120, unsafe=sandbox.bwrap() is None)
     cells = [nbformat.v4.new_code_cell("assert 1 == 2, 'a wrong answer'")]
     nbformat.write(nbformat.v4.new_notebook(cells=cells), work / "notebook.ipynb")
     (work / "conftest.py").write_text(CONFTEST)  # makes every test pass, if loaded
     (meta / "pytest.ini").write_text("[pytest]\n")
     junit = meta / "junit.xml"
     cmd = R.nbval_command(work / "notebook.ipynb", junit, meta / "pytest.ini", 30)
-    env = R._environment()
+    env = R._environment(tmp_path)
     R.subprocess.run(cmd, cwd=work, env=env, capture_output=True, timeout=120)
     assert R.parse_junit(junit)[0].outcome == "failed"
     cmd.remove("--noconftest")  # the control: without it, the planted conftest wins
@@ -527,8 +658,9 @@ def test_release_writes_every_notebook(tmp_path):
 
 def test_template_keeps_setup_and_exercise_section_only():
     template = N.make_template(_toy_notebook())
-    assert [r.kind for r in template.roles] == ["setup", "answer", "check", "check", "other"]
-    assert template.roles[4].exercise == "1.1"
+    # the hidden check runs last, after every answer (it brings the instructor's code)
+    assert [r.kind for r in template.roles] == ["setup", "answer", "check", "other", "check"]
+    assert template.roles[3].exercise == "1.1" and template.roles[4].hidden
     assert template.exercises["1.1"].max_points == 3
     markers = "# NBVAL_SKIP\n  #NBVAL_RAISES_EXCEPTION\n## NBVAL_CHECK_OUTPUT"
     built = template.build({"1.1": "answer_value = 1\n" + markers})
@@ -749,3 +881,154 @@ def test_makefile_has_the_instructor_targets():
     for target in ("release:", "grade:", "student-book:"):
         assert re.search(rf"^{target}", makefile, re.M), target
     assert os.path.exists(ROOT / "benchmarks" / "grading.py")
+
+
+# --- the sandbox and the grader's own files ---------------------------------------------------
+def test_grading_refuses_without_bubblewrap(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(sandbox, "bwrap", lambda: None)
+    with pytest.raises(R.GraderError, match="--unsafe-no-sandbox"):
+        R.Isolation()
+    assert R.Isolation(sandbox=False).sandbox is False
+    book, submissions, out = _toy_class(tmp_path, ["ann"])
+    assert main(["grade", str(book), str(submissions), "--out", str(out)]) == 2
+    assert "bubblewrap (bwrap) is not installed" in capsys.readouterr().err
+    assert not (out / "gradebook.csv").exists()
+
+
+def test_isolation_rejects_a_tiny_memory_limit():
+    with pytest.raises(ValueError, match="memory_mib must be an integer ≥ 256, got 10"):
+        R.Isolation(sandbox=False, memory_mib=10)
+
+
+@pytest.mark.skipif(sandbox.bwrap() is None, reason="bubblewrap is not installed")
+def test_the_sandbox_binds_only_what_the_kernel_needs(tmp_path):
+    cmd = sandbox.bwrap_command(tmp_path, 1024)
+    bound = {cmd[i + 2] for i, a in enumerate(cmd) if a in ("--bind", "--ro-bind")}
+    wanted = {str(p) for p in sandbox.read_only_paths()} | {"/usr", sys.prefix}
+    assert bound == wanted | {f"{sandbox.INSIDE}/{name}" for name in ("work", "home", "ipc")}
+    assert str(ROOT) not in bound and str(BOOK) not in bound
+    for flag in ("--unshare-all", "--unshare-user", "--die-with-parent", "--clearenv"):
+        assert flag in cmd
+    assert cmd.index("--tmpfs") < min(i for i, a in enumerate(cmd) if a == "--ro-bind")
+
+
+def test_a_resume_refuses_a_gradebook_it_did_not_write(tmp_path):
+    book, submissions, out = _toy_class(tmp_path, ["ann"])
+    iso = R.Isolation(sandbox=False)
+    G.grade_class(book, submissions, out, log=lambda m: None, isolation=iso)
+    text = (out / "gradebook.csv").read_text()
+    assert G.grade_class(book, submissions, out, log=lambda m: None, isolation=iso)[0] == 0
+    (out / "gradebook.csv").write_text(text.replace(",0,3,", ",3,3,"))  # full marks, by hand
+    with pytest.raises(ValueError, match="was changed since the grader wrote it"):
+        G.grade_class(book, submissions, out, log=lambda m: None, isolation=iso)
+    (out / ".gradebook.sha256").unlink()
+    with pytest.raises(ValueError, match="has no checksum beside it"):
+        G.grade_class(book, submissions, out, log=lambda m: None, isolation=iso)
+    graded, _ = G.grade_class(book, submissions, out, fresh=True, log=lambda m: None,
+                              isolation=iso)  # fmt: skip
+    assert graded == 1 and (out / "gradebook.csv").read_text() == text
+
+
+def test_a_byte_order_mark_is_accepted_and_other_encodings_are_explained(tmp_path):
+    text = nbformat.writes(_toy_notebook())
+    (tmp_path / "bom.ipynb").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    nb, notes = N.read_notebook(tmp_path / "bom.ipynb")
+    assert notes == [] and list(N.student_answers(nb)) == ["1.1"]
+    (tmp_path / "utf16.ipynb").write_bytes(text.encode("utf-16"))
+    with pytest.raises(N.InvalidNotebook, match=r"not UTF-8 text \(byte 0xff at position 0\)"):
+        N.read_notebook(tmp_path / "utf16.ipynb")
+
+
+def test_answers_are_recovered_from_cells_that_lost_their_metadata():
+    nb = _toy_notebook()
+    template = N.make_template(nb, visible_only=True)
+    chapter = types.SimpleNamespace(exercises=template.exercises, template=template)
+    student = B.release_notebook(nb)
+    at = answer_index(student, "1.1")
+    student.cells[at].source = "answer_value = 42\n"
+    for cell in student.cells:
+        cell.metadata = {}
+    answers, recovered = G.recover_answers(student, chapter)
+    assert answers == {"1.1": ["answer_value = 42\n"]} and recovered == ["1.1"]
+
+
+def test_several_candidate_files_grade_the_one_with_answers(tmp_path):
+    nb = _toy_notebook()
+    template = N.make_template(nb, visible_only=True)
+    chapter = types.SimpleNamespace(name="01_toy.ipynb", exercises=template.exercises,
+                                    template=template)  # fmt: skip
+    blank = B.release_notebook(nb)
+    worked = copy.deepcopy(blank)
+    worked.cells[answer_index(worked, "1.1")].source = "answer_value = 42\n"
+    save(blank, tmp_path, "01_toy.ipynb")
+    save(worked, tmp_path, "01_toy (1).ipynb")
+    save(blank, tmp_path, "Copy of 01_toy.ipynb")
+    (tmp_path / "01_toy-Copy1.ipynb").write_text("{ not json")
+    (tmp_path / "02_other.ipynb").write_text("{}")  # another chapter's file: not a candidate
+    path, got, notes, flags = G.locate(tmp_path, chapter, {"01_toy.ipynb", "02_other.ipynb"})
+    assert path.name == "01_toy (1).ipynb" and notes == []
+    assert flags == [
+        (S.REVIEW, "4 candidate files: graded 01_toy (1).ipynb (1 answered); not graded: "
+         "01_toy.ipynb (no answers), 01_toy-Copy1.ipynb (not a notebook), "
+         "Copy of 01_toy.ipynb (no answers)"),
+        (S.RENAMED, "graded 01_toy (1).ipynb in place of 01_toy.ipynb"),
+    ]  # fmt: skip
+    assert G.locate(tmp_path / "nothing", chapter, set())[0] is None
+
+
+def test_hidden_checks_run_last_and_carry_the_instructors_code():
+    nb = _toy_notebook()
+    hidden_cell = next(c for c in nb.cells if "hidden" in N.tags(c))
+    hidden_cell.source = "ch01.check_double_hidden(answer_value)"
+    template = N.make_template(nb, hidden={"ch01": "def check_double_hidden(f):\n    pass\n"})
+    assert [r.kind for r in template.roles] == ["setup", "answer", "check", "other", "check"]
+    assert template.roles[-1].hidden and template.exercises["1.1"].checks == [
+        (2, 2, False),
+        (4, 1, True),
+    ]
+    built = template.build({})
+    last = built.cells[-1].source
+    assert last.startswith("from course_utils.exercises import _expected as _grader\n")
+    assert "_grader.supply('ch01', 'def check_double_hidden(f):\\n    pass\\n')" in last
+    assert last.endswith("ch01.check_double_hidden(answer_value)")
+    assert all("supply" not in c.source for c in built.cells[:-1])
+    assert N.make_template(nb, visible_only=True).build({}).cells[-1].source != last
+
+
+def test_the_leak_check_flags_only_lines_that_appear_only_in_a_solution():
+    nb = _toy_notebook()
+    shown = "for _ in range(epochs):"  # also in an earlier example and in course_utils
+    nb.cells.insert(1, nbformat.v4.new_code_cell(f"{shown}\n    pass"))
+    answer = nb.cells[answer_index(nb, "1.1")]
+    answer.source = answer.source.replace("### END", f"{shown}\n    secret_step()\n### END")
+    secrets = N.secret_lines(nb)
+    assert "secret_step()" in secrets and shown not in secrets
+    assert "for _ in range(epochs):" in N.package_lines()
+    leaked = copy.deepcopy(nb)
+    leaked.cells.append(nbformat.v4.new_markdown_cell("Hint: `secret_step()`\n\nsecret_step()"))
+    assert N.leaked_lines(secrets, N.text_lines(N.release(leaked))) == ["secret_step()"]
+    with pytest.raises(B.LeakError, match="secret_step()"):
+        B.release_notebook(leaked)
+    assert B.release_notebook(nb)  # the line shown elsewhere is no leak
+
+
+@pytest.mark.slow
+@needs_chapter
+def test_a_planted_report_lands_on_its_student_without_the_sandbox(chapter, tmp_path):
+    """Without the sandbox the kernel can find the report's path in the process table and
+    put a directory there: that exercise gets ``error`` + ``review``, the rest is graded."""
+    ids, ref = list(chapter.exercises), chapter.template.reference
+    plant = textwrap.dedent("""
+        import os
+        _args = open(f"/proc/{os.getppid()}/cmdline").read().split("\\0")
+        os.makedirs(next(a.split("=", 1)[1] for a in _args if a.startswith("--junitxml=")))
+    """)
+    save(filled(chapter, {ids[0]: ref[ids[0]] + plant}), tmp_path / "mallory", chapter.name)
+    rows = G.grade_copy("mallory", tmp_path / "mallory", chapter, {chapter.name}, 15, None,
+                        R.Isolation(sandbox=False))  # fmt: skip
+    got = {r["exercise"]: (float(r["points"]), r["status"]) for r in rows}
+    assert got == {i: (0.0 if i == ids[0] else float(chapter.exercises[i].max_points), S.REVIEW)
+                   for i in ids}  # fmt: skip
+    first = rows[0]["detail"]
+    assert "report could not be read" in first and "outcome: error (0/" in first
+    assert all(f"after the suspicious code of {ids[0]}" in r["detail"] for r in rows[1:])

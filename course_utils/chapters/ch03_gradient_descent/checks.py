@@ -1,15 +1,18 @@
 r"""Checkers for the exercises of chapter 3 (batch, stochastic and mini-batch descent).
 
-Each checker computes the right answer on its own, calls the student's function on
-several inputs, and prints one line on success or raises
-:class:`~course_utils.exercises.ExerciseError` with the expected value, the value that
-came back and a hint.
+Each checker calls the student's function on fixed inputs and compares the results with
+stored expected values (``expected/ch03.json``: data, not the solutions), then prints one
+line on success or raises :class:`~course_utils.exercises.ExerciseError` with the
+expected value, the value that came back and a hint. The hidden checks are the
+instructor's (``instructor/checks/ch03.py``), found through ``__getattr__``.
 """
 
 import math
+import sys
 
 import numpy as np
 
+from course_utils.exercises import _expected
 from course_utils.exercises._feedback import (
     call,
     check_close,
@@ -19,27 +22,18 @@ from course_utils.exercises._feedback import (
     passed,
 )
 
+EXPECTED = _expected.expected(__name__)
 
-# --- reference computations (independent of the student's code) ---------------------------
+
+def __getattr__(name):  # the hidden checks: instructor-only, supplied when grading
+    return _expected.hidden(sys.modules[__name__], name)
+
+
+# --- inputs ------------------------------------------------------------------------------
 def _line_grad(w, Xb, yb):
     """Gradient of the mean of 1/2 (w0 x + w1 - y)^2 over a batch: the linear model."""
     r = w[0] * Xb[:, 0] + w[1] - yb
     return np.array([np.mean(r * Xb[:, 0]), np.mean(r)])
-
-
-def _sine_grad(w, Xb, yb):
-    """Gradient of the mean of 1/2 (sin(w x) - y)^2 over a batch: a non-linear model."""
-    z = w[0] * Xb[:, 0]
-    return np.array([np.mean((np.sin(z) - yb) * np.cos(z) * Xb[:, 0])])
-
-
-def _epoch(grad_fn, w, X, y, lr, batch_size, rng):
-    """One epoch: a fresh permutation, consecutive batches, one update per batch."""
-    order = rng.permutation(len(X))
-    for start in range(0, len(X), batch_size):
-        batch = order[start : start + batch_size]
-        w = w - lr * grad_fn(w, X[batch], y[batch])
-    return w
 
 
 def _problem(N, seed, n_params=2):
@@ -64,6 +58,8 @@ def _call_epoch(sgd_epoch, grad_fn, w0, X, y, lr, B, seed):
 
 
 # --- exercise 3.1 ------------------------------------------------------------------------
+SGD_EPOCH_CASES = [(10, 1, 0.1, 0), (10, 3, 0.2, 1), (10, 10, 0.3, 2), (12, 4, 0.05, 3),
+                   (7, 2, 0.1, 4)]  # fmt: skip
 _HINT_31 = (
     "draw order = rng.permutation(N) once, then for start in range(0, N, batch_size) take "
     "the rows order[start:start + batch_size] and update w = w - lr * grad_fn(w, Xb, yb)"
@@ -72,10 +68,8 @@ _HINT_31 = (
 
 def check_sgd_epoch(sgd_epoch):
     """Exercise 3.1: one epoch of mini-batch SGD, compared number for number."""
-    cases = [(10, 1, 0.1, 0), (10, 3, 0.2, 1), (10, 10, 0.3, 2), (12, 4, 0.05, 3), (7, 2, 0.1, 4)]
-    for N, B, lr, seed in cases:
+    for (N, B, lr, seed), expected in zip(SGD_EPOCH_CASES, EXPECTED["sgd_epoch"], strict=True):
         X, y, w0 = _problem(N, seed)
-        expected = _epoch(_line_grad, w0, X, y, lr, B, np.random.default_rng(seed))
         got = _call_epoch(sgd_epoch, _line_grad, w0, X, y, lr, B, seed)
         check_close(
             f"sgd_epoch(N={N}, batch_size={B}, lr={lr})", got, expected, 1e-10, 1e-12, _HINT_31
@@ -83,48 +77,28 @@ def check_sgd_epoch(sgd_epoch):
     passed("sgd_epoch reproduces one epoch of mini-batch SGD for batch sizes 1, 2, 3, 4 and N.")
 
 
-def check_sgd_epoch_more(sgd_epoch):
-    """Exercise 3.1, hidden: a non-linear model, several epochs with one generator."""
-    X, y, _ = _problem(9, 7)
-    w_ref = w_got = np.array([1.2])
-    gen_ref, gen_got = np.random.default_rng(11), np.random.default_rng(11)
-    for epoch in range(3):
-        w_ref = _epoch(_sine_grad, w_ref, X, y, 0.3, 4, gen_ref)
-        w_got = np.asarray(
-            call("sgd_epoch", sgd_epoch, _sine_grad, w_got, X, y, 0.3, 4, gen_got), dtype=float
-        )
-        check_close(
-            f"w after epoch {epoch + 1} (sine model, N=9, batch_size=4)",
-            w_got,
-            w_ref,
-            1e-10,
-            1e-12,
-            "use the generator passed in, one permutation per epoch",
-        )
-    passed("sgd_epoch also works for a non-linear model over several epochs.")
-
-
 # --- exercise 3.2 ------------------------------------------------------------------------
-def _spread_expected(G, B):
-    N = len(G)
-    sigma = np.sqrt(np.mean(np.sum((G - G.mean(axis=0)) ** 2, axis=1)))
-    return sigma / np.sqrt(B) * (np.sqrt((N - B) / (N - 1)) if N > 1 else 0.0)
+def spread_gradients():
+    """The 40 x 2 per-example gradients of exercise 3.2's check."""
+    gen = np.random.default_rng(32)
+    return gen.normal(size=(40, 2)) * [2.0, 0.5] + [1.0, -1.0]
+
+
+SPREAD_BATCHES = (1, 4, 10, 20, 40)
 
 
 def check_minibatch_spread(minibatch_spread):
     """Exercise 3.2: the measured spread of mini-batch gradients around the full one."""
-    gen = np.random.default_rng(32)
-    G = gen.normal(size=(40, 2)) * [2.0, 0.5] + [1.0, -1.0]
+    G = spread_gradients()
     trials = 4000
     hint = (
         "draw B distinct rows (rng.choice(N, size=B, replace=False)) for each trial, average "
         "them, and return sqrt(mean over the trials of ||g_B - g||^2), g = G.mean(axis=0)"
     )
     spreads = {}
-    for B in (1, 4, 10, 20, 40):
+    for B, expected in zip(SPREAD_BATCHES, EXPECTED["minibatch_spread"], strict=True):
         got = call("minibatch_spread", minibatch_spread, G, B, trials, np.random.default_rng(B))
         spreads[B] = got
-        expected = _spread_expected(G, B)
         if B == len(G):
             check_close(
                 "spread for B = N (the full batch)",
@@ -153,13 +127,8 @@ def check_minibatch_spread(minibatch_spread):
 
 
 # --- exercise 3.3 ------------------------------------------------------------------------
-def _steps(N, B, epochs, drop_last):
-    per_epoch = N // B if drop_last else -(-N // B)
-    return per_epoch, per_epoch * epochs
-
-
-def _check_steps(training_steps, cases):
-    for N, B, epochs, drop_last in cases:
+def _check_steps(training_steps, cases, expected):
+    for (N, B, epochs, drop_last), want in zip(cases, expected, strict=True):
         got = call("training_steps", training_steps, N, B, epochs, drop_last=drop_last)
         try:
             got = tuple(int(k) for k in got)
@@ -168,30 +137,18 @@ def _check_steps(training_steps, cases):
         check_equal(
             f"training_steps(N={N}, B={B}, epochs={epochs}, drop_last={drop_last})",
             got,
-            _steps(N, B, epochs, drop_last),
+            tuple(want),
             "with drop_last=False the last, smaller batch still makes a step: ceil(N/B); "
             "with drop_last=True it is skipped: floor(N/B)",
         )
 
 
+STEPS_CASES = [(1000, 64, 5, False), (1000, 64, 5, True), (60000, 1, 2, False),
+               (60000, 60000, 30, False), (256, 32, 10, False), (256, 32, 10, True),
+               (50, 8, 3, False), (50, 8, 3, True)]  # fmt: skip
+
+
 def check_training_steps(training_steps):
     """Exercise 3.3: steps per epoch and total training steps."""
-    cases = [
-        (1000, 64, 5, False),
-        (1000, 64, 5, True),
-        (60000, 1, 2, False),
-        (60000, 60000, 30, False),
-        (256, 32, 10, False),
-        (256, 32, 10, True),
-        (50, 8, 3, False),
-        (50, 8, 3, True),
-    ]
-    _check_steps(training_steps, cases)
+    _check_steps(training_steps, STEPS_CASES, EXPECTED["training_steps"])
     passed("training_steps counts steps per epoch and in total, with and without drop_last.")
-
-
-def check_training_steps_edge(training_steps):
-    """Exercise 3.3, hidden: edge cases (B = N, B = N - 1, a single epoch, zero epochs)."""
-    cases = [(7, 7, 1, True), (7, 6, 4, False), (7, 6, 4, True), (1, 1, 3, False), (9, 2, 0, False)]
-    _check_steps(training_steps, cases)
-    passed("training_steps handles the edge cases too.")

@@ -1,19 +1,24 @@
 r"""Checkers for the exercises of chapter 5 (momentum and Nesterov).
 
-Each checker computes the right answer on its own (one step of
-:class:`course_utils.optimizers.SGD`, the eigenvalues of :math:`\mathbf H` from numpy and
-the closed forms of :mod:`course_utils.chapters.ch05_momentum.theory`), calls the student's
-function on
-several inputs, and prints one line on success or raises
-:class:`~course_utils.exercises.ExerciseError` with the expected value, the value that came
-back and a hint.
+Each checker calls the student's function on fixed inputs and compares the results with
+stored expected values (``expected/ch05.json``: data computed by the instructor's reference
+code in ``instructor/checks/ch05.py``, not shipped), then prints one line on success or
+raises :class:`~course_utils.exercises.ExerciseError` with the expected value, the value
+that came back and a hint.
 """
+
+import sys
 
 import numpy as np
 
-from course_utils.chapters.ch05_momentum.theory import max_stable_lr, optimal_heavy_ball
+from course_utils.exercises import _expected
 from course_utils.exercises._feedback import call, check_close, fail, passed
-from course_utils.optimizers import SGD
+
+EXPECTED = _expected.expected(__name__)
+
+
+def __getattr__(name):  # the hidden checks: instructor-only, supplied when grading
+    return _expected.hidden(sys.modules[__name__], name)
 
 
 def _callable(name, f, signature):
@@ -34,18 +39,27 @@ def _hint_step(w, v, g, lr, beta, got_w, got_v):
     return "v ← βv + g, then w ← w − ηv"
 
 
-def check_heavy_ball_step(heavy_ball_step):
-    """5.1: ``heavy_ball_step(w, v, g, lr, beta) -> (w_new, v_new)`` against ``SGD``."""
-    _callable("heavy_ball_step", heavy_ball_step, "heavy_ball_step(w, v, g, lr, beta)")
+HEAVY_BALL_CASES = [(2, 0.2, 0.9), (3, 0.3, 0.6), (5, 0.01, 0.99), (4, 0.05, 0.2)]
+
+
+def heavy_ball_inputs():
+    """``[(n, lr, beta, w0, grads)]``: the starting points and three gradients of each case."""
     gen = np.random.default_rng(5)
-    for n, lr, beta in [(2, 0.2, 0.9), (3, 0.3, 0.6), (5, 0.01, 0.99), (4, 0.05, 0.2)]:
+    inputs = []
+    for n, lr, beta in HEAVY_BALL_CASES:
         grads = gen.normal(size=(3, n))
-        w0 = gen.normal(size=n)
-        opt = SGD(lr=lr, momentum=beta)
-        p, state = w0, opt.init(w0)
+        inputs.append((n, lr, beta, gen.normal(size=n), grads))
+    return inputs
+
+
+def check_heavy_ball_step(heavy_ball_step):
+    """5.1: ``heavy_ball_step(w, v, g, lr, beta) -> (w_new, v_new)``, three steps per case,
+    against torch's ``SGD(momentum=β)`` (stored values)."""
+    _callable("heavy_ball_step", heavy_ball_step, "heavy_ball_step(w, v, g, lr, beta)")
+    steps = EXPECTED["heavy_ball_step"]
+    for (n, lr, beta, w0, grads), expected in zip(heavy_ball_inputs(), steps, strict=True):
         w, v = w0.copy(), np.zeros(n)
-        for g in grads:  # three steps, so that the velocity has a past
-            p, state = opt.step(p, g, state)
+        for g, (p, v_ref) in zip(grads, expected, strict=True):  # three steps: v has a past
             args = (w.copy(), v.copy(), g.copy(), lr, beta)
             got = call("heavy_ball_step", heavy_ball_step, *args)
             if not isinstance(got, (tuple, list)) or len(got) != 2:
@@ -56,7 +70,7 @@ def check_heavy_ball_step(heavy_ball_step):
             if got_w.shape == w.shape and got_v.shape == v.shape:
                 hint = _hint_step(w, v, g, lr, beta, got_w, got_v)
             where = f" (η = {lr}, β = {beta})"
-            check_close("the velocity v_new" + where, got_v, state.v, rtol=1e-10, hint=hint)
+            check_close("the velocity v_new" + where, got_v, v_ref, rtol=1e-10, hint=hint)
             check_close("the weights w_new" + where, got_w, p, rtol=1e-10, hint=hint)
             w, v = got_w, got_v
     passed("heavy_ball_step matches torch.optim.SGD(momentum=β) over several steps.")
@@ -71,10 +85,8 @@ _HESSIANS = [
 ]
 
 
-def _hint_tuning(H, got):
+def _hint_tuning(H, got, wrong_diag):
     lam = np.linalg.eigvalsh(H)
-    d = np.sort(np.diag(H))
-    wrong_diag = optimal_heavy_ball(max(d[0], 1e-12), d[-1])
     if np.allclose(got, wrong_diag, rtol=1e-6):
         return "use the eigenvalues of H (np.linalg.eigvalsh), not its diagonal entries"
     k = lam[-1] / lam[0]
@@ -86,9 +98,8 @@ def _hint_tuning(H, got):
 def check_optimal_momentum(optimal_momentum):
     """5.2: ``optimal_momentum(H) -> (lr, beta, rate)`` for several Hessians."""
     _callable("optimal_momentum", optimal_momentum, "optimal_momentum(H)")
-    for H in _HESSIANS:
-        lam = np.linalg.eigvalsh(H)
-        expected = tuple(optimal_heavy_ball(lam[0], lam[-1]))
+    stored = EXPECTED["optimal_momentum"]
+    for H, expected, wrong in zip(_HESSIANS, stored["right"], stored["diagonal"], strict=True):
         got = call("optimal_momentum", optimal_momentum, H.copy())
         if not isinstance(got, (tuple, list)) or len(got) != 3:
             fail("optimal_momentum", "a tuple (lr, beta, rate)", repr(got))
@@ -101,11 +112,11 @@ def check_optimal_momentum(optimal_momentum):
             got,
             expected,
             rtol=1e-8,
-            hint=_hint_tuning(H, got),
+            hint=_hint_tuning(H, got, wrong),
         )
     lam = np.linalg.eigvalsh(_HESSIANS[2])
     steps_gd = np.log(1e-6) / np.log((lam[-1] / lam[0] - 1) / (lam[-1] / lam[0] + 1))
-    steps_hb = np.log(1e-6) / np.log(optimal_heavy_ball(lam[0], lam[-1]).rate)
+    steps_hb = np.log(1e-6) / np.log(stored["right"][2][2])
     passed(
         f"optimal_momentum is right. For the 3×3 H (κ = {lam[-1] / lam[0]:.1f}) a million-fold "
         f"reduction takes ≈ {steps_gd:.0f} steps of tuned GD, ≈ {steps_hb:.0f} with momentum."
@@ -113,11 +124,14 @@ def check_optimal_momentum(optimal_momentum):
 
 
 # --- 5.3: the stability limit -----------------------------------------------------------------
+STABLE_CASES = [(0.0, 4.0), (0.9, 100.0), (0.5, 10.0), (0.99, 2.5), (0.3, 0.7)]
+
+
 def check_largest_stable_lr(largest_stable_lr):
     """5.3: ``largest_stable_lr(beta, lam_max)``, the supremum of stable learning rates."""
     _callable("largest_stable_lr", largest_stable_lr, "largest_stable_lr(beta, lam_max)")
-    for beta, lam_max in [(0.0, 4.0), (0.9, 100.0), (0.5, 10.0), (0.99, 2.5), (0.3, 0.7)]:
-        expected = max_stable_lr(beta, lam_max)
+    stored = EXPECTED["largest_stable_lr"]
+    for (beta, lam_max), expected in zip(STABLE_CASES, stored, strict=True):
         got = call("largest_stable_lr", largest_stable_lr, beta, lam_max)
         hint = "heavy ball stays stable while ηλmax < 2 + 2β"
         if np.isscalar(got) and np.isclose(got, 2 / lam_max) and beta > 0:

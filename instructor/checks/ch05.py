@@ -1,0 +1,38 @@
+"""Chapter 5, instructor only: the reference computations behind the stored values.
+
+Runs in a copy of ``course_utils.chapters.ch05_momentum.checks``'s namespace (see
+``course_utils/exercises/_expected.py``). Chapter 5 has no hidden checks.
+"""
+
+from course_utils.chapters.ch05_momentum.theory import max_stable_lr, optimal_heavy_ball
+from course_utils.optimizers import SGD
+
+
+def _heavy_ball_runs():
+    runs = []
+    for _, lr, beta, w0, grads in heavy_ball_inputs():
+        opt = SGD(lr=lr, momentum=beta)
+        p, state, steps = w0, opt.init(w0), []
+        for g in grads:
+            p, state = opt.step(p, g, state)
+            steps.append([p.tolist(), state.v.tolist()])
+        runs.append(steps)
+    return runs
+
+
+def _tuning(H):
+    lam = np.linalg.eigvalsh(H)
+    d = np.sort(np.diag(H))
+    right = [float(x) for x in optimal_heavy_ball(lam[0], lam[-1])]
+    diagonal = [float(x) for x in optimal_heavy_ball(max(d[0], 1e-12), d[-1])]
+    return right, diagonal
+
+
+def expected():
+    """The expected values of the visible checks, as JSON data."""
+    tuning = [_tuning(H) for H in _HESSIANS]
+    return {
+        "heavy_ball_step": _heavy_ball_runs(),
+        "optimal_momentum": {"right": [r for r, _ in tuning], "diagonal": [d for _, d in tuning]},
+        "largest_stable_lr": [float(max_stable_lr(b, lam)) for b, lam in STABLE_CASES],
+    }
