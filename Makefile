@@ -25,7 +25,7 @@ $(STAMP): requirements.txt pyproject.toml
 
 env: $(STAMP)
 
-book: $(STAMP)
+book: $(STAMP) $(MATHJAX)
 	@if [ ! -f _toc.yml ]; then \
 	  echo "The environment is built; the book has no chapters yet (_toc.yml is missing)."; \
 	else \
@@ -33,17 +33,18 @@ book: $(STAMP)
 	  echo "Open _build/html/index.html"; \
 	fi
 
-# The browser tests typeset the book's formulas with a local copy of MathJax: the book
-# loads it from a CDN, which the tests do not reach. Without npm they do without it
-# (and fail in CI, where .ci/run installs npm).
-MATHJAX := .cache/mathjax/node_modules/mathjax/es5/tex-mml-chtml.js
+# The book ships MathJax (no CDN): npm's mathjax package, of which the single-file SVG
+# build goes where html_extra_path (_config.yml) takes it from.
+MATHJAX_NPM := .cache/mathjax/node_modules/mathjax/es5/tex-svg-full.js
+MATHJAX     := .cache/mathjax/extra/_static/mathjax/tex-svg-full.js
 
-$(MATHJAX):
-	@if command -v npm >/dev/null; then \
-	  npm install --prefix .cache/mathjax --no-save --no-audit --no-fund --silent mathjax@3.2.2; \
-	else \
-	  echo "npm not found: the browser tests will not typeset the formulas (apt-get install npm)"; \
-	fi
+$(MATHJAX_NPM):
+	@command -v npm >/dev/null || { echo "npm not found: the book needs it for MathJax (apt-get install npm)"; exit 1; }
+	npm install --prefix .cache/mathjax --no-save --no-audit --no-fund --silent mathjax@3.2.2
+
+$(MATHJAX): $(MATHJAX_NPM)
+	@mkdir -p $(dir $@)
+	cp $< $@
 
 test: $(STAMP) $(MATHJAX)
 	$(BIN)/ruff check .
@@ -74,7 +75,7 @@ grade: $(STAMP)
 	$(BIN)/python -m course_utils.grading grade book/ $(SUBMISSIONS) --out $(GRADES) \
 	  --jobs $(JOBS) --timeout $(TIMEOUT)
 
-student-book: $(STAMP)
+student-book: $(STAMP) $(MATHJAX)
 	$(BIN)/python -m course_utils.grading student-book --out _build/student/html
 
 clean:

@@ -27,6 +27,7 @@ from PIL import Image
 
 from course_utils import _validate
 from course_utils.data import batch_sizes
+from course_utils.widgets import frames
 
 _STYLE = {"description_width": "10em"}
 _LAYOUT = {"width": "34em"}
@@ -320,6 +321,8 @@ class Explorer:
     def _repr_mimebundle_(self, include=None, exclude=None):
         bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
         bundle["image/png"] = base64.b64encode(self.default_png).decode("ascii")
+        if frames.enabled():  # building the book: the static slider over precomputed frames
+            bundle["text/html"] = frames.static_html(self, self.default_png)
         return bundle
 
 
