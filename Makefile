@@ -15,23 +15,20 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: book test env lint format release grade student-book clean
 
-$(STAMP): requirements.txt pyproject.toml
+# jupyter/downhill.json: settings of JupyterLab and Notebook 7 in this environment (a
+# saved notebook keeps its widgets' state: a reopened explorer shows its last picture).
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.d
+
+$(STAMP): requirements.txt pyproject.toml jupyter/downhill.json
 	@echo "Creating the course environment in $(VENV)/ (first time: about a minute)…"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --upgrade pip
 	@$(BIN)/python -m pip install --quiet -r requirements.txt
+	@mkdir -p $(LAB_OVERRIDES) && cp jupyter/downhill.json $(LAB_OVERRIDES)/
 	@touch $(STAMP)
 	@echo "Environment ready: $(VENV)/"
 
 env: $(STAMP)
-
-book: $(STAMP) $(MATHJAX)
-	@if [ ! -f _toc.yml ]; then \
-	  echo "The environment is built; the book has no chapters yet (_toc.yml is missing)."; \
-	else \
-	  $(BIN)/jupyter-book build . --builder html -W -n --keep-going && \
-	  echo "Open _build/html/index.html"; \
-	fi
 
 # The book ships MathJax (no CDN): npm's mathjax package, of which the single-file SVG
 # build goes where html_extra_path (_config.yml) takes it from.
@@ -45,6 +42,14 @@ $(MATHJAX_NPM):
 $(MATHJAX): $(MATHJAX_NPM)
 	@mkdir -p $(dir $@)
 	cp $< $@
+
+book: $(STAMP) $(MATHJAX)
+	@if [ ! -f _toc.yml ]; then \
+	  echo "The environment is built; the book has no chapters yet (_toc.yml is missing)."; \
+	else \
+	  $(BIN)/jupyter-book build . --builder html -W -n --keep-going && \
+	  echo "Open _build/html/index.html"; \
+	fi
 
 test: $(STAMP) $(MATHJAX)
 	$(BIN)/ruff check .

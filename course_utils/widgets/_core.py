@@ -8,9 +8,11 @@ Only the new artists are painted, over a cached picture of the rest (blitting wi
 Agg), so a redraw costs the computation plus a few milliseconds of drawing; it
 works the same in JupyterLab, Binder and Colab, with no interactive backend.
 
-When the explorer is displayed, its output carries two representations: the
-live widget, which JupyterLab shows, and a PNG of the default state, which the
-static book (and a print) shows when no kernel is running.
+When the explorer is displayed, its output carries the live widget, which
+JupyterLab shows, and a PNG of the default state (a print, the PDF). While the book
+is built it also carries a static slider over precomputed frames (``text/html``,
+:mod:`course_utils.widgets.frames`), which the HTML book shows. A saved notebook keeps
+the widget's state, and a reopened one says to run the cell (:mod:`~.saved`).
 """
 
 import base64
@@ -27,7 +29,7 @@ from PIL import Image
 
 from course_utils import _validate
 from course_utils.data import batch_sizes
-from course_utils.widgets import frames
+from course_utils.widgets import frames, saved
 
 _STYLE = {"description_width": "10em"}
 _LAYOUT = {"width": "34em"}
@@ -205,7 +207,8 @@ class Explorer:
         self.last_warnings = []
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
-        self.widget = W.VBox([W.VBox(list(self.controls.values())), self.image])
+        # saved.note(): a line that shows only in a reopened notebook, before the cell runs
+        self.widget = W.VBox([saved.note(), W.VBox(list(self.controls.values())), self.image])
         self.refresh()
         self.default_png = self.image.value
 

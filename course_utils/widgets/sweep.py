@@ -19,7 +19,7 @@ def explorer_factories():
     """Return ``{"module.explore_name": function}`` for every ``explore_*`` function."""
     found = {}
     for info in sorted(pkgutil.iter_modules(_pkg.__path__), key=lambda m: m.name):
-        if info.name.startswith("_") or info.name in ("sweep", "frames"):
+        if info.name.startswith("_") or info.name in ("sweep", "frames", "saved"):
             continue
         module = importlib.import_module(f"{_pkg.__name__}.{info.name}")
         for name, func in inspect.getmembers(module, inspect.isfunction):
