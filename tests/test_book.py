@@ -143,3 +143,26 @@ def test_no_text_in_a_formula_is_broken_across_lines(path):
     # as "previousactivation". Keep such text on one line.
     broken = re.findall(r"\\(?:text|mathrm|operatorname)\{[^}]*\n[^}]*\}", markdown(load(path)))
     assert broken == []
+
+
+LIST_MARK = re.compile(r"^\s*([-+*]|\d+[.)])\s")
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_no_inline_formula_is_broken_by_a_list_marker(path):
+    """A line that starts with ``+``, ``-``, ``*`` or ``1.`` inside ``$…$`` begins a list
+    item in Markdown and tears the formula apart (it then shows as raw TeX)."""
+    broken = []
+    for cell in load(path)["cells"]:
+        if cell["cell_type"] != "markdown":
+            continue
+        open_math = False
+        for line in source(cell).splitlines():
+            if not line.strip():
+                open_math = False  # a blank line ends the paragraph
+                continue
+            if open_math and LIST_MARK.match(line):
+                broken.append(line.strip()[:60])
+            single = line.replace("\\$", "").replace("$$", "")
+            open_math ^= single.count("$") % 2 == 1
+    assert broken == [], f"lines that break an inline formula: {broken}"
