@@ -67,8 +67,8 @@ def page_weight(html_path, root):
     total, seen = html_path.stat().st_size, set()
     base = html_path.relative_to(root).as_posix()
     for ref in _LOADED.findall(text):
-        if ref.startswith("data:") or urlsplit(ref).scheme:
-            continue
+        if ref.startswith("data:") or urlsplit(ref).scheme or ref.endswith(".html"):
+            continue  # inline, another host, or a link to another page (next, prev)
         target = root / unquote(urljoin(base, ref))
         if target.is_file() and target not in seen:
             seen.add(target)
