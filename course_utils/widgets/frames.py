@@ -21,11 +21,12 @@ run keep their small outputs.
 """
 
 import base64
+import hashlib
 import html
 import io
+import itertools
 import json
 import os
-import uuid
 
 import ipywidgets as W
 import numpy as np
@@ -36,6 +37,7 @@ LR_VALUES = 9  # learning rates per explorer, log-spaced over the slider (defaul
 OTHER_VALUES = 5  # values of a second numeric control that is not the batch size
 
 _RANGE = (W.FloatLogSlider, W.FloatSlider, W.IntSlider, W.SelectionSlider)
+_SHOWN = itertools.count(1)  # numbers the static explorers of a page (unique ids)
 
 
 def enabled():
@@ -185,7 +187,6 @@ def static_html(explorer, still_png):
         "labels": labels,
         "png": [base64.b64encode(palette_png(png)).decode("ascii") for png in pngs],
     }
-    uid = f"downhill-{uuid.uuid4().hex[:12]}"
     still = "data:image/png;base64," + base64.b64encode(bytes(still_png)).decode("ascii")
     rows = []
     for control, label, i in zip(controls, labels, start, strict=True):
@@ -206,6 +207,8 @@ def static_html(explorer, still_png):
         note += " (" + "; ".join(others) + ")"
     note += ". Run the notebook to move every control."
     payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+    digest = hashlib.sha256(payload.encode()).hexdigest()[:10]
+    uid = f"downhill-{next(_SHOWN)}-{digest}"  # the same on every build of the book
     return (
         f'{_STYLE}<div class="downhill-static" id="{uid}">'
         f'<div class="downhill-controls" hidden>{"".join(rows)}'
