@@ -11,8 +11,8 @@ works the same in JupyterLab, Binder and Colab, with no interactive backend.
 When the explorer is displayed, its output carries the live widget, which
 JupyterLab shows, and a PNG of the default state (a print, the PDF). While the book
 is built it also carries a static slider over precomputed frames (``text/html``,
-:mod:`course_utils.widgets.frames`), which the HTML book shows. A saved notebook keeps
-the widget's state, and a reopened one says to run the cell (:mod:`~.saved`).
+``course_utils.widgets.frames``), which the HTML book shows. A saved notebook keeps
+the widget's state, and a reopened one says to run the cell (``course_utils.widgets.saved``).
 """
 
 import base64
