@@ -15,34 +15,40 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: book test env lint format release grade student-book clean
 
-$(STAMP): requirements.txt pyproject.toml
+# jupyter/downhill.json: settings of JupyterLab and Notebook 7 in this environment (a
+# saved notebook keeps its widgets' state: a reopened explorer shows its last picture).
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.d
+
+$(STAMP): requirements.txt pyproject.toml jupyter/downhill.json
 	@echo "Creating the course environment in $(VENV)/ (first time: about a minute)…"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --upgrade pip
 	@$(BIN)/python -m pip install --quiet -r requirements.txt
+	@mkdir -p $(LAB_OVERRIDES) && cp jupyter/downhill.json $(LAB_OVERRIDES)/
 	@touch $(STAMP)
 	@echo "Environment ready: $(VENV)/"
 
 env: $(STAMP)
 
-book: $(STAMP)
+# The book ships MathJax (no CDN): npm's mathjax package, of which the single-file SVG
+# build goes where html_extra_path (_config.yml) takes it from.
+MATHJAX_NPM := .cache/mathjax/node_modules/mathjax/es5/tex-svg-full.js
+MATHJAX     := .cache/mathjax/extra/_static/mathjax/tex-svg-full.js
+
+$(MATHJAX_NPM):
+	@command -v npm >/dev/null || { echo "npm not found: the book needs it for MathJax (apt-get install npm)"; exit 1; }
+	npm install --prefix .cache/mathjax --no-save --no-audit --no-fund --silent mathjax@3.2.2
+
+$(MATHJAX): $(MATHJAX_NPM)
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+book: $(STAMP) $(MATHJAX)
 	@if [ ! -f _toc.yml ]; then \
 	  echo "The environment is built; the book has no chapters yet (_toc.yml is missing)."; \
 	else \
 	  $(BIN)/jupyter-book build . --builder html -W -n --keep-going && \
 	  echo "Open _build/html/index.html"; \
-	fi
-
-# The browser tests typeset the book's formulas with a local copy of MathJax: the book
-# loads it from a CDN, which the tests do not reach. Without npm they do without it
-# (and fail in CI, where .ci/run installs npm).
-MATHJAX := .cache/mathjax/node_modules/mathjax/es5/tex-mml-chtml.js
-
-$(MATHJAX):
-	@if command -v npm >/dev/null; then \
-	  npm install --prefix .cache/mathjax --no-save --no-audit --no-fund --silent mathjax@3.2.2; \
-	else \
-	  echo "npm not found: the browser tests will not typeset the formulas (apt-get install npm)"; \
 	fi
 
 test: $(STAMP) $(MATHJAX)
@@ -76,7 +82,7 @@ grade: $(STAMP)
 	$(BIN)/python -m course_utils.grading grade book/ $(SUBMISSIONS) --out $(GRADES) \
 	  --jobs $(JOBS) --timeout $(TIMEOUT) $(GRADE_FLAGS)
 
-student-book: $(STAMP)
+student-book: $(STAMP) $(MATHJAX)
 	$(BIN)/python -m course_utils.grading student-book --out _build/student/html
 
 clean:

@@ -46,7 +46,7 @@ def load_bib(path=BIB):
 
 def _plain(text):
     """BibTeX's LaTeX as plain text: accents decoded, braces and ``--`` gone."""
-    text = text.encode("utf-8").decode("latex")  # the codec comes with pybtex (latexcodec)
+    text = text.encode("utf-8").decode("latex+utf8")  # the codec comes with pybtex (latexcodec)
     return re.sub(r"[{}]", "", text).replace("--", "–")
 
 

@@ -28,6 +28,9 @@ def book_build():
     Runs at most once per session: ``tests/test_build.py`` checks the outcome and the
     browser tests (``tests/browser``) read the pages it wrote into ``_build/html``.
     """
+    mathjax = ROOT / ".cache" / "mathjax" / "extra" / "_static" / "mathjax" / "tex-svg-full.js"
+    if not mathjax.is_file():  # html_extra_path (_config.yml) ships it with the book
+        pytest.fail(f"{mathjax.relative_to(ROOT)} is missing: `make test` installs it with npm")
     cmd = [str(JB), "build", str(ROOT), "--builder", "html", "-W", "-n", "--keep-going"]
     result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1200)
     return BookBuild(ROOT / "_build" / "html", result.returncode, result.stdout + result.stderr)

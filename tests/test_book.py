@@ -193,3 +193,26 @@ def test_citations_become_footnoted_references_in_the_book():
         citations.to_roles("[(Ruder, 2015)](#cite:ruder2016overview)", bib)
     with pytest.raises(KeyError, match="nobody1999"):
         citations.to_roles("[(Nobody, 1999)](#cite:nobody1999)", bib)
+
+
+LIST_MARK = re.compile(r"^\s*([-+*]|\d+[.)])\s")
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_no_inline_formula_is_broken_by_a_list_marker(path):
+    """A line that starts with ``+``, ``-``, ``*`` or ``1.`` inside ``$…$`` begins a list
+    item in Markdown and tears the formula apart (it then shows as raw TeX)."""
+    broken = []
+    for cell in load(path)["cells"]:
+        if cell["cell_type"] != "markdown":
+            continue
+        open_math = False
+        for line in source(cell).splitlines():
+            if not line.strip():
+                open_math = False  # a blank line ends the paragraph
+                continue
+            if open_math and LIST_MARK.match(line):
+                broken.append(line.strip()[:60])
+            single = line.replace("\\$", "").replace("$$", "")
+            open_math ^= single.count("$") % 2 == 1
+    assert broken == [], f"lines that break an inline formula: {broken}"

@@ -183,6 +183,10 @@ def build_student_book(root, out, execute=True, log=print):
             shutil.copytree(root / "_ext", src / "_ext")
         config = yaml.safe_load((root / "_config.yml").read_text())
         config.setdefault("execute", {})["execute_notebooks"] = "force" if execute else "off"
+        sphinx = config.get("sphinx", {}).get("config", {})  # paths relative to root, kept
+        if "html_extra_path" in sphinx:
+            sphinx["html_extra_path"] = [str((root / p).resolve())
+                                         for p in sphinx["html_extra_path"]]  # fmt: skip
         (src / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
         for path in notebooks(root / "book"):
             nb, _ = N.read_notebook(path)

@@ -8,9 +8,11 @@ Only the new artists are painted, over a cached picture of the rest (blitting wi
 Agg), so a redraw costs the computation plus a few milliseconds of drawing; it
 works the same in JupyterLab, Binder and Colab, with no interactive backend.
 
-When the explorer is displayed, its output carries two representations: the
-live widget, which JupyterLab shows, and a PNG of the default state, which the
-static book (and a print) shows when no kernel is running.
+When the explorer is displayed, its output carries the live widget, which
+JupyterLab shows, and a PNG of the default state (a print, the PDF). While the book
+is built it also carries a static slider over precomputed frames (``text/html``,
+``course_utils.widgets.frames``), which the HTML book shows. A saved notebook keeps
+the widget's state, and a reopened one says to run the cell (``course_utils.widgets.saved``).
 """
 
 import base64
@@ -27,6 +29,7 @@ from PIL import Image
 
 from course_utils import _validate
 from course_utils.data import batch_sizes
+from course_utils.widgets import frames, saved
 
 # Image pixels per CSS pixel of new explorers' pictures: 2 is sharp on high-density
 # screens; 1 draws a quarter of the pixels (a slow machine, a slow connection).
@@ -169,7 +172,9 @@ class Explorer:
         Image pixels per CSS pixel, in [1, 3]: the PNG is rendered at ``dpi *
         pixel_ratio`` so that it stays sharp on high-density screens. The default
         is the module's ``PIXEL_RATIO`` (2); a redraw costs more with more pixels
-        (``benchmarks/widgets.py --pixel-ratio`` measures it).
+        (``benchmarks/widgets.py --pixel-ratio`` measures it). While the book is built
+        the default is 1: the static book stores dozens of frames per explorer, and at
+        2 its pages would weigh about 2.5 times as much.
     setup : callable, optional
         ``setup(fig)`` draws what never changes (axes, contours, labels, fixed
         limits) once and returns a ``layout`` (typically the axes) for ``draw``.
@@ -226,7 +231,8 @@ class Explorer:
         self._covering = []  # static artists that must be painted over the dynamic ones
         self._background = None  # the figure without them, as pixels (_Background)
         self.dpi = _validate.integer("dpi", dpi, lo=30, hi=300)
-        pixel_ratio = PIXEL_RATIO if pixel_ratio is None else pixel_ratio
+        if pixel_ratio is None:
+            pixel_ratio = 1.0 if frames.enabled() else PIXEL_RATIO
         self.pixel_ratio = _validate.number("pixel_ratio", pixel_ratio, lo=1.0, hi=3.0)
         self.figure = Figure(figsize=figsize, dpi=self.dpi * self.pixel_ratio)
         FigureCanvasAgg(self.figure)
@@ -240,7 +246,8 @@ class Explorer:
             if control.has_trait("continuous_update"):
                 control.continuous_update = bool(continuous_update)
             control.observe(self._on_change, names="value")
-        self.widget = W.VBox([W.VBox(list(self.controls.values())), self.image])
+        # saved.note(): a line that shows only in a reopened notebook, before the cell runs
+        self.widget = W.VBox([saved.note(), W.VBox(list(self.controls.values())), self.image])
         self.refresh()
         self.default_png = self.image.value
 
@@ -356,6 +363,8 @@ class Explorer:
     def _repr_mimebundle_(self, include=None, exclude=None):
         bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
         bundle["image/png"] = base64.b64encode(self.default_png).decode("ascii")
+        if frames.enabled():  # building the book: the static slider over precomputed frames
+            bundle["text/html"] = frames.static_html(self, self.default_png)
         return bundle
 
 

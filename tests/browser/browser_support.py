@@ -61,23 +61,6 @@ def block(route):
     route.abort("blockedbyclient")
 
 
-# MathJax, which the book loads from a CDN, is served from the local copy the Makefile
-# installs with npm, so that the tests see the formulas typeset as a reader online does.
-MATHJAX_CDN = "https://cdn.jsdelivr.net/npm/mathjax@3/"
-MATHJAX_DIR = ROOT / ".cache" / "mathjax" / "node_modules" / "mathjax"
-NO_MATHJAX = f"no local MathJax in {MATHJAX_DIR}: run `make test` (it installs it with npm)"
-
-
-def serve_mathjax(route):
-    """Answer a request for a MathJax file on the CDN from ``MATHJAX_DIR``."""
-    relative = route.request.url[len(MATHJAX_CDN) :].split("?")[0].split("#")[0]
-    path = (MATHJAX_DIR / relative).resolve()
-    if MATHJAX_DIR.resolve() in path.parents and path.is_file():
-        route.fulfill(path=str(path))
-    else:
-        route.fulfill(status=404, body=f"not in the local MathJax: {relative}")
-
-
 # --- the book's pages, from _toc.yml -------------------------------------------------
 
 
@@ -111,13 +94,6 @@ def chapter_number(docname):
 # (kind, pattern the message must match, extra condition, why it is ignored).
 #   kind "console": a console.error message; "pageerror": an uncaught exception.
 IGNORED_ERRORS = [
-    (
-        "console",
-        re.compile(r"^Failed to load resource: net::ERR_BLOCKED_BY_CLIENT"),
-        lambda message, page_html: not is_loopback(message["url"]),
-        "a request to another host (require.js and the ipywidgets manager on "
-        "CDNs) that this test blocks on purpose; the browser logs each one.",
-    ),
     (
         "pageerror",
         re.compile(r"^Identifier 'THEBE_JS_URL' has already been declared$"),

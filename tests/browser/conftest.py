@@ -24,15 +24,12 @@ from pathlib import Path
 import pytest
 from browser_support import (
     CHROMIUM_FLAGS,
-    MATHJAX_CDN,
-    MATHJAX_DIR,
     NO_CHROMIUM,
     OTHER_HOSTS,
     REQUIRE_ENV,
     ROOT,
     block,
     find_chromium,
-    serve_mathjax,
 )
 
 
@@ -58,8 +55,7 @@ def pytest_terminal_summary(terminalreporter):
 def chromium(tmp_path_factory):
     """One headless chromium for the session (a persistent context on a fresh profile).
 
-    Requests to hosts other than loopback are aborted for every page it opens, except
-    those for MathJax, which are answered from the local copy (``serve_mathjax``).
+    Requests to hosts other than loopback are aborted for every page it opens.
     """
     executable = find_chromium()
     if executable is None:
@@ -77,8 +73,6 @@ def chromium(tmp_path_factory):
         try:
             context.set_default_timeout(30_000)
             context.route(OTHER_HOSTS, block)
-            if MATHJAX_DIR.is_dir():  # registered last, so it takes precedence over block
-                context.route(MATHJAX_CDN + "**", serve_mathjax)
             yield context
         finally:
             context.close()

@@ -381,3 +381,68 @@ def test_citations_read_as_text_in_jupyterlab(chromium, jupyterlab):
         page.close()
         with contextlib.suppress(OSError):
             jupyterlab.shutdown_kernels()
+
+
+# --- a saved notebook, closed and opened again ------------------------------------------
+
+REOPENED = "book/03_gradient_descent"  # a chapter that runs in a few seconds
+SAVED_NOTE = "This is the picture saved with the notebook: run the cell to move the sliders."
+
+
+def goto_notebook(page, url):
+    page.goto(url)
+    page.locator(".jp-NotebookPanel").first.wait_for(state="visible", timeout=60_000)
+
+
+def saved_explorers_shown(page):
+    """Wait until every explorer of the reopened notebook shows its saved picture."""
+    page.locator(".widget-image").first.wait_for(state="visible", timeout=60_000)
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('.jp-OutputArea-output')]
+            .every((o) => !o.textContent.includes('Loading widget'))""",
+        timeout=30_000,
+    )
+    notes = page.get_by_text(SAVED_NOTE)
+    images = page.locator("img.widget-image")
+    assert images.count() >= 1 and notes.count() == images.count()
+    for i in range(images.count()):
+        images.nth(i).scroll_into_view_if_needed()
+        assert images.nth(i).evaluate("(img) => img.complete && img.naturalWidth") > 0
+        assert notes.nth(i).is_visible(), f"explorer {i + 1}: no note to run the cell"
+    texts = page.locator(".jp-OutputArea-output").all_inner_texts()
+    assert not any("Error displaying widget" in t for t in texts)
+
+
+def test_a_saved_notebook_reopens_with_its_explorers(chromium, jupyterlab):
+    """Run, save, close, reopen (JupyterLab, then Notebook 7): the saved pictures show
+    with a note to run the cell, never "Error displaying widget"."""
+    path = f"{REOPENED}.ipynb"
+    lab_url = f"{jupyterlab.url}lab/workspaces/reopen/tree/{path}?token={jupyterlab.token}"
+    page = chromium.new_page()
+    try:
+        goto_notebook(page, lab_url)
+        jupyterlab.wait_for_idle_kernel(path)
+        page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').wait_for()
+        run_all_cells(page)
+        assert error_outputs(page) == []
+        live_note = page.get_by_text(SAVED_NOTE)
+        assert live_note.count() >= 1 and not live_note.first.is_visible()  # live: no note
+        page.locator(".jp-NotebookPanel").first.click()
+        page.keyboard.press("Control+s")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # until the file on disk has the widgets' state
+            saved = jupyterlab.api("GET", f"api/contents/{path}")["content"]
+            if "widgets" in saved["metadata"]:
+                break
+            time.sleep(0.5)
+        assert "application/vnd.jupyter.widget-state+json" in saved["metadata"]["widgets"]
+    finally:
+        page.close()
+        jupyterlab.shutdown_kernels()
+    for url in (lab_url, f"{jupyterlab.url}notebooks/{path}?token={jupyterlab.token}"):
+        page = chromium.new_page()
+        try:
+            goto_notebook(page, url)
+            saved_explorers_shown(page)
+        finally:
+            page.close()

@@ -1,14 +1,13 @@
 """The rendered book (``_build/html``) in chromium, as a reader sees it.
 
-Every page of ``_toc.yml`` is served from a loopback port; requests to other hosts are
-blocked, except MathJax's, which a local copy answers (the formulas are typeset as
-online). The ipywidgets manager (from a CDN) is missing, as it is in the static book
-anyway: the explorers show the PNG of their default state.
+Every page of ``_toc.yml`` is served from a loopback port and every request to another
+host is blocked: the book must be complete without a network. MathJax ships with the
+build; the explorers move over precomputed frames with native range inputs and a few
+lines of inline JavaScript (``course_utils/widgets/frames.py``), no widget manager.
 """
 
 import contextlib
 import json
-import os
 import re
 import urllib.error
 import urllib.request
@@ -19,12 +18,10 @@ import pytest
 from browser_support import (
     CHAPTERS,
     IGNORED_ERRORS,
-    MATHJAX_DIR,
-    NO_MATHJAX,
-    REQUIRE_ENV,
     ROOT,
     TOC_FILES,
     PageWatch,
+    chapter_number,
     element_ids,
     skip_without_chromium,
     unexpected_errors,
@@ -209,10 +206,6 @@ def test_full_page_screenshot(chromium, book_url, built_book, docname):
 @pytest.mark.parametrize("docname", TOC_FILES)
 def test_formulas_are_typeset_without_tex_errors(chromium, book_url, docname):
     """MathJax typesets every formula: no TeX error, no formula left as raw TeX."""
-    if not MATHJAX_DIR.is_dir():
-        if os.environ.get(REQUIRE_ENV):
-            pytest.fail(NO_MATHJAX)
-        pytest.skip(NO_MATHJAX)
     with opened(chromium, page_url(book_url, docname)) as (page, _watch, _response):
         math = page.evaluate(
             """() => ({
@@ -232,3 +225,82 @@ def test_formulas_are_typeset_without_tex_errors(chromium, book_url, docname):
     assert math["errors"] == [], f"TeX errors: {math['errors']}"
     assert math["raw"] == [], f"formulas left as raw TeX: {math['raw']}"
     assert math["typeset"] >= math["formulas"]
+
+
+# --- offline, and the explorers move without a kernel ------------------------------------
+
+PAGE_BUDGET = 15_000_000  # bytes a chapter page may load, everything included
+BOOK_BUDGET = 80_000_000  # bytes of the whole _build/html
+# TeX a reader should never see: a control sequence, or math delimiters around one.
+RAW_TEX = re.compile(r"\\[A-Za-z]{2,}|\\[()\[\]]|\$[^$\s]+\$")
+
+
+def page_weight(page):
+    """Bytes of the page and of everything it loaded (all from loopback)."""
+    return page.evaluate(
+        """() => performance.getEntries()
+            .filter((e) => 'encodedBodySize' in e)
+            .reduce((sum, e) => sum + e.encodedBodySize, 0)"""
+    )
+
+
+def prose_text(page):
+    """The article's text without code cells' sources (code may show TeX on purpose)."""
+    return page.evaluate(
+        """() => {
+            const article = document.querySelector('article.bd-article').cloneNode(true);
+            article.querySelectorAll('.cell_input, .highlight, code, script, style, mjx-container')
+                .forEach((el) => el.remove());
+            return article.innerText;
+        }"""
+    )
+
+
+def press_and_watch(page, slider):
+    """Press an arrow key on a range input; return (src before, src after, readout)."""
+    top = slider.get_attribute("max") == slider.get_attribute("value")
+    img = slider.locator("xpath=ancestor::div[contains(@class, 'downhill-static')][1]//img")
+    before = img.get_attribute("src")
+    slider.focus()
+    page.keyboard.press("ArrowLeft" if top else "ArrowRight")
+    after = img.evaluate("(img) => img.src")  # swapped in the input event, at once
+    img.evaluate("(img) => img.decode()")
+    assert img.evaluate("(img) => img.naturalWidth") > 0
+    readout = slider.evaluate("(el) => el.nextElementSibling.textContent")
+    return before, after, readout
+
+
+@pytest.mark.parametrize("docname", CHAPTERS)
+def test_chapter_is_complete_offline_and_its_explorer_moves(chromium, book_url, docname):
+    with opened(chromium, page_url(book_url, docname)) as (page, watch, _response):
+        assert watch.blocked == [], f"requests to other hosts: {watch.blocked[:5]}"
+        weight = page_weight(page)
+        assert weight <= PAGE_BUDGET, f"the page loads {weight / 1e6:.1f} MB"
+        assert page.evaluate("() => typeof window.require") == "undefined"  # no require.js
+        raw = sorted(set(RAW_TEX.findall(prose_text(page))))
+        assert raw == [], f"raw TeX in the text: {raw[:10]}"
+        explorer = page.locator("article .downhill-static").first
+        assert explorer.is_visible(), "no static explorer"
+        sliders = {"learning rate η": explorer.get_by_role("slider", name="learning rate η")}
+        if chapter_number(docname) >= 2:
+            sliders["batch size B"] = explorer.get_by_role("slider", name="batch size B")
+        for label, slider in sliders.items():
+            assert slider.count() == 1, f"no range input named '{label}'"
+            assert slider.is_visible() and slider.get_attribute("type") == "range"
+            old_readout = slider.evaluate("(el) => el.nextElementSibling.textContent")
+            before, after, readout = press_and_watch(page, slider)
+            assert after != before, f"'{label}': the arrow key did not change the picture"
+            assert readout != old_readout, f"'{label}': the readout did not follow"
+            assert slider.get_attribute("aria-valuetext") == readout
+        # the pointer: a click near the left end of the first slider picks its first value
+        first = sliders["learning rate η"]
+        box = first.bounding_box()
+        src = explorer.locator("img").get_attribute("src")
+        page.mouse.click(box["x"] + 2, box["y"] + box["height"] / 2)
+        assert first.evaluate("(el) => el.value") == "0"
+        assert explorer.locator("img").evaluate("(img) => img.src") != src
+
+
+def test_the_book_fits_its_budget(built_book):
+    size = sum(p.stat().st_size for p in built_book.rglob("*") if p.is_file())
+    assert size <= BOOK_BUDGET, f"_build/html holds {size / 1e6:.1f} MB"

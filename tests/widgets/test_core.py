@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 
 from course_utils.widgets import Explorer, batch_slider, lr_slider
+from course_utils.widgets._core import PIXEL_RATIO
 from course_utils.widgets.sweep import control_values, explorer_factories, settings
 
 FACTORIES = explorer_factories()
@@ -248,3 +249,16 @@ def test_sliders_follow_the_drag_and_the_picture_is_sharp_at_its_natural_size():
         assert factory().continuous_update is True
     with pytest.raises(ValueError, match="pixel_ratio"):
         Explorer({"x": still, "kind": kind}, draw, pixel_ratio=4)
+
+
+def test_explorers_are_drawn_at_one_pixel_per_css_pixel_while_the_book_is_built(monkeypatch):
+    from course_utils.widgets import frames
+
+    def make():
+        return Explorer({"lr": lr_slider(0.1)}, lambda fig, lr: None, figsize=(2, 1), dpi=50)
+
+    monkeypatch.setenv(frames.ENV, "0")
+    assert make().pixel_ratio == PIXEL_RATIO == 2
+    assert make().figure.dpi == 100
+    monkeypatch.setenv(frames.ENV, "1")
+    assert make().pixel_ratio == 1 and make().figure.dpi == 50

@@ -1,0 +1,181 @@
+"""The static book's explorers: frames over a grid of two controls, and the HTML around them."""
+
+import base64
+import io
+import re
+from html.parser import HTMLParser
+
+import ipywidgets as W
+import numpy as np
+import pytest
+from PIL import Image
+
+from course_utils.widgets import Explorer, batch_slider, frames, lr_slider
+from course_utils.widgets._core import dropdown, float_slider, int_slider
+from course_utils.widgets.sweep import explorer_factories
+
+FACTORIES = explorer_factories()
+
+
+def _pixels(png):
+    return np.asarray(Image.open(io.BytesIO(bytes(png))).convert("RGB")).astype(int)
+
+
+def _toy(controls):
+    def draw(fig, **values):
+        ax = fig.add_subplot()
+        ax.plot([0, 1], [0, len(str(values))])
+
+    return Explorer(controls, draw, figsize=(2, 1.5), dpi=40)
+
+
+# --- which controls, which values ------------------------------------------------------
+def test_learning_rate_comes_first_then_the_batch_size():
+    ex = _toy({"beta": float_slider(0.5, 0, 1, 0.1, "momentum β"), "B": batch_slider(8),
+               "eta": lr_slider(0.1, -2, 0)})  # fmt: skip
+    assert frames.frame_controls(ex) == ["eta", "B"]
+
+
+def test_without_a_batch_size_the_first_other_slider_then_a_menu():
+    ex = _toy({"m": dropdown(["a", "b"], "a", "menu"), "lr": lr_slider(0.1, -2, 0),
+               "k": int_slider(3, 1, 9, "steps k")})  # fmt: skip
+    assert frames.frame_controls(ex) == ["lr", "k"]
+    ex = _toy({"m": dropdown(["a", "b"], "a", "menu"), "lr": lr_slider(0.1, -2, 0)})
+    assert frames.frame_controls(ex) == ["lr", "m"]
+    ex = _toy({"lr": lr_slider(0.1, -2, 0), "on": W.Checkbox(description="on")})
+    assert frames.frame_controls(ex) == ["lr"]
+
+
+def test_without_a_learning_rate_the_first_two_sliders():
+    ex = _toy({"m": dropdown(["a", "b"], "a", "menu"), "K": int_slider(8, 1, 40, "starts K"),
+               "seed": int_slider(0, 0, 20, "seed")})  # fmt: skip
+    assert frames.frame_controls(ex) == ["K", "seed"]
+
+
+def test_learning_rates_are_nine_slider_positions_plus_the_default():
+    # 30 steps of 0.1 from 1e-3 to 1: positions round(30 k / 8) = 0 4 8 11 15 19 22 26 30
+    values = frames.frame_values(lr_slider(0.1, -3.0, 0.0))
+    exponents = [-3.0, -2.6, -2.2, -1.9, -1.5, -1.1, -1.0, -0.8, -0.4, 0.0]
+    np.testing.assert_allclose(values, [10.0**e for e in exponents], rtol=1e-12)
+    assert 0.1 in values  # the default, exactly
+    # a default between two positions is added as it is, next to its neighbours
+    values = frames.frame_values(lr_slider(0.15, -3.0, 0.5))
+    assert 0.15 in values and len(values) == 10 and values == sorted(values)
+
+
+def test_other_values():
+    assert frames.frame_values(batch_slider(20, value=4)) == [1, 2, 4, 8, 16, 20]
+    assert frames.frame_values(dropdown(["x", "y", "z"], "y", "d")) == ["x", "y", "z"]
+    # 99 steps: round(99 k / 4) = 0 25 50 74 99, and the default 0.8
+    beta = frames.frame_values(float_slider(0.8, 0.0, 0.99, 0.01, "momentum β"))
+    np.testing.assert_allclose(beta, [0.0, 0.25, 0.5, 0.74, 0.8, 0.99])
+    # 39 steps: round(39 k / 4) = 0 10 20 29 39 (19.5 rounds to even), so K = 1 11 21 30 40
+    assert frames.frame_values(int_slider(8, 1, 40, "K")) == [1, 8, 11, 21, 30, 40]
+    with pytest.raises(TypeError, match="Checkbox"):
+        frames.frame_values(W.Checkbox())
+
+
+def test_every_explorer_of_chapters_2_to_7_spans_learning_rate_and_batch_size():
+    with_batch = 0
+    for name, factory in FACTORIES.items():
+        ex = factory()
+        batch = [n for n, c in ex.controls.items() if c.description == "batch size B"]
+        if batch:
+            with_batch += 1
+            assert frames.frame_controls(ex) == ["lr", batch[0]], name
+    assert with_batch >= 7
+
+
+# --- the frames are the live explorer's pictures ---------------------------------------
+@pytest.mark.parametrize("name", sorted(FACTORIES))
+def test_each_frame_is_pixel_for_pixel_the_live_picture(name, monkeypatch):
+    """Every frame equals what another explorer, moved through the grid backwards, shows
+    (as the book is built: at one image pixel per CSS pixel)."""
+    monkeypatch.setenv(frames.ENV, "1")
+    ex = FACTORIES[name]()
+    assert ex.pixel_ratio == 1
+    default = bytes(ex.image.value)
+    names, values, pngs = frames.render_frames(ex)
+    assert bytes(ex.image.value) == default  # left as it was
+    assert len(pngs) == np.prod([len(v) for v in values]) >= 9
+    live = FACTORIES[name]()
+    points = list(np.ndindex(*[len(v) for v in values]))
+    for k in reversed(range(len(points))):
+        live.set(**{n: v[i] for n, v, i in zip(names, values, points[k], strict=True)})
+        assert live.last_error is None and live.last_warnings == []
+        assert pngs[k] == bytes(live.image.value), points[k]
+    start = [v.index(ex.values[n]) for n, v in zip(names, values, strict=True)]
+    assert pngs[points.index(tuple(start))] == default
+
+
+def test_a_palette_png_looks_the_same():
+    ex = FACTORIES[sorted(FACTORIES)[0]]()
+    png = bytes(ex.image.value)
+    small = frames.palette_png(png)
+    image = Image.open(io.BytesIO(small))
+    assert image.mode == "P" and len(image.getpalette()) <= 3 * 256
+    assert len(small) < 0.5 * len(png)
+    a, b = _pixels(png), _pixels(small)
+    assert np.abs(a - b).mean() < 1.0
+    assert (np.abs(a - b).sum(axis=-1) == 0).mean() > 0.8  # most pixels exact, white too
+    assert tuple(b[1, 1]) == tuple(a[1, 1]) == (255, 255, 255)
+
+
+# --- the HTML ----------------------------------------------------------------------------
+class _Parse(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags = []
+        self.data = {}
+        self._tag = None
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._tag = tag
+
+    def handle_data(self, data):
+        self.data.setdefault(self._tag, []).append(data)
+
+
+def test_static_html_is_self_contained_with_labelled_range_inputs():
+    ex = _toy({"lr": lr_slider(0.1, -2.0, 0.0), "B": batch_slider(4, value=2),
+               "other": float_slider(0.3, 0, 1, 0.1, "momentum β")})  # fmt: skip
+    text = frames.static_html(ex, ex.default_png)
+    parsed = _Parse()
+    parsed.feed(text)
+    inputs = [a for t, a in parsed.tags if t == "input"]
+    assert [a["type"] for a in inputs] == ["range", "range"]
+    assert [a["aria-label"] for a in inputs] == ["learning rate η", "batch size B"]
+    # 20 steps: positions round(20 k / 8) = 0 2 5 8 10 12 15 18 20, 0.1 is position 10
+    assert [(a["min"], a["max"], a["value"]) for a in inputs] == [("0", "8", "4"), ("0", "2", "1")]
+    assert [a["aria-valuetext"] for a in inputs] == ["0.1", "2"]
+    assert parsed.data["output"] == ["0.1", "2"]
+    assert "learning rate η" in parsed.data["span"] and "batch size B" in parsed.data["span"]
+    images = [a for t, a in parsed.tags if t == "img"]
+    assert len(images) == 1 and images[0]["alt"].startswith("The explorer's picture")
+    still = base64.b64encode(ex.default_png).decode("ascii")
+    assert images[0]["src"] == "data:image/png;base64," + still  # shown without JavaScript
+    # only data: URLs, no script from anywhere, no widget manager
+    assert not re.search(r"(src|href)=\"(?!data:)", text)
+    assert "http" not in text and "require" not in text
+    assert [a.get("type") for t, a in parsed.tags if t == "script"] == ["application/json", None]
+    assert "momentum β = 0.30" in text  # the note names the controls that stay fixed
+    assert "@media print" in text
+
+
+def test_the_book_alone_gets_the_html(monkeypatch):
+    ex = _toy({"lr": lr_slider(0.1, -1.0, 0.0)})
+    monkeypatch.delenv(frames.ENV, raising=False)
+    assert "text/html" not in ex._repr_mimebundle_()
+    monkeypatch.setenv(frames.ENV, "0")
+    assert "text/html" not in ex._repr_mimebundle_()
+    monkeypatch.setenv(frames.ENV, "1")
+    bundle = ex._repr_mimebundle_()
+    assert bundle["text/html"].count('type="range"') == 1
+    assert "application/vnd.jupyter.widget-view+json" in bundle and "image/png" in bundle
+
+
+def test_the_sphinx_extension_sets_the_variable(monkeypatch):
+    monkeypatch.delenv(frames.ENV, raising=False)
+    assert frames.setup(app=None)["parallel_read_safe"]
+    assert frames.enabled()
