@@ -98,6 +98,12 @@ def test_chapter_opens_with_its_title_then_the_folded_colab_cell(path):
     assert source(colab).startswith("# @title ")
     assert "remove-cell" in tags(colab)
     assert [c for c in cells if COLAB_MARKER in source(c)] == [colab]
+    imports = [
+        i
+        for i, c in enumerate(cells)
+        if re.search(r"^\s*(from|import) course_utils", source(c), flags=re.M)
+    ]
+    assert imports and min(imports) > 1
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)

@@ -16,6 +16,7 @@ chapters run at build time, cached in ``_build/pdf/.jupyter_cache``.
 """
 
 import argparse
+import re
 import shutil
 import subprocess
 import sys
@@ -37,11 +38,7 @@ TEX_COMMANDS = ("xelatex", "latexmk")
 FONTS = ("FreeSerif", "FreeSans", "DejaVu Sans Mono")
 INSTALL = f"apt-get install --no-install-recommends {TEX_PACKAGES}"
 
-ROOT_PAGE = """\
-# {title}
-
-The PDF edition.
-"""
+ROOT_PAGE = "# {title}\n"
 UNNUMBERED = "```{raw} latex\n\\setcounter{secnumdepth}{-1}\n```\n\n"
 NUMBERED = "\n\n```{raw} latex\n\\setcounter{secnumdepth}{1}\n```\n"
 APPENDIX = "```{raw} latex\n\\appendix\n```\n\n"
@@ -64,6 +61,8 @@ def stage(root, src, solutions=False, cache=None):
     """Copy the book from ``root`` into ``src`` as the PDF edition is built from it."""
     root, src = Path(root), Path(src)
     shutil.copytree(root / "book", src / "book", ignore=shutil.ignore_patterns("*.ipynb"))
+    if (root / "_static").is_dir():
+        shutil.copytree(root / "_static", src / "_static")
     config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
     execute = config.setdefault("execute", {})
     execute["execute_notebooks"] = "cache"
@@ -79,20 +78,40 @@ def stage(root, src, solutions=False, cache=None):
     (src / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False))
     # The introduction is an unnumbered chapter; what follows the last chapter notebook
     # (the API reference, the bibliography) are appendices.
+    # Its title is the book's, which the title page already shows.
     page = src / f"{intro}.md"
-    page.write_text(UNNUMBERED + page.read_text(encoding="utf-8") + NUMBERED)
+    text = re.sub(r"\A# .*$", "# Introduction", page.read_text(encoding="utf-8"), flags=re.M)
+    page.write_text(UNNUMBERED + text + NUMBERED)
     after = [c["file"] for c in chapters if not (root / f"{c['file']}.ipynb").exists()]
     if after:
         page = src / f"{after[0]}.md"
         page.write_text(APPENDIX + page.read_text(encoding="utf-8"))
 
     for path in notebooks(root / "book"):
-        if solutions:
-            shutil.copy(path, src / "book" / path.name)
-        else:
-            nb, _ = N.read_notebook(path)
-            nbformat.write(_for_the_book(release_notebook(nb)), src / "book" / path.name)
+        nb, _ = N.read_notebook(path)
+        if not solutions:
+            nb = _for_the_book(release_notebook(nb))
+        nbformat.write(_footnotes_only(nb), src / "book" / path.name)
     return src
+
+
+def _footnotes_only(nb):
+    """``nb`` without its ``{footbibliography}`` and an emptied ``## References`` heading.
+
+    On paper a chapter's citations are footnotes on the page that cites them, and the
+    bibliography (appendix B) lists every work: the list at the chapter's end would be
+    an empty section.
+    """
+    cells = []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and "{footbibliography}" in cell.source:
+            text = re.sub(r"```\{footbibliography\}\s*```", "", cell.source).strip()
+            if text in ("", "## References"):
+                continue
+            cell.source = text
+        cells.append(cell)
+    nb.cells = cells
+    return nb
 
 
 def build_pdf(root=".", out="_build/pdf", solutions=False, log=print):
@@ -124,7 +143,8 @@ def build_pdf(root=".", out="_build/pdf", solutions=False, log=print):
                 f"jupyter-book failed:\n{(done.stdout + done.stderr)[-4000:]}{tex_errors}"
             )
         shutil.copy(built, out / name)
-        shutil.copy(src / "_build" / "latex" / "downhill.log", out / f"{Path(name).stem}.log")
+        for suffix in (".log", ".tex"):
+            shutil.copy(built.with_suffix(suffix), (out / name).with_suffix(suffix))
     if not solutions:
         leaks = pdf_leaks(out / name, root / "book")
         if leaks:
@@ -148,9 +168,19 @@ def pdf_text(pdf):
 
 
 def pdf_leaks(pdf, book):
-    """The lines of the reference solutions of ``book``'s notebooks found in ``pdf``."""
+    """The lines of the reference solutions of ``book``'s notebooks found in ``pdf``.
+
+    A solution line that is also a line of ``course_utils`` (whose source a chapter may
+    print, as chapter 3 prints the training loop) is public and does not count.
+    """
     instructor = [N.read_notebook(path)[0] for path in notebooks(book)]
-    wanted = set(N.secret_lines(*instructor)) | {N.BEGIN, N.END}
+    package = Path(__file__).resolve().parents[1]
+    public = {
+        line.strip()
+        for path in package.rglob("*.py")
+        for line in path.read_text(encoding="utf-8").splitlines()
+    }
+    wanted = (set(N.secret_lines(*instructor)) - public) | {N.BEGIN, N.END}
     found = wanted & {line.strip() for line in pdf_text(pdf).splitlines()}
     return sorted(found)
 

@@ -1,0 +1,142 @@
+"""The PDF edition (``make pdf``): built once, then read back with poppler's tools.
+
+Needs TeX (``course_utils.grading.pdf.TEX_PACKAGES``). Without it these tests are
+skipped with the one line to install it; ``.ci/run`` installs the packages and sets
+``DOWNHILL_REQUIRE_TEX=1``, so in CI missing TeX fails instead.
+"""
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from course_utils.grading import pdf as P
+
+ROOT = Path(__file__).resolve().parents[1]
+TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
+PAGES = [TOC["root"]] + [c["file"] for c in TOC["chapters"]]
+CHAPTERS = [ROOT / f"{p}.ipynb" for p in PAGES if (ROOT / f"{p}.ipynb").exists()]
+
+
+def title(page):
+    """The H1 title of a page of the book (a notebook or a Markdown file)."""
+    path = ROOT / f"{page}.ipynb"
+    if path.exists():
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    else:
+        text = (ROOT / f"{page}.md").read_text(encoding="utf-8")
+    return re.search(r"^# (.+)$", text, flags=re.M).group(1).replace("`", "")
+
+
+def squash(text):
+    """Lower case, one space between words, plain hyphens: to compare titles with the PDF."""
+    text = text.replace("\u2011", "-").replace("\u00ad", "")
+    return re.sub(r"\s+", " ", text).lower()
+
+
+@pytest.fixture(scope="module")
+def pdf():
+    missing = P.missing_tex()
+    if missing:
+        message = f"the PDF needs TeX ({', '.join(missing)} missing): {P.INSTALL}"
+        if os.environ.get("DOWNHILL_REQUIRE_TEX") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return P.build_pdf(ROOT, ROOT / "_build" / "pdf", log=lambda *a: None)
+
+
+@pytest.fixture(scope="module")
+def text(pdf):
+    return P.pdf_text(pdf)
+
+
+@pytest.mark.slow
+def test_the_pdf_is_a_book_with_metadata(pdf):
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    fields = dict(re.findall(r"^([^:]+):\s*(.*)$", info, flags=re.M))
+    assert fields["Title"] == yaml.safe_load((ROOT / "_config.yml").read_text())["title"]
+    assert fields["Page size"].startswith("595.276 x 841.89")  # A4
+    assert int(fields["Pages"]) > 100
+
+
+@pytest.mark.slow
+def test_every_page_of_the_book_is_there_in_order(text):
+    # The contents come first and list every title; then each title heads its chapter.
+    flat = squash(text)
+    contents_end = flat.index(squash(title(PAGES[-1])))
+    positions = []
+    for page in PAGES[1:]:
+        wanted = squash(title(page))
+        assert wanted in flat[: contents_end + len(wanted)], f"{page} not in the contents"
+        positions.append(flat.index(wanted, contents_end + 1))
+    assert positions == sorted(positions), "chapters out of order"
+
+
+@pytest.mark.slow
+def test_bookmarks_list_every_chapter(pdf):
+    xml = subprocess.run(
+        ["pdftohtml", "-xml", "-i", "-stdout", "-q", str(pdf)], capture_output=True, text=True
+    ).stdout
+    outline = xml[xml.find("<outline") :]
+    assert outline, "no PDF bookmarks"
+    items = [
+        squash(re.sub(r"<[^>]+>", "", i)) for i in re.findall(r"<item[^>]*>.*?</item>", outline)
+    ]
+    for page in PAGES[1:]:
+        wanted = squash(title(page))
+        assert any(wanted in item for item in items), f"no bookmark for {page}"
+
+
+@pytest.mark.slow
+def test_no_raw_tex_or_markup_in_the_text(text):
+    # Typeset formulas leave no TeX behind; what remains is code, whose TeX (matplotlib
+    # labels, docstrings shown as code) is in the notebooks' code cells.
+    for raw in ["{footcite", "{footbibliography}", "{math}", ":math:", "\\begin{", "\\(", "$$"]:
+        assert raw not in text, raw
+    code = "\n".join(
+        "".join(c["source"])
+        for path in CHAPTERS
+        for c in json.loads(path.read_text(encoding="utf-8"))["cells"]
+        if c["cell_type"] == "code"
+    )
+    macros = set(re.findall(r"\\[A-Za-z]+", text)) - set(re.findall(r"\\[A-Za-z]+", code))
+    assert not macros, f"TeX commands in the PDF's text: {sorted(macros)}"
+    assert "??" not in text, "an unresolved reference"
+
+
+@pytest.mark.slow
+def test_figures_and_explorer_pictures_are_embedded(pdf):
+    listing = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True)
+    images = [row.split() for row in listing.stdout.splitlines()[2:]]
+    images = [row for row in images if row[2] == "image"]
+    explorers = sum(
+        len(re.findall(r"^explore_\w+\(", "".join(c["source"]), flags=re.M))
+        for path in CHAPTERS
+        for c in json.loads(path.read_text(encoding="utf-8"))["cells"]
+        if c["cell_type"] == "code"
+    )
+    assert explorers >= 7
+    pages = {int(row[0]) for row in images}
+    assert len(images) >= explorers + len(CHAPTERS), (len(images), explorers)
+    assert len(pages) >= 0.8 * len(images)  # spread over the book, not one repeated page
+    tex = pdf.with_suffix(".tex").read_text(encoding="utf-8")
+    assert len(images) == tex.count("\\sphinxincludegraphics")
+
+
+@pytest.mark.slow
+def test_student_edition_has_the_exercises_without_their_solutions(pdf, text):
+    assert P.pdf_leaks(pdf, ROOT / "book") == []
+    stubs = re.findall(r"Replace this line with your answer to exercise (\d+\.\d+)", text)
+    assert len(set(stubs)) >= 2 * len(CHAPTERS)
+
+
+def test_ci_installs_the_packages_the_pdf_needs():
+    # .ci/run installs TeX on a fresh machine; its list is the one `make pdf` prints.
+    run = (ROOT / ".ci" / "run").read_text()
+    listed = re.search(r'^TEX_PACKAGES="([^"]+)"', run, flags=re.M).group(1)
+    assert listed.split() == P.TEX_PACKAGES.split()
