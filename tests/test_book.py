@@ -175,3 +175,16 @@ def test_no_text_in_a_formula_is_broken_across_lines(path):
     # as "previousactivation". Keep such text on one line.
     broken = re.findall(r"\\(?:text|mathrm|operatorname)\{[^}]*\n[^}]*\}", markdown(load(path)))
     assert broken == []
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_no_inline_formula_continues_on_a_line_that_markdown_reads_as_a_block(path):
+    # "$a\n+ b$" in a list item: Markdown reads "+ b$" as a new list item, and the
+    # formula is left as raw TeX (the PDF showed it; MathJax can hide it).
+    text = re.sub(r"\$\$.*?\$\$", "", markdown(load(path)), flags=re.S)
+    bad = [
+        span
+        for span in re.findall(r"(?<!\$)\$[^$]+\$(?!\$)", text)
+        if re.search(r"\n\s*([-+*>]|\d+[.)])\s", span)
+    ]
+    assert bad == []

@@ -76,9 +76,8 @@ def stage(root, src, solutions=False, cache=None):
     toc["root"] = "book/pdf_edition"
     toc["chapters"] = [{"file": intro}, *chapters]
     (src / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False))
-    # The introduction is an unnumbered chapter; what follows the last chapter notebook
-    # (the API reference, the bibliography) are appendices.
-    # Its title is the book's, which the title page already shows.
+    # The introduction is an unnumbered chapter (its title is the book's, which the
+    # title page shows); the pages after the last chapter notebook are appendices.
     page = src / f"{intro}.md"
     text = re.sub(r"\A# .*$", "# Introduction", page.read_text(encoding="utf-8"), flags=re.M)
     page.write_text(UNNUMBERED + text + NUMBERED)
@@ -96,19 +95,21 @@ def stage(root, src, solutions=False, cache=None):
 
 
 def _footnotes_only(nb):
-    """``nb`` without its ``{footbibliography}`` and an emptied ``## References`` heading.
+    """``nb`` without a ``## References`` heading over nothing but ``{footbibliography}``.
 
     On paper a chapter's citations are footnotes on the page that cites them, and the
-    bibliography (appendix B) lists every work: the list at the chapter's end would be
-    an empty section.
+    bibliography (appendix B) lists every work: the heading would stand over an empty
+    section. The directive stays, since it is what makes the footnotes.
     """
+    directive = r"```\{footbibliography\}\s*```"
+    texts = [c.source.strip() if c.cell_type == "markdown" else None for c in nb.cells]
     cells = []
-    for cell in nb.cells:
-        if cell.cell_type == "markdown" and "{footbibliography}" in cell.source:
-            text = re.sub(r"```\{footbibliography\}\s*```", "", cell.source).strip()
-            if text in ("", "## References"):
-                continue
-            cell.source = text
+    for i, cell in enumerate(nb.cells):
+        text, after = texts[i], texts[i + 1] if i + 1 < len(texts) else None
+        if text == "## References" and after and re.fullmatch(directive, after):
+            continue
+        if text and re.fullmatch(rf"## References\s*({directive})", text):
+            cell.source = re.fullmatch(rf"## References\s*({directive})", text).group(1)
         cells.append(cell)
     nb.cells = cells
     return nb
