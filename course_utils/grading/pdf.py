@@ -29,7 +29,7 @@ import yaml
 from course_utils.grading import notebook as N
 from course_utils.grading.book import LeakError, _for_the_book, notebooks, release_notebook
 
-# Debian's packages for the PDF (about 110 MB with --no-install-recommends).
+# Debian's packages for the PDF (106 MB to download with --no-install-recommends).
 TEX_PACKAGES = (
     "latexmk texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended "
     "texlive-xetex fonts-freefont-otf fonts-dejavu-core"
