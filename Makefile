@@ -13,7 +13,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test env lint format release grade student-book clean
+.PHONY: book test env lint format release grade student-book clean pdf set-repo
 
 # jupyter/downhill.json: settings of JupyterLab and Notebook 7 in this environment (a
 # saved notebook keeps its widgets' state: a reopened explorer shows its last picture).
@@ -84,6 +84,23 @@ grade: $(STAMP)
 
 student-book: $(STAMP) $(MATHJAX)
 	$(BIN)/python -m course_utils.grading student-book --out _build/student/html
+
+# The PDF edition (README, "The PDF edition"): _build/pdf/downhill.pdf, exercises
+# without their solutions; SOLUTIONS=1 writes the instructor's
+# _build/pdf/downhill-solutions.pdf. Needs TeX: without it this says what to install.
+SOLUTIONS ?=
+
+pdf: $(STAMP)
+	@$(BIN)/python -m course_utils.grading.pdf $(if $(filter 1 yes true,$(SOLUTIONS)),--solutions)
+
+# A published copy of the course names its repository once (README, "Launch buttons"):
+# make set-repo URL=https://github.com/<you>/<repo> [BRANCH=main] [HUB=https://your.hub]
+# The launch buttons and every chapter's Colab cell follow; URL=none removes them.
+BRANCH ?= main
+
+set-repo: $(STAMP)
+	@test -n "$(URL)" || { echo "usage: make set-repo URL=https://github.com/<you>/<repo> [BRANCH=main] [HUB=https://hub…] (URL=none: no buttons)"; exit 2; }
+	@$(BIN)/python book/_ext/course_repository.py "$(URL)" --branch "$(BRANCH)" $(if $(HUB),--hub "$(HUB)")
 
 clean:
 	rm -rf _build

@@ -132,10 +132,10 @@ def cosine(lr, total_steps, lr_min=0.0):
 
     .. math::
 
-        \eta_t = \eta_\min + \tfrac12 (\eta - \eta_\min)
+        \eta_t = \eta_{\min} + \tfrac12 (\eta - \eta_{\min})
         \left(1 + \cos \frac{\pi \min(t, T)}{T}\right)
 
-    After :math:`T` steps the rate stays at :math:`\eta_\min` (torch's closed form would
+    After :math:`T` steps the rate stays at :math:`\eta_{\min}` (torch's closed form would
     rise again, periodically; here :math:`t` is capped at :math:`T`).
 
     Parameters
@@ -145,7 +145,7 @@ def cosine(lr, total_steps, lr_min=0.0):
     total_steps : int
         :math:`T \ge 1`.
     lr_min : float
-        :math:`\eta_\min \in [0, \eta]`.
+        :math:`\eta_{\min} \in [0, \eta]`.
 
     Returns
     -------

@@ -6,6 +6,7 @@ building the HTML strictly is ``tests/test_build.py``'s.
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,12 @@ import yaml
 
 from course_utils.widgets.sweep import explorer_factories
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "book" / "_ext"))
+import course_repository  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 CHAPTERS = [ROOT / f"{entry['file']}.ipynb" for entry in TOC["chapters"][:7]]
 
 # The terms COURSE.md sets in bold for each chapter: a reader searches for them.
@@ -78,11 +83,38 @@ def test_notebook_is_committed_without_outputs(path):
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
-def test_first_cell_makes_course_utils_importable_on_colab(path):
-    first = load(path)["cells"][0]
-    assert first["cell_type"] == "code"
-    assert COLAB_MARKER in source(first)
-    assert "remove-cell" in tags(first)
+def test_chapter_opens_with_its_title_then_the_folded_colab_cell(path):
+    # A student sees the title and the objectives first; the Colab cell that makes
+    # course_utils importable there comes next, folded in JupyterLab, a form on
+    # Colab, removed from the book, and before any cell that imports course_utils.
+    cells = load(path)["cells"]
+    title, colab = cells[0], cells[1]
+    assert title["cell_type"] == "markdown"
+    assert source(title).startswith("# ")
+    assert re.search(r"learning objectives", source(title), flags=re.I)
+    assert colab["cell_type"] == "code"
+    assert COLAB_MARKER in source(colab)
+    assert colab["metadata"]["jupyter"]["source_hidden"] is True
+    assert colab["metadata"]["cellView"] == "form"
+    assert source(colab).startswith("# @title ")
+    assert "remove-cell" in tags(colab)
+    assert [c for c in cells if COLAB_MARKER in source(c)] == [colab]
+    imports = [
+        i
+        for i, c in enumerate(cells)
+        if re.search(r"^\s*(from|import) course_utils", source(c), flags=re.M)
+    ]
+    assert imports and min(imports) > 1
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_colab_cell_fetches_the_repository_of_config_yml(path):
+    # One setting, repository.url and .branch in _config.yml, for the launch buttons
+    # and the Colab cells; `make set-repo` writes both.
+    repository = CONFIG["repository"]
+    cell = load(path)["cells"][1]
+    assert source(cell) == course_repository.colab_cell(repository["url"], repository["branch"])
+    assert f'REPOSITORY = "{repository["url"]}"' in source(cell)
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)

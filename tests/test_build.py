@@ -7,6 +7,7 @@ the browser tests read the same pages without building the book a second time.
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,3 +30,24 @@ def test_book_builds_without_warnings(book_build, built_book):
         for cdn in ("cdn.jsdelivr.net", "cdnjs.cloudflare.com", "require.min.js"):
             assert cdn not in text, f"{page.name} loads {cdn}"
     assert (html / "_static" / "mathjax" / "tex-svg-full.js").stat().st_size > 1_000_000
+
+
+@pytest.mark.slow
+def test_launch_and_repository_buttons_only_with_a_repository(built_book):
+    # _config.yml names no repository until `make set-repo` (README, "Launch buttons"):
+    # until then no button may lead to a repository that does not exist; after it every
+    # chapter has them, pointing at that repository (tests/test_repository.py checks
+    # each link of a fork's build).
+    url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+    dead = ["mybinder.org", "colab.research.google.com", "git-pull?", "downhill-course"]
+    for page in sorted(built_book.rglob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        buttons = ["launch-buttons" in text, "fa-github" in text, "Source repository" in text]
+        chapter = page.parent.name == "book" and page.name[:2].isdigit()
+        if url:
+            assert all(buttons) or not chapter, page.name
+            assert url in text or not chapter, page.name
+        else:
+            assert not any(buttons), page.name
+            for target in dead:
+                assert target not in text, f"{page.name} links to {target}"
