@@ -32,8 +32,7 @@ import numpy as np
 
 from course_utils import _validate as v
 from course_utils.chapters.ch03_gradient_descent.stochastic import standard_error
-from course_utils.chapters.ch05_momentum.experiments import least_squares_ravine
-from course_utils.chapters.ch06_adaptive.race import minibatch_gradients
+from course_utils.least_squares import least_squares_ravine, minibatch_gradients
 from course_utils.optimizers import SGD, run
 
 
@@ -233,7 +232,7 @@ def estimator_stats(G, batch_sizes, trials=2000, clip_norm=None, seed=0):
 def small_least_squares(seed=0):
     r"""The chapter's stochastic problem: least squares with :math:`N = 64` examples, 2 weights.
 
-    chapter 5's ``experiments.least_squares_ravine`` with Hessian eigenvalues
+    :func:`~course_utils.least_squares.least_squares_ravine` with Hessian eigenvalues
     0.5 and 6 (:math:`\kappa = 12`, so gradient descent is stable for :math:`\eta < 1/3`),
     solution :math:`\mathbf w^* = (2, 1)` and target noise of standard deviation 1, so a
     single example's gradient does not vanish at :math:`\mathbf w^*`.
@@ -259,7 +258,7 @@ def sgd_run(problem, lr, batch_size=None, steps=300, schedule=None, clip_norm=No
             w0=None, bound=1e3):  # fmt: skip
     r"""Plain mini-batch SGD on a least-squares ``problem``, optionally with a schedule.
 
-    The batches come from shuffled epochs (chapter 6's ``race.minibatch_gradients``,
+    The batches come from shuffled epochs (:func:`~course_utils.least_squares.minibatch_gradients`,
     seeded by ``seed``); step :math:`t` uses the learning rate ``schedule(t)`` (or ``lr``)
     and :func:`course_utils.optimizers.run` records the path and stops cleanly on
     divergence.

@@ -14,7 +14,6 @@ from course_utils import _validate as v
 from course_utils.chapters.ch05_momentum.theory import _values
 from course_utils.data import minibatches
 from course_utils.optimizers import SGD, Trajectory
-from course_utils.surfaces import bowl
 
 
 class Convergence(NamedTuple):
@@ -206,79 +205,6 @@ def nesterov_lookahead(grad_fn, w0, lr, beta, steps):
         ws.append(w)
         ahead.append(w - lr * beta * vel)
     return np.array(ws), np.array(ahead)
-
-
-# --- a ravine made of data -------------------------------------------------------------
-class LeastSquares(NamedTuple):
-    r"""A least-squares problem :math:`E(\mathbf w) = \frac{1}{2N}\lVert\mathbf X\mathbf w -
-    \mathbf y\rVert^2 = E^* + \tfrac12(\mathbf w-\mathbf w^*)^\top\mathbf H(\mathbf w-\mathbf
-    w^*)` whose Hessian :math:`\mathbf H = \mathbf X^\top\mathbf X/N` is known exactly."""
-
-    X: np.ndarray  # (N, 2) features
-    y: np.ndarray  # (N,) targets
-    H: np.ndarray  # (2, 2) Hessian of the full-batch loss
-    w_star: np.ndarray  # (2,) the least-squares solution
-    E_star: float  # the full-batch loss at w_star (the noise left over)
-    surface: object  # Surface of the excess loss E(w) - E*, for contour plots
-
-
-def least_squares_ravine(
-    n=64, lam_min=0.2, lam_max=10.0, angle=np.pi / 6, w_star=(2.0, 1.0), noise=1.0, seed=0
-):  # fmt: skip
-    r"""A ravine made of data: least squares with two ill-conditioned, correlated features.
-
-    Standard normal inputs :math:`\mathbf Z` are whitened (:math:`\mathbf Z^\top\mathbf Z/N =
-    \mathbf I` exactly) and mapped to :math:`\mathbf X = \mathbf Z\,\mathrm{diag}(
-    \sqrt{\lambda_{\min}}, \sqrt{\lambda_{\max}})\,\mathbf R_\theta^\top`, so that
-    :math:`\mathbf H = \mathbf X^\top\mathbf X/N = \mathbf R_\theta\,\mathrm{diag}(
-    \lambda_{\min}, \lambda_{\max})\,\mathbf R_\theta^\top` exactly. The targets are
-    :math:`\mathbf y = \mathbf X\mathbf w^* + \boldsymbol\epsilon` with Gaussian noise
-    projected orthogonal to the columns of :math:`\mathbf X`, so :math:`\mathbf w^*` is
-    exactly the least-squares solution and :math:`E^* = \lVert\boldsymbol\epsilon\rVert^2
-    / (2N)`. A mini-batch gives a noisy gradient of this same ravine.
-
-    Parameters
-    ----------
-    n : int
-        Number of examples :math:`N \ge 3`.
-    lam_min, lam_max : float
-        Eigenvalues of :math:`\mathbf H`, :math:`0 < \lambda_{\min} \le \lambda_{\max}`.
-    angle : float
-        Rotation :math:`\theta` of the shallow direction, in radians.
-    w_star : array_like of shape (2,)
-        The least-squares solution.
-    noise : float
-        Standard deviation of the noise before projection, >= 0.
-    seed : int or numpy.random.Generator
-
-    Returns
-    -------
-    LeastSquares
-
-    Examples
-    --------
-    >>> p = least_squares_ravine(n=64, lam_min=1.0, lam_max=50.0)
-    >>> np.round(np.linalg.eigvalsh(p.X.T @ p.X / 64), 10).tolist()
-    [1.0, 50.0]
-    """
-    n = v.integer("n", n, lo=3)
-    noise = v.number("noise", noise, lo=0.0)
-    w_star = v.array("w_star", w_star, shape=(2,))
-    rng = v.rng(seed)
-    box = ((w_star[0] - 5, w_star[0] + 5), (w_star[1] - 4, w_star[1] + 4))
-    start = w_star + np.array([-4.0, -1.0])
-    surface = bowl(lam_min, lam_max, angle, center=w_star, name="least squares", start=start,
-                   bounds=box)  # fmt: skip
-    lam, U = np.linalg.eigh(surface.hessian(w_star))
-    Z = rng.standard_normal((n, 2))
-    s, Q = np.linalg.eigh(Z.T @ Z / n)
-    Z = Z @ Q @ np.diag(s**-0.5) @ Q.T  # now Z^T Z / n = I
-    X = Z @ np.diag(np.sqrt(lam)) @ U.T
-    eps = noise * rng.standard_normal(n)
-    eps = eps - X @ np.linalg.solve(X.T @ X, X.T @ eps)  # orthogonal to the columns of X
-    H = X.T @ X / n
-    surface.title = f"Least-squares ravine (κ = {lam[1] / lam[0]:.3g})"
-    return LeastSquares(X, X @ w_star + eps, H, w_star, float(eps @ eps / (2 * n)), surface)
 
 
 def momentum_path(problem, lr, beta=0.0, batch_size=None, steps=80, nesterov=False, seed=0,
