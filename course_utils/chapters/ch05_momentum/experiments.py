@@ -12,8 +12,8 @@ import numpy as np
 
 from course_utils import _validate as v
 from course_utils.chapters.ch05_momentum.theory import _values
-from course_utils.data import minibatches
-from course_utils.optimizers import SGD, Trajectory
+from course_utils.least_squares import minibatch_gradients
+from course_utils.optimizers import SGD, run
 
 
 class Convergence(NamedTuple):
@@ -212,8 +212,8 @@ def momentum_path(problem, lr, beta=0.0, batch_size=None, steps=80, nesterov=Fal
     r"""Mini-batch SGD with momentum on a :class:`LeastSquares` problem, for a fixed number
     of updates.
 
-    Each update draws the next batch of ``batch_size`` examples (reshuffled every epoch by
-    :func:`course_utils.data.minibatches`), computes the batch gradient
+    Each update draws the next batch of ``batch_size`` examples (reshuffled every epoch:
+    :func:`course_utils.least_squares.minibatch_gradients`), computes the batch gradient
     :math:`\mathbf g = \mathbf X_B^\top(\mathbf X_B\mathbf w - \mathbf y_B)/B` and applies
     :class:`course_utils.optimizers.SGD` ``(lr, momentum=beta, nesterov=nesterov)``. The
     number of updates is ``steps`` whatever the batch size, so small batches see fewer
@@ -238,48 +238,32 @@ def momentum_path(problem, lr, beta=0.0, batch_size=None, steps=80, nesterov=Fal
     w0 : array_like of shape (2,), optional
         Start (default ``problem.surface.start``).
     bound : float
-        A coordinate of :math:`\mathbf w - \mathbf w^*` larger than this counts as divergence.
+        A coordinate of :math:`\mathbf w` larger than this counts as divergence.
 
     Returns
     -------
     Trajectory
-        ``points`` (k+1, 2); ``losses`` the full-batch **excess** loss
-        :math:`E(\mathbf w_k) - E^*` at each point; ``diverged_at`` the index of the update
-        whose result was rejected (not recorded), or None.
+        What :func:`course_utils.optimizers.run` records (this is ``run`` with the batch
+        gradients above and the excess loss): ``points`` (k+1, 2); ``losses`` the full-batch
+        **excess** loss :math:`E(\mathbf w_k) - E^*` at each point; ``diverged_at`` the
+        index of the update whose result was rejected (not recorded), or None.
     """
     X, y = problem.X, problem.y
     N = len(X)
     B = N if batch_size is None else v.integer("batch_size", batch_size, lo=1, hi=N)
-    steps = v.integer("steps", steps, lo=0)
-    bound = v.positive("bound", bound)
     beta = v.number("beta", beta, lo=0.0, hi=1.0, hi_open=True)
     opt = SGD(lr=lr, momentum=beta, nesterov=bool(nesterov) and beta > 0)
-    w = v.array("w0", problem.surface.start if w0 is None else w0, shape=(2,))
-    rng = v.rng(seed)
+    w0 = v.array("w0", problem.surface.start if w0 is None else w0, shape=(2,))
+    if B == N:  # a full batch is the same whatever the order: skip the shuffle
+
+        def grad_fn(w):
+            return X.T @ (X @ w - y) / N
+
+    else:
+        grad_fn = minibatch_gradients(problem, B, seed)
 
     def excess(w):
         d = w - problem.w_star
         return float(0.5 * d @ problem.H @ d)
 
-    points, losses, norms, state, diverged_at = [w], [excess(w)], [], opt.init(w), None
-    with np.errstate(all="ignore"):
-        while len(norms) < steps and diverged_at is None:
-            # a full batch is the same whatever the order: skip the shuffle
-            batches = [(X, y)] if B == N else minibatches(X, y, B, rng, shuffle=True)
-            for Xb, yb in batches:
-                g = Xb.T @ (Xb @ w - yb) / len(yb)
-                w_new, state = opt.step(w, g, state)
-                d = w_new - problem.w_star
-                if not (np.all(np.isfinite(d)) and np.max(np.abs(d)) <= bound):
-                    diverged_at = len(norms)
-                    break
-                w = w_new
-                points.append(w)
-                losses.append(excess(w))
-                norms.append(float(np.sqrt(g @ g)))
-                if len(norms) == steps:
-                    break
-    return Trajectory(
-        np.array(points), np.array(losses), np.array(norms), diverged_at is not None,
-        diverged_at, len(norms),
-    )  # fmt: skip
+    return run(opt, grad_fn, w0, steps, loss_fn=excess, bound=bound)
