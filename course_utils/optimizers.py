@@ -556,7 +556,17 @@ def _callable(name, f, optional=False):
         raise TypeError(f"{name} must be callable{' or None' if optional else ''}, got {f!r}")
 
 
-def run(optimizer, grad_fn, w0, steps, loss_fn=None, schedule=None, clip_norm=None, bound=1e6):
+def run(
+    optimizer,
+    grad_fn,
+    w0,
+    steps,
+    loss_fn=None,
+    schedule=None,
+    clip_norm=None,
+    bound=1e6,
+    until=None,
+):
     r"""Run ``optimizer`` from ``w0`` for ``steps`` steps and record the trajectory.
 
     Step :math:`k = 0, 1, \dots` evaluates :math:`g = \nabla E(w_k)`, clips it to global
@@ -564,8 +574,9 @@ def run(optimizer, grad_fn, w0, steps, loss_fn=None, schedule=None, clip_norm=No
     ``schedule(k)`` (or the optimizer's own ``lr``). The run stops early, with
     ``diverged=True`` and ``diverged_at=k``, at the first step whose result is not finite,
     leaves the box :math:`\max_i |w_i| \le` ``bound``, or has a non-finite loss; that
-    result is not recorded, so every recorded point and loss is finite. No numpy warning
-    escapes.
+    result is not recorded, so every recorded point and loss is finite. With ``until``,
+    the run also stops, after recording it, at the first point where ``until(w)`` holds
+    (``w_0`` included). No numpy warning escapes.
 
     Parameters
     ----------
@@ -585,6 +596,8 @@ def run(optimizer, grad_fn, w0, steps, loss_fn=None, schedule=None, clip_norm=No
         Clip each gradient to this global norm (``clipping.clip_by_global_norm``).
     bound : float
         A step whose result has a coordinate larger than this in size counts as diverged.
+    until : callable, optional
+        ``until(w)`` returns True when the run has reached its goal (e.g. a tolerance).
 
     Returns
     -------
@@ -602,6 +615,7 @@ def run(optimizer, grad_fn, w0, steps, loss_fn=None, schedule=None, clip_norm=No
     _callable("grad_fn", grad_fn)
     _callable("loss_fn", loss_fn, optional=True)
     _callable("schedule", schedule, optional=True)
+    _callable("until", until, optional=True)
     w = _v.array("w0", w0)
     steps = _v.integer("steps", steps, lo=0)
     bound = _v.positive("bound", bound)
@@ -621,6 +635,8 @@ def run(optimizer, grad_fn, w0, steps, loss_fn=None, schedule=None, clip_norm=No
     state, diverged_at = optimizer.init(w), None
     with np.errstate(all="ignore"):
         for k in range(steps):
+            if until is not None and until(w):
+                break
             g = np.asarray(grad_fn(w), dtype=float)
             if clip_norm is None:
                 norm = global_norm(g)

@@ -37,8 +37,9 @@ def converge(optimizer, surface, w0=None, tol=1e-6, max_steps=100_000, bound=1e6
 
     Parameters
     ----------
-    optimizer : object
-        Has ``init(params)`` and ``step(params, grad, state)``, e.g. ``SGD(lr, momentum)``.
+    optimizer : Optimizer
+        One of :mod:`course_utils.optimizers`' optimizers, e.g. ``SGD(lr, momentum)``; it
+        runs in :func:`course_utils.optimizers.run` (``until`` the tolerance is met).
     surface : Surface
         Has ``grad(w)`` and a ``global_minimum`` :math:`\mathbf w^*` (e.g. ``surfaces.bowl``).
     w0 : array_like, optional
@@ -68,14 +69,12 @@ def converge(optimizer, surface, w0=None, tol=1e-6, max_steps=100_000, bound=1e6
     e0 = float(np.linalg.norm(w - w_star))
     if e0 == 0.0:
         raise ValueError("w0 must differ from the minimum")
-    errors, state, diverged = [1.0], optimizer.init(w), False
-    with np.errstate(all="ignore"):
-        while errors[-1] > tol and len(errors) <= max_steps:
-            w, state = optimizer.step(w, surface.grad(w), state)
-            if not (np.all(np.isfinite(w)) and np.max(np.abs(w)) <= bound):
-                diverged = True
-                break
-            errors.append(float(np.linalg.norm(w - w_star)) / e0)
+
+    def error(w):
+        return float(np.linalg.norm(w - w_star)) / e0
+
+    path = run(optimizer, surface.grad, w, max_steps, bound=bound, until=lambda w: error(w) <= tol)
+    errors, diverged = [error(w) for w in path.points], path.diverged
     e = np.array(errors)
     K = len(e) - 1
     half = K // 2
