@@ -27,6 +27,7 @@ from typing import NamedTuple
 import numpy as np
 
 from course_utils import _validate as v
+from course_utils.optimizers import SGD, run
 from course_utils.surfaces import Surface
 
 
@@ -132,13 +133,13 @@ class SGDPath(NamedTuple):
 
 
 def linear_sgd(X, y, w0, lr, batch_size, epochs, seed=0, shuffle=True, bound=1e6):
-    r"""Mini-batch gradient descent on :math:`\hat y = w x + b`, written out for speed.
+    r"""Mini-batch gradient descent on :math:`\hat y = w x + b`.
 
     The same algorithm as :func:`course_utils.training.train` with
     ``MLP([1, 1])`` and ``SGD(lr=lr)`` (and the same random order for the same ``seed``),
-    without the generality, so that an explorer can redraw hundreds of steps at once:
-    every epoch visits the examples in the order ``rng.permutation(N)`` (or ``0, …, N-1``
-    when ``shuffle`` is false) in batches of ``batch_size``, and every batch makes one step
+    run by :func:`course_utils.optimizers.run` with the line's batch gradient: every epoch
+    visits the examples in the order ``rng.permutation(N)`` (or ``0, …, N-1`` when
+    ``shuffle`` is false) in batches of ``batch_size``, and every batch makes one step
 
     .. math::
 
@@ -146,7 +147,8 @@ def linear_sgd(X, y, w0, lr, batch_size, epochs, seed=0, shuffle=True, bound=1e6
         \begin{pmatrix} w \\ b \end{pmatrix} - \eta\, \frac1B \sum_{n \in \text{batch}}
         (w x_n + b - y_n) \begin{pmatrix} x_n \\ 1 \end{pmatrix}.
 
-    Training stops at the first step whose result is not finite or exceeds ``bound``.
+    Training stops at the first step whose result is not finite or exceeds ``bound``
+    (``run``'s rule).
 
     Parameters
     ----------
@@ -188,21 +190,24 @@ def linear_sgd(X, y, w0, lr, batch_size, epochs, seed=0, shuffle=True, bound=1e6
     epochs = v.integer("epochs", epochs, lo=0)
     bound = v.positive("bound", bound)
     gen = v.rng(seed) if shuffle else None
-    (w_, b_), path, failed = w.tolist(), [w.tolist()], None
-    for _ in range(epochs):
-        order = gen.permutation(N) if shuffle else np.arange(N)
-        for start in range(0, N, B):  # plain floats: a step costs microseconds
-            idx = order[start : start + B]
-            xb = x[idx]
-            r = w_ * xb + b_ - t[idx]
-            w_, b_ = w_ - lr * float(r @ xb) / len(idx), b_ - lr * float(r.sum()) / len(idx)
-            if not max(abs(w_), abs(b_)) <= bound:  # also catches nan
-                failed = len(path) - 1
-                break
-            path.append([w_, b_])
-        if failed is not None:
-            break
-    return SGDPath(np.array(path), -(-N // B), failed)
+    per_epoch = -(-N // B)
+
+    def batches():
+        for _ in range(epochs):
+            order = gen.permutation(N) if shuffle else np.arange(N)
+            for start in range(0, N, B):
+                yield order[start : start + B]
+
+    stream = batches()
+
+    def grad_fn(w):
+        idx = next(stream)
+        xb = x[idx]
+        r = w[0] * xb + w[1] - t[idx]
+        return np.array([r @ xb, r.sum()]) / len(idx)
+
+    path = run(SGD(lr=lr), grad_fn, w, epochs * per_epoch, bound=bound)
+    return SGDPath(path.points, per_epoch, path.diverged_at)
 
 
 def per_example_gradients(model, w, X, y):
