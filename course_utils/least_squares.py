@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils import _validate as v
+from course_utils import _validate
 from course_utils.data import minibatches
 from course_utils.surfaces import Surface, bowl
 
@@ -76,10 +76,10 @@ def least_squares_ravine(
     >>> np.round(np.linalg.eigvalsh(p.X.T @ p.X / 64), 10).tolist()
     [1.0, 50.0]
     """
-    n = v.integer("n", n, lo=3)
-    noise = v.number("noise", noise, lo=0.0)
-    w_star = v.array("w_star", w_star, shape=(2,))
-    rng = v.rng(seed)
+    n = _validate.integer("n", n, lo=3)
+    noise = _validate.number("noise", noise, lo=0.0)
+    w_star = _validate.array("w_star", w_star, shape=(2,))
+    rng = _validate.rng(seed)
     box = ((w_star[0] - 5, w_star[0] + 5), (w_star[1] - 4, w_star[1] + 4))
     start = w_star + np.array([-4.0, -1.0])
     surface = bowl(lam_min, lam_max, angle, center=w_star, name="least squares", start=start,
@@ -119,8 +119,8 @@ def minibatch_gradients(problem, batch_size=None, seed=0):
     callable
     """
     X, y = problem.X, problem.y
-    B = len(X) if batch_size is None else v.integer("batch_size", batch_size, 1, len(X))
-    rng = v.rng(seed)
+    B = len(X) if batch_size is None else _validate.integer("batch_size", batch_size, 1, len(X))
+    rng = _validate.rng(seed)
 
     def batches():
         while True:

@@ -26,7 +26,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils import _validate as v
+from course_utils import _validate
 from course_utils.nn import MLP
 
 WIDTHS = (4, 6, 9, 14, 20, 28, 40, 52)  # hidden widths h of the networks [10, h, h, 1]
@@ -71,9 +71,9 @@ def loglog_fit(x, y):
     >>> round(fit.k, 6), round(fit.c, 6)
     (2.0, 3.0)
     """
-    x = v.array("x", x, ndim=1)
-    y = v.array("y", y, ndim=1)
-    v.same_shape("x", x, "y", y)
+    x = _validate.array("x", x, ndim=1)
+    y = _validate.array("y", y, ndim=1)
+    _validate.same_shape("x", x, "y", y)
     if np.any(x <= 0):
         raise ValueError("x must be positive to take logarithms")
     if np.any(y <= 0):
@@ -152,9 +152,9 @@ def time_gradients(sizes_list=None, N=512, W_fit=300, min_time=0.1, seed=0, quic
     """
     if sizes_list is None:
         sizes_list = default_sizes(quick)
-    N = v.integer("N", N, lo=1)
-    W_fit = v.number("W_fit", W_fit, lo=0)
-    min_time = v.number("min_time", min_time, lo=0) / (4 if quick else 1)
+    N = _validate.integer("N", N, lo=1)
+    W_fit = _validate.number("W_fit", W_fit, lo=0)
+    min_time = _validate.number("min_time", min_time, lo=0) / (4 if quick else 1)
     nets = [MLP(sizes, activation="tanh", loss="mse", seed=seed) for sizes in sizes_list]
     if len(nets) < 2:
         raise ValueError(f"sizes_list must hold at least 2 networks, got {len(nets)}")

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils import _validate as v
+from course_utils import _validate
 from course_utils.chapters.ch05_momentum.theory import _values
 from course_utils.least_squares import minibatch_gradients
 from course_utils.optimizers import SGD, run
@@ -61,11 +61,11 @@ def converge(optimizer, surface, w0=None, tol=1e-6, max_steps=100_000, bound=1e6
     >>> c.steps, round(c.rate, 6)
     (31, 0.8)
     """
-    w_star = v.array("surface.global_minimum", surface.global_minimum)
-    w = v.array("w0", surface.start if w0 is None else w0)
-    tol = v.number("tol", tol, lo=0.0, hi=1.0, lo_open=True, hi_open=True)
-    max_steps = v.integer("max_steps", max_steps, lo=1)
-    bound = v.positive("bound", bound)
+    w_star = _validate.array("surface.global_minimum", surface.global_minimum)
+    w = _validate.array("w0", surface.start if w0 is None else w0)
+    tol = _validate.number("tol", tol, lo=0.0, hi=1.0, lo_open=True, hi_open=True)
+    max_steps = _validate.integer("max_steps", max_steps, lo=1)
+    bound = _validate.positive("bound", bound)
     e0 = float(np.linalg.norm(w - w_star))
     if e0 == 0.0:
         raise ValueError("w0 must differ from the minimum")
@@ -128,15 +128,15 @@ def grid_search(H, w0, lrs, betas, steps=100, center=None, nesterov=False):
     >>> g.diverged.tolist()  # eta = 0.25 needs beta > 0.125 on lambda_max = 9
     [[False, True], [False, False]]
     """
-    H = v.array("H", H, ndim=2)
+    H = _validate.array("H", H, ndim=2)
     n = H.shape[0]
     if H.shape != (n, n) or not np.allclose(H, H.T):
         raise ValueError(f"H must be a symmetric square matrix, got shape {H.shape}")
-    c = np.zeros(n) if center is None else v.array("center", center, shape=(n,))
-    w0 = v.array("w0", w0, shape=(n,))
+    c = np.zeros(n) if center is None else _validate.array("center", center, shape=(n,))
+    w0 = _validate.array("w0", w0, shape=(n,))
     lrs = _values("lrs", lrs, lo=0.0, lo_open=True).ravel()
     betas = _values("betas", betas, lo=0.0, hi=1.0, hi_open=True).ravel()
-    steps = v.integer("steps", steps, lo=1)
+    steps = _validate.integer("steps", steps, lo=1)
     eta, b = lrs[None, :, None], betas[:, None, None]
     x = np.broadcast_to(w0 - c, (len(betas), len(lrs), n)).copy()  # error w - c
     vel = np.zeros_like(x)
@@ -192,10 +192,10 @@ def nesterov_lookahead(grad_fn, w0, lr, beta, steps):
     >>> w[:, 0].tolist(), la[:, 0].tolist()
     ([1.0, 0.5, 0.125], [1.0, 0.25, -0.0625])
     """
-    w = v.array("w0", w0)
-    lr = v.positive("lr", lr)
-    beta = v.number("beta", beta, lo=0.0, hi=1.0, hi_open=True)
-    steps = v.integer("steps", steps, lo=0)
+    w = _validate.array("w0", w0)
+    lr = _validate.positive("lr", lr)
+    beta = _validate.number("beta", beta, lo=0.0, hi=1.0, hi_open=True)
+    steps = _validate.integer("steps", steps, lo=0)
     vel = np.zeros_like(w)
     ws, ahead = [w], [w]
     for _ in range(steps):
@@ -249,10 +249,10 @@ def momentum_path(problem, lr, beta=0.0, batch_size=None, steps=80, nesterov=Fal
     """
     X, y = problem.X, problem.y
     N = len(X)
-    B = N if batch_size is None else v.integer("batch_size", batch_size, lo=1, hi=N)
-    beta = v.number("beta", beta, lo=0.0, hi=1.0, hi_open=True)
+    B = N if batch_size is None else _validate.integer("batch_size", batch_size, lo=1, hi=N)
+    beta = _validate.number("beta", beta, lo=0.0, hi=1.0, hi_open=True)
     opt = SGD(lr=lr, momentum=beta, nesterov=bool(nesterov) and beta > 0)
-    w0 = v.array("w0", problem.surface.start if w0 is None else w0, shape=(2,))
+    w0 = _validate.array("w0", problem.surface.start if w0 is None else w0, shape=(2,))
     if B == N:  # a full batch is the same whatever the order: skip the shuffle
 
         def grad_fn(w):
