@@ -39,7 +39,7 @@ class LeastSquares(NamedTuple):
 
 def least_squares_ravine(
     n=64, lam_min=0.2, lam_max=10.0, angle=np.pi / 6, w_star=(2.0, 1.0), noise=1.0, seed=0
-):  # fmt: skip
+):
     r"""A ravine made of data: least squares with two ill-conditioned, correlated features.
 
     Standard normal inputs :math:`\mathbf Z` are whitened (:math:`\mathbf Z^\top\mathbf Z/N =
@@ -82,8 +82,9 @@ def least_squares_ravine(
     rng = _validate.rng(seed)
     box = ((w_star[0] - 5, w_star[0] + 5), (w_star[1] - 4, w_star[1] + 4))
     start = w_star + np.array([-4.0, -1.0])
-    surface = bowl(lam_min, lam_max, angle, center=w_star, name="least squares", start=start,
-                   bounds=box)  # fmt: skip
+    surface = bowl(
+        lam_min, lam_max, angle, center=w_star, name="least squares", start=start, bounds=box
+    )
     lam, U = np.linalg.eigh(surface.hessian(w_star))
     Z = rng.standard_normal((n, 2))
     s, Q = np.linalg.eigh(Z.T @ Z / n)

@@ -85,9 +85,18 @@ class Surface:
     """
 
     def __init__(
-        self, name, title, formula, value_fn, grad_fn, hessian_fn, start, minima,
-        bounds=None, eigenvalues=None,
-    ):  # fmt: skip
+        self,
+        name,
+        title,
+        formula,
+        value_fn,
+        grad_fn,
+        hessian_fn,
+        start,
+        minima,
+        bounds=None,
+        eigenvalues=None,
+    ):
         self.name, self.title, self.formula = name, title, formula
         self._E, self._dE, self._d2E = value_fn, grad_fn, hessian_fn
         self.start = _frozen(start)
@@ -224,8 +233,17 @@ def quadratic(H, center=None, name="quadratic", *, title="Quadratic", start=None
     return _quadratic(H, center, name, title, formula, start, bounds)
 
 
-def bowl(lam_min=1.0, lam_max=10.0, angle=0.0, *, center=None, name="bowl", title=None,
-         start=None, bounds=None):  # fmt: skip
+def bowl(
+    lam_min=1.0,
+    lam_max=10.0,
+    angle=0.0,
+    *,
+    center=None,
+    name="bowl",
+    title=None,
+    start=None,
+    bounds=None,
+):
     r"""A 2-D quadratic bowl with Hessian eigenvalues ``lam_min`` and ``lam_max``.
 
     .. math::

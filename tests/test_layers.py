@@ -11,8 +11,18 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "course_utils"
-CORE = ["_validate", "surfaces", "calculus", "optimizers", "schedules", "clipping", "nn",
-        "data", "training", "least_squares"]  # fmt: skip
+CORE = [
+    "_validate",
+    "surfaces",
+    "calculus",
+    "optimizers",
+    "schedules",
+    "clipping",
+    "nn",
+    "data",
+    "training",
+    "least_squares",
+]
 NUMERICS_IMPORTS = {"numpy", "math", "numbers", "typing", "sklearn"}  # sklearn: bundled digits
 
 

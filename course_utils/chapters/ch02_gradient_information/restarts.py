@@ -154,9 +154,16 @@ def surface_restarts(surface, k=20, lr=0.3, steps=200, seed=0, tol=0.05):
 
 
 def network_restarts(
-    sizes, X, y, seeds=range(10), lr=0.1, epochs=1000, batch_size=None,
-    activation="tanh", loss="mse",
-):  # fmt: skip
+    sizes,
+    X,
+    y,
+    seeds=range(10),
+    lr=0.1,
+    epochs=1000,
+    batch_size=None,
+    activation="tanh",
+    loss="mse",
+):
     r"""Train ``MLP(sizes, seed=s)`` with plain gradient descent for every seed ``s``.
 
     Every run sees the same data, learning rate and number of epochs; only the random

@@ -254,8 +254,17 @@ def small_least_squares(seed=0):
     return p
 
 
-def sgd_run(problem, lr, batch_size=None, steps=300, schedule=None, clip_norm=None, seed=0,
-            w0=None, bound=1e3):  # fmt: skip
+def sgd_run(
+    problem,
+    lr,
+    batch_size=None,
+    steps=300,
+    schedule=None,
+    clip_norm=None,
+    seed=0,
+    w0=None,
+    bound=1e3,
+):
     r"""Plain mini-batch SGD on a least-squares ``problem``, optionally with a schedule.
 
     The batches come from shuffled epochs (:func:`~course_utils.least_squares.minibatch_gradients`,

@@ -77,8 +77,7 @@ def scaled_least_squares(n=64, scale=7.0, noise=0.5, seed=0):
     lo, hi = np.minimum(start, w_star), np.maximum(start, w_star)
     pad = np.array([1.0, 0.4]) * (hi - lo).max(initial=1.0) / 3.5  # the box holds both
     bounds = tuple(zip((lo - pad).tolist(), (hi + pad).tolist(), strict=True))
-    surface = quadratic(H, center=w_star, name="scaled least squares", start=start,
-                        bounds=bounds)  # fmt: skip
+    surface = quadratic(H, center=w_star, name="scaled least squares", start=start, bounds=bounds)
     surface.title = "Badly scaled least squares"
     return LeastSquares(X=X, y=y, H=H, w_star=w_star, E_star=E_star, surface=surface)
 

@@ -159,8 +159,17 @@ def lr_sweep(
         raise ValueError(f"lrs must be a non-empty list of rates > 0, got {lrs}")
     histories, losses, accs = [], [], []
     for lr in lrs:
-        h = train(make_model(), X, y, make_optimizer(float(lr)), batch_size=batch_size,
-                  epochs=epochs, seed=seed, X_val=X_val, y_val=y_val)  # fmt: skip
+        h = train(
+            make_model(),
+            X,
+            y,
+            make_optimizer(float(lr)),
+            batch_size=batch_size,
+            epochs=epochs,
+            seed=seed,
+            X_val=X_val,
+            y_val=y_val,
+        )
         histories.append(h)
         ok = not h.diverged and math.isfinite(h.val_losses[-1])
         losses.append(h.val_losses[-1] if ok else math.inf)
@@ -216,9 +225,19 @@ class UpdateRun(NamedTuple):
 
 
 def run_updates(
-    model, X, y, optimizer, batch_size, updates, X_val, y_val, eval_every=5, seed=0,
-    blowup=10.0, bound=1e6,
-):  # fmt: skip
+    model,
+    X,
+    y,
+    optimizer,
+    batch_size,
+    updates,
+    X_val,
+    y_val,
+    eval_every=5,
+    seed=0,
+    blowup=10.0,
+    bound=1e6,
+):
     r"""Make exactly ``updates`` optimizer steps on batches of ``batch_size``; evaluate often.
 
     Unlike :func:`course_utils.training.train`, whose budget is counted in epochs, the
@@ -278,8 +297,11 @@ def run_updates(
                 for Xb, yb in minibatches(X, y, B, rng):
                     loss, g = model.flat_loss_and_grad(w, Xb, yb)
                     w_new, state = optimizer.step(w, g, state)
-                    if not (loss <= limit and np.all(np.isfinite(w_new))
-                            and np.max(np.abs(w_new)) <= bound):  # fmt: skip
+                    if not (
+                        loss <= limit
+                        and np.all(np.isfinite(w_new))
+                        and np.max(np.abs(w_new)) <= bound
+                    ):
                         diverged_at = t  # this update failed; w is the last good point
                         break
                     w, t, seen = w_new, t + 1, seen + len(Xb)
@@ -300,8 +322,14 @@ def run_updates(
 
 def _evaluate(model, w, X, y, X_val, y_val, t, seen):
     model.set_flat(w)
-    return (t, seen, model.loss(X, y), model.loss(X_val, y_val), model.accuracy(X, y),
-            model.accuracy(X_val, y_val))  # fmt: skip
+    return (
+        t,
+        seen,
+        model.loss(X, y),
+        model.loss(X_val, y_val),
+        model.accuracy(X, y),
+        model.accuracy(X_val, y_val),
+    )
 
 
 class Score(NamedTuple):
