@@ -208,8 +208,8 @@ def nesterov_lookahead(grad_fn, w0, lr, beta, steps):
 
 def momentum_path(problem, lr, beta=0.0, batch_size=None, steps=80, nesterov=False, seed=0,
                   w0=None, bound=1e4):  # fmt: skip
-    r"""Mini-batch SGD with momentum on a :class:`LeastSquares` problem, for a fixed number
-    of updates.
+    r"""Mini-batch SGD with momentum on a least-squares problem, for a fixed number of
+    updates.
 
     Each update draws the next batch of ``batch_size`` examples (reshuffled every epoch:
     :func:`course_utils.least_squares.minibatch_gradients`), computes the batch gradient
@@ -221,7 +221,7 @@ def momentum_path(problem, lr, beta=0.0, batch_size=None, steps=80, nesterov=Fal
     Parameters
     ----------
     problem : LeastSquares
-        From :func:`least_squares_ravine`.
+        From :func:`~course_utils.least_squares.least_squares_ravine`.
     lr : float
         :math:`\eta > 0`.
     beta : float

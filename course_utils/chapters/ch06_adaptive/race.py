@@ -123,7 +123,8 @@ def race(names, lr, batch_size=None, steps=80, mode=RATE_MODES[0], seed=0, probl
 
     Every optimizer uses torch's default hyperparameters apart from the learning rate,
     starts at ``problem.surface.start`` and takes ``steps`` steps; step :math:`k` of every
-    optimizer uses the same mini-batch (:func:`minibatch_gradients` with the same seed).
+    optimizer uses the same mini-batch
+    (:func:`~course_utils.least_squares.minibatch_gradients` with the same seed).
 
     Parameters
     ----------
