@@ -1,11 +1,13 @@
 """course_utils: the numerics, plots, widgets and grading behind the Downhill course.
 
-The numerical helpers are importable from the package itself::
+The reusable core's numerical helpers are importable from the package itself::
 
     from course_utils import SURFACES, Adam, MLP, run, train
 
-Plots and explorers live in submodules that import matplotlib and ipywidgets, so that
-the numerics stay numpy-only: ``course_utils.plotting`` and ``course_utils.widgets``.
+Plots, the explorer kit and the checking kit live in submodules that import matplotlib
+and ipywidgets, so that the numerics stay numpy-only: ``course_utils.plotting``,
+``course_utils.widgets`` and ``course_utils.exercises``. Each chapter's experiments,
+explorers and checks live in ``course_utils.chapters.chNN_<slug>``.
 """
 
 from course_utils.calculus import (

@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils import _validate as v
+from course_utils import _validate
 
 
 def _callable(name, f, optional=False):
@@ -46,7 +46,7 @@ def _scalar(f, w):
 
 def _points(name, w, n):
     """``w`` as an array of shape (..., n) of finite numbers."""
-    w = v.array(name, w)
+    w = _validate.array(name, w)
     if w.ndim == 0 or w.shape[-1] != n:
         raise ValueError(f"{name} must have shape (..., {n}), got {w.shape}")
     return w
@@ -84,8 +84,8 @@ def numerical_gradient(f, w, h=1e-6):
     [2.0, 3.0]
     """
     _callable("f", f)
-    w = v.array("w", w)
-    h = v.positive("h", h)
+    w = _validate.array("w", w)
+    h = _validate.positive("h", h)
     g = np.empty(w.size)
     for i in range(w.size):
         e = np.zeros(w.size)
@@ -127,8 +127,8 @@ def numerical_hessian(f, w, h=1e-4):
     True
     """
     _callable("f", f)
-    w = v.array("w", w)
-    h = v.positive("h", h)
+    w = _validate.array("w", w)
+    h = _validate.positive("h", h)
     x, n = w.ravel(), w.size
 
     def E(*steps):  # E(w + sum of steps), steps given as (index, +-1)
@@ -171,8 +171,8 @@ def numerical_jacobian(F, w, h=1e-6):
     [[3.0, 2.0], [1.0, 1.0]]
     """
     _callable("F", F)
-    w = v.array("w", w)
-    h = v.positive("h", h)
+    w = _validate.array("w", w)
+    h = _validate.positive("h", h)
     m = np.asarray(F(w), dtype=float).size
     J = np.empty((m, w.size))
     for i in range(w.size):
@@ -226,17 +226,17 @@ def taylor_approximation(f, w_hat, w, order=2, grad=None, hessian=None):
     _callable("f", f)
     _callable("grad", grad, optional=True)
     _callable("hessian", hessian, optional=True)
-    w_hat = v.array("w_hat", w_hat, ndim=1)
+    w_hat = _validate.array("w_hat", w_hat, ndim=1)
     n = w_hat.size
     w = _points("w", w, n)
-    order = v.integer("order", order, lo=1, hi=2)
+    order = _validate.integer("order", order, lo=1, hi=2)
     b = numerical_gradient(f, w_hat) if grad is None else grad(w_hat)
-    b = v.array("grad(w_hat)", b, shape=(n,))
+    b = _validate.array("grad(w_hat)", b, shape=(n,))
     delta = w - w_hat
     out = _scalar(f, w_hat) + delta @ b
     if order == 2:
         H = numerical_hessian(f, w_hat) if hessian is None else hessian(w_hat)
-        H = v.array("hessian(w_hat)", H, shape=(n, n))
+        H = _validate.array("hessian(w_hat)", H, shape=(n, n))
         out = out + 0.5 * np.einsum("...i,ij,...j->...", delta, H, delta)
     return out
 
@@ -265,10 +265,10 @@ def taylor_gradient(b, H, w_hat, w):
     >>> taylor_gradient([1.0, 0.0], [[2.0, 0.0], [0.0, 4.0]], [0.0, 0.0], [1.0, 1.0]).tolist()
     [3.0, 4.0]
     """
-    b = v.array("b", b, ndim=1)
+    b = _validate.array("b", b, ndim=1)
     n = b.size
-    H = v.array("H", H, shape=(n, n))
-    w_hat = v.array("w_hat", w_hat, shape=(n,))
+    H = _validate.array("H", H, shape=(n, n))
+    w_hat = _validate.array("w_hat", w_hat, shape=(n,))
     return b + (_points("w", w, n) - w_hat) @ H.T
 
 
@@ -280,7 +280,7 @@ class Eigen(NamedTuple):
 
 
 def _symmetric(H):
-    H = v.array("H", H, ndim=2)
+    H = _validate.array("H", H, ndim=2)
     if H.shape[0] != H.shape[1] or H.size == 0:
         raise ValueError(f"H must be a non-empty square matrix, got shape {H.shape}")
     if np.abs(H - H.T).max() > 1e-6 * np.abs(H).max():
@@ -347,7 +347,7 @@ def classify_stationary_point(H, tol=1e-8):
     >>> classify_stationary_point([[-1.0, 0.0], [0.0, 1.0]])
     'saddle'
     """
-    tol = v.number("tol", tol, lo=0.0)
+    tol = _validate.number("tol", tol, lo=0.0)
     lam = eigen_analysis(H).values
     pos, neg = np.any(lam > tol), np.any(lam < -tol)
     if pos and neg:
@@ -387,7 +387,7 @@ def eigen_coordinates(H, w, w_star):
     [2.0, 0.0]
     """
     lam, U = eigen_analysis(H)
-    w_star = v.array("w_star", w_star, shape=(lam.size,))
+    w_star = _validate.array("w_star", w_star, shape=(lam.size,))
     return (_points("w", w, lam.size) - w_star) @ U
 
 
@@ -442,12 +442,12 @@ def gradient_check(f, grad, w, h=1e-6, rtol=1e-5, *, atol=1e-8):
     False
     """
     _callable("grad", grad)
-    w = v.array("w", w)
-    rtol = v.number("rtol", rtol, lo=0.0)
-    atol = v.number("atol", atol, lo=0.0)
+    w = _validate.array("w", w)
+    rtol = _validate.number("rtol", rtol, lo=0.0)
+    atol = _validate.number("atol", atol, lo=0.0)
     numeric = numerical_gradient(f, w, h)
     analytic = np.asarray(grad(w), dtype=float)
-    v.same_shape("w", w, "grad(w)", analytic)
+    _validate.same_shape("w", w, "grad(w)", analytic)
     err, size = np.abs(analytic - numeric), np.abs(analytic) + np.abs(numeric)
     rel = err / np.maximum(size, np.finfo(float).tiny)
     return GradientCheck(
@@ -502,10 +502,10 @@ def chord(f, a, b, num=101):
     ([1.0, 0.0, 1.0], [1.0, 1.0, 1.0], 0.0)
     """
     _callable("f", f)
-    a = v.array("a", a)
-    b = v.array("b", b)
-    v.same_shape("a", a, "b", b)
-    num = v.integer("num", num, lo=2)
+    a = _validate.array("a", a)
+    b = _validate.array("b", b)
+    _validate.same_shape("a", a, "b", b)
+    num = _validate.integer("num", num, lo=2)
     t = np.linspace(0.0, 1.0, num)
     E = np.array([_scalar(f, (1 - s) * a + s * b) for s in t])
     line = (1 - t) * E[0] + t * E[-1]

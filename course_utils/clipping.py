@@ -19,14 +19,14 @@ import math
 
 import numpy as np
 
-from course_utils import _validate as _v
+from course_utils import _validate
 
 
 def _arrays(grads):
     """Return (list of float arrays, True if the input was a list or tuple)."""
     if isinstance(grads, (list, tuple)):
-        return [_v.array(f"grads[{i}]", g, finite=False) for i, g in enumerate(grads)], True
-    return [_v.array("grads", grads, finite=False)], False
+        return [_validate.array(f"grads[{i}]", g, finite=False) for i, g in enumerate(grads)], True
+    return [_validate.array("grads", grads, finite=False)], False
 
 
 def global_norm(grads):
@@ -83,7 +83,7 @@ def clip_by_global_norm(grads, max_norm):
     >>> norm, np.round(clipped, 6)
     (5.0, array([0.6, 0.8]))
     """
-    max_norm = _v.positive("max_norm", max_norm)
+    max_norm = _validate.positive("max_norm", max_norm)
     arrays, is_list = _arrays(grads)
     norm = global_norm(arrays)
     with np.errstate(all="ignore"):

@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils import _validate as v
+from course_utils import _validate
 
 KINDS = ("moons", "blobs", "spirals")
 
@@ -48,11 +48,11 @@ def make_regression(n=200, noise=0.3, seed=0, x_min=-3.0, x_max=3.0):
     >>> data.X.shape, data.y.shape
     ((50, 1), (50, 1))
     """
-    n = v.integer("n", n, lo=1)
-    noise = v.number("noise", noise, lo=0)
-    x_min = v.number("x_min", x_min)
-    x_max = v.number("x_max", x_max, lo=x_min, lo_open=True)
-    gen = v.rng(seed)
+    n = _validate.integer("n", n, lo=1)
+    noise = _validate.number("noise", noise, lo=0)
+    x_min = _validate.number("x_min", x_min)
+    x_max = _validate.number("x_max", x_max, lo=x_min, lo_open=True)
+    gen = _validate.rng(seed)
     X = gen.uniform(x_min, x_max, size=(n, 1))
     y = np.sin(X) + noise * gen.normal(size=(n, 1))
     return Dataset(X, y, "sine", "regression", None)
@@ -75,11 +75,11 @@ def make_linear_regression(n=100, w=2.0, b=-1.0, noise=0.5, seed=0):
     >>> bool(np.allclose(data.y, 2.0 * data.X - 1.0))
     True
     """
-    n = v.integer("n", n, lo=1)
-    w = v.number("w", w)
-    b = v.number("b", b)
-    noise = v.number("noise", noise, lo=0)
-    gen = v.rng(seed)
+    n = _validate.integer("n", n, lo=1)
+    w = _validate.number("w", w)
+    b = _validate.number("b", b)
+    noise = _validate.number("noise", noise, lo=0)
+    gen = _validate.rng(seed)
     X = gen.uniform(-2.0, 2.0, size=(n, 1))
     y = w * X + b + noise * gen.normal(size=(n, 1))
     return Dataset(X, y, "line", "regression", None)
@@ -121,15 +121,15 @@ def make_classification(n=300, kind="moons", noise=0.2, seed=0, n_classes=None):
     >>> data.X.shape, np.bincount(data.y).tolist()
     ((90, 2), [30, 30, 30])
     """
-    v.choice("kind", kind, KINDS)
-    noise = v.number("noise", noise, lo=0)
+    _validate.choice("kind", kind, KINDS)
+    noise = _validate.number("noise", noise, lo=0)
     if n_classes is None:
         n_classes = 2 if kind == "moons" else 3
-    n_classes = v.integer("n_classes", n_classes, lo=2)
+    n_classes = _validate.integer("n_classes", n_classes, lo=2)
     if kind == "moons" and n_classes != 2:
         raise ValueError(f"n_classes must be 2 for kind='moons', got {n_classes}")
-    n = v.integer("n", n, lo=n_classes)
-    gen = v.rng(seed)
+    n = _validate.integer("n", n, lo=n_classes)
+    gen = _validate.rng(seed)
     counts = _class_counts(n, n_classes)
     y = np.repeat(np.arange(n_classes), counts)
     if kind == "moons":
@@ -195,12 +195,14 @@ def train_test_split(X, y, test_fraction=0.25, seed=0):
     [(7, 2), (3, 2), (7,), (3,)]
     """
     X, y = _check_pair(X, y)
-    test_fraction = v.number("test_fraction", test_fraction, lo=0, hi=1, lo_open=True, hi_open=True)
+    test_fraction = _validate.number(
+        "test_fraction", test_fraction, lo=0, hi=1, lo_open=True, hi_open=True
+    )
     N = len(X)
     if N < 2:
         raise ValueError(f"X must have at least 2 rows to split, got {N}")
     n_test = min(max(round(test_fraction * N), 1), N - 1)
-    order = v.rng(seed).permutation(N)
+    order = _validate.rng(seed).permutation(N)
     test, train = order[:n_test], order[n_test:]
     return X[train], X[test], y[train], y[test]
 
@@ -236,10 +238,10 @@ def minibatches(X, y, batch_size, rng, shuffle=True, drop_last=False):
     """
     X, y = _check_pair(X, y)
     N = len(X)
-    batch_size = v.integer("batch_size", batch_size, lo=1, hi=N)
+    batch_size = _validate.integer("batch_size", batch_size, lo=1, hi=N)
     if shuffle or rng is not None:
         try:
-            rng = v.rng(rng)
+            rng = _validate.rng(rng)
         except TypeError:
             raise TypeError(
                 f"rng must be a numpy.random.Generator or an int seed, got {type(rng).__name__}"
@@ -264,7 +266,7 @@ def batch_sizes(N):
     >>> batch_sizes(64)
     [1, 2, 4, 8, 16, 32, 64]
     """
-    N = v.integer("N", N, lo=1)
+    N = _validate.integer("N", N, lo=1)
     sizes = [2**k for k in range(N.bit_length()) if 2**k < N]
     return sizes + [N]
 

@@ -30,7 +30,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils import _validate as v
+from course_utils import _validate
 
 # ---------------------------------------------------------------------------------------
 # Activation functions, each with its derivative.  sigma_prime(z, a) receives the drive z
@@ -142,9 +142,9 @@ class MLP:
 
     def __init__(self, sizes, activation="tanh", loss="mse", seed=0):
         self.sizes = _check_sizes(sizes)
-        self.activation = v.choice("activation", activation, list(ACTIVATIONS))
-        self.loss_name = v.choice("loss", loss, list(LOSSES))
-        gen = v.rng(seed)
+        self.activation = _validate.choice("activation", activation, list(ACTIVATIONS))
+        self.loss_name = _validate.choice("loss", loss, list(LOSSES))
+        gen = _validate.rng(seed)
         self.params = []
         for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:], strict=True):
             r = np.sqrt(6.0 / (n_in + n_out))
@@ -273,7 +273,7 @@ class MLP:
         list of ndarray
             Shaped like ``params``.
         """
-        h = v.positive("h", h)
+        h = _validate.positive("h", h)
         X, y = self._check_data(X, y)
         w = self.get_flat()
         params = self._unflatten(w)  # views into w: nudging w[i] nudges one weight
@@ -313,10 +313,10 @@ class MLP:
         return pieces
 
     def _check_w(self, w):
-        return v.array("w", w, shape=(self.n_params,))
+        return _validate.array("w", w, shape=(self.n_params,))
 
     def _check_X(self, X):
-        X = v.array("X", X, shape=(None, self.sizes[0]))
+        X = _validate.array("X", X, shape=(None, self.sizes[0]))
         if len(X) == 0:
             raise ValueError("X must have at least one row, got shape (0, ...)")
         return X
@@ -326,7 +326,7 @@ class MLP:
         N, K = len(X), self.sizes[-1]
         if self.loss_name == "cross_entropy":
             return X, _check_labels(y, N, K)
-        y = v.array("y", y)
+        y = _validate.array("y", y)
         if K == 1 and y.shape == (N,):
             y = y[:, None]
         if y.shape != (N, K):

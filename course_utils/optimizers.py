@@ -21,14 +21,16 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils import _validate as _v
+from course_utils import _validate
 from course_utils.clipping import clip_by_global_norm, global_norm
 
 
 def _betas(betas):
     if not isinstance(betas, (tuple, list)) or len(betas) != 2:
         raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-    return tuple(_v.number(f"betas[{i}]", b, 0.0, 1.0, hi_open=True) for i, b in enumerate(betas))
+    return tuple(
+        _validate.number(f"betas[{i}]", b, 0.0, 1.0, hi_open=True) for i, b in enumerate(betas)
+    )
 
 
 class Optimizer:
@@ -39,8 +41,8 @@ class Optimizer:
     _hyper = ("lr",)
 
     def __init__(self, lr, weight_decay=0):
-        self.lr = _v.positive("lr", lr)
-        self.weight_decay = _v.number("weight_decay", weight_decay, lo=0.0)
+        self.lr = _validate.positive("lr", lr)
+        self.weight_decay = _validate.number("weight_decay", weight_decay, lo=0.0)
 
     def __repr__(self):
         args = ", ".join(f"{k}={getattr(self, k)!r}" for k in self._hyper)
@@ -48,7 +50,7 @@ class Optimizer:
 
     def init(self, params):
         """Return the initial state for parameters shaped like ``params``."""
-        w = _v.array("params", params)
+        w = _validate.array("params", params)
         return self._init(np.zeros_like(w))
 
     def step(self, params, grad, state, lr=None):
@@ -75,15 +77,15 @@ class Optimizer:
         state : NamedTuple
             New state (new arrays; the old state is left unchanged).
         """
-        w = _v.array("params", params, finite=False)
-        g = _v.array("grad", grad, finite=False).copy()  # SGD's state may keep g itself
-        _v.same_shape("params", w, "grad", g)
+        w = _validate.array("params", params, finite=False)
+        g = _validate.array("grad", grad, finite=False).copy()  # SGD's state may keep g itself
+        _validate.same_shape("params", w, "grad", g)
         if not isinstance(state, self.State):
             raise TypeError(f"state must be the {self.State.__name__} returned by {self.name}.init")
         for field, value in zip(state._fields, state, strict=True):
             if isinstance(value, np.ndarray):
-                _v.same_shape("params", w, f"state.{field}", value)
-        lr = self.lr if lr is None else _v.number("lr", lr, lo=0.0)
+                _validate.same_shape("params", w, f"state.{field}", value)
+        lr = self.lr if lr is None else _validate.number("lr", lr, lo=0.0)
         with np.errstate(all="ignore"):
             if self.weight_decay:
                 g = g + self.weight_decay * w
@@ -142,8 +144,8 @@ class SGD(Optimizer):
 
     def __init__(self, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False):
         super().__init__(lr, weight_decay)
-        self.momentum = _v.number("momentum", momentum, 0.0, 1.0, hi_open=True)
-        self.dampening = _v.number("dampening", dampening, 0.0, 1.0)
+        self.momentum = _validate.number("momentum", momentum, 0.0, 1.0, hi_open=True)
+        self.dampening = _validate.number("dampening", dampening, 0.0, 1.0)
         self.nesterov = bool(nesterov)
         if self.nesterov and (self.momentum == 0 or self.dampening != 0):
             raise ValueError("nesterov=True requires momentum > 0 and dampening == 0")
@@ -199,11 +201,11 @@ class Adagrad(Optimizer):
 
     def __init__(self, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10):
         super().__init__(lr, weight_decay)
-        self.lr_decay = _v.number("lr_decay", lr_decay, lo=0.0)
-        self.initial_accumulator_value = _v.number(
+        self.lr_decay = _validate.number("lr_decay", lr_decay, lo=0.0)
+        self.initial_accumulator_value = _validate.number(
             "initial_accumulator_value", initial_accumulator_value, lo=0.0
         )
-        self.eps = _v.number("eps", eps, lo=0.0)
+        self.eps = _validate.number("eps", eps, lo=0.0)
 
     def _init(self, zeros):
         return AdagradState(t=0, G=zeros + self.initial_accumulator_value)
@@ -263,9 +265,9 @@ class RMSProp(Optimizer):
 
     def __init__(self, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False):
         super().__init__(lr, weight_decay)
-        self.alpha = _v.number("alpha", alpha, 0.0, 1.0, hi_open=True)
-        self.eps = _v.number("eps", eps, lo=0.0)
-        self.momentum = _v.number("momentum", momentum, 0.0, 1.0, hi_open=True)
+        self.alpha = _validate.number("alpha", alpha, 0.0, 1.0, hi_open=True)
+        self.eps = _validate.number("eps", eps, lo=0.0)
+        self.momentum = _validate.number("momentum", momentum, 0.0, 1.0, hi_open=True)
         self.centered = bool(centered)
 
     def _init(self, zeros):
@@ -323,8 +325,8 @@ class Adadelta(Optimizer):
 
     def __init__(self, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0):
         super().__init__(lr, weight_decay)
-        self.rho = _v.number("rho", rho, 0.0, 1.0)
-        self.eps = _v.number("eps", eps, lo=0.0)
+        self.rho = _validate.number("rho", rho, 0.0, 1.0)
+        self.eps = _validate.number("eps", eps, lo=0.0)
 
     def _init(self, zeros):
         return AdadeltaState(t=0, v=zeros, u=zeros)
@@ -386,7 +388,7 @@ class Adam(Optimizer):
     def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False):
         super().__init__(lr, weight_decay)
         self.betas = _betas(betas)
-        self.eps = _v.number("eps", eps, lo=0.0)
+        self.eps = _validate.number("eps", eps, lo=0.0)
         self.amsgrad = bool(amsgrad)
 
     def _init(self, zeros):
@@ -441,7 +443,7 @@ class Adamax(Optimizer):
     def __init__(self, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0):
         super().__init__(lr, weight_decay)
         self.betas = _betas(betas)
-        self.eps = _v.number("eps", eps, lo=0.0)
+        self.eps = _validate.number("eps", eps, lo=0.0)
 
     def _init(self, zeros):
         return AdamaxState(t=0, m=zeros, u=zeros)
@@ -502,8 +504,8 @@ class Nadam(Optimizer):
     def __init__(self, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3):
         super().__init__(lr, weight_decay)
         self.betas = _betas(betas)
-        self.eps = _v.number("eps", eps, lo=0.0)
-        self.momentum_decay = _v.number("momentum_decay", momentum_decay, lo=0.0)
+        self.eps = _validate.number("eps", eps, lo=0.0)
+        self.momentum_decay = _validate.number("momentum_decay", momentum_decay, lo=0.0)
 
     def _init(self, zeros):
         return NadamState(t=0, m=zeros, v=zeros, mu_product=1.0)
@@ -531,7 +533,7 @@ def make_optimizer(name, **kwargs):
     >>> make_optimizer("Adam", lr=0.1)
     Adam(lr=0.1, betas=(0.9, 0.999), eps=1e-08, weight_decay=0.0, amsgrad=False)
     """
-    return OPTIMIZERS[_v.choice("name", name, OPTIMIZERS)](**kwargs)
+    return OPTIMIZERS[_validate.choice("name", name, OPTIMIZERS)](**kwargs)
 
 
 class Trajectory(NamedTuple):
@@ -557,7 +559,17 @@ def _callable(name, f, optional=False):
         raise TypeError(f"{name} must be callable{' or None' if optional else ''}, got {f!r}")
 
 
-def run(optimizer, grad_fn, w0, steps, loss_fn=None, schedule=None, clip_norm=None, bound=1e6):
+def run(
+    optimizer,
+    grad_fn,
+    w0,
+    steps,
+    loss_fn=None,
+    schedule=None,
+    clip_norm=None,
+    bound=1e6,
+    until=None,
+):
     r"""Run ``optimizer`` from ``w0`` for ``steps`` steps and record the trajectory.
 
     Step :math:`k = 0, 1, \dots` evaluates :math:`g = \nabla E(w_k)`, clips it to global
@@ -565,8 +577,9 @@ def run(optimizer, grad_fn, w0, steps, loss_fn=None, schedule=None, clip_norm=No
     ``schedule(k)`` (or the optimizer's own ``lr``). The run stops early, with
     ``diverged=True`` and ``diverged_at=k``, at the first step whose result is not finite,
     leaves the box :math:`\max_i |w_i| \le` ``bound``, or has a non-finite loss; that
-    result is not recorded, so every recorded point and loss is finite. No numpy warning
-    escapes.
+    result is not recorded, so every recorded point and loss is finite. With ``until``,
+    the run also stops, after recording it, at the first point where ``until(w)`` holds
+    (``w_0`` included). No numpy warning escapes.
 
     Parameters
     ----------
@@ -586,6 +599,8 @@ def run(optimizer, grad_fn, w0, steps, loss_fn=None, schedule=None, clip_norm=No
         Clip each gradient to this global norm (``clipping.clip_by_global_norm``).
     bound : float
         A step whose result has a coordinate larger than this in size counts as diverged.
+    until : callable, optional
+        ``until(w)`` returns True when the run has reached its goal (e.g. a tolerance).
 
     Returns
     -------
@@ -603,11 +618,12 @@ def run(optimizer, grad_fn, w0, steps, loss_fn=None, schedule=None, clip_norm=No
     _callable("grad_fn", grad_fn)
     _callable("loss_fn", loss_fn, optional=True)
     _callable("schedule", schedule, optional=True)
-    w = _v.array("w0", w0)
-    steps = _v.integer("steps", steps, lo=0)
-    bound = _v.positive("bound", bound)
+    _callable("until", until, optional=True)
+    w = _validate.array("w0", w0)
+    steps = _validate.integer("steps", steps, lo=0)
+    bound = _validate.positive("bound", bound)
     if clip_norm is not None:
-        clip_norm = _v.positive("clip_norm", clip_norm)
+        clip_norm = _validate.positive("clip_norm", clip_norm)
     if w.size and np.max(np.abs(w)) > bound:
         raise ValueError(
             f"w0 must lie within bound = {bound:g}, got max |w0| = {np.abs(w).max():g}"
@@ -622,6 +638,8 @@ def run(optimizer, grad_fn, w0, steps, loss_fn=None, schedule=None, clip_norm=No
     state, diverged_at = optimizer.init(w), None
     with np.errstate(all="ignore"):
         for k in range(steps):
+            if until is not None and until(w):
+                break
             g = np.asarray(grad_fn(w), dtype=float)
             if clip_norm is None:
                 norm = global_norm(g)

@@ -17,7 +17,7 @@ step_decay(lr=0.1, step_size=10, gamma=0.5)
 
 import math
 
-from course_utils import _validate as _v
+from course_utils import _validate
 
 
 class Schedule:
@@ -30,7 +30,7 @@ class Schedule:
         self.name, self.params, self._rate = name, params, rate
 
     def __call__(self, t):
-        return float(self._rate(_v.integer("t", t, lo=0)))
+        return float(self._rate(_validate.integer("t", t, lo=0)))
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
@@ -49,7 +49,7 @@ def constant(lr):
     -------
     Schedule
     """
-    lr = _v.positive("lr", lr)
+    lr = _validate.positive("lr", lr)
     return Schedule("constant", lambda t: lr, lr=lr)
 
 
@@ -71,9 +71,9 @@ def step_decay(lr, step_size, gamma=0.1):
     -------
     Schedule
     """
-    lr = _v.positive("lr", lr)
-    step_size = _v.integer("step_size", step_size, lo=1)
-    gamma = _v.number("gamma", gamma, 0.0, 1.0, lo_open=True)
+    lr = _validate.positive("lr", lr)
+    step_size = _validate.integer("step_size", step_size, lo=1)
+    gamma = _validate.number("gamma", gamma, 0.0, 1.0, lo_open=True)
     return Schedule(
         "step_decay",
         lambda t: lr * gamma ** (t // step_size),
@@ -97,8 +97,8 @@ def exponential(lr, gamma):
     -------
     Schedule
     """
-    lr = _v.positive("lr", lr)
-    gamma = _v.number("gamma", gamma, 0.0, 1.0, lo_open=True)
+    lr = _validate.positive("lr", lr)
+    gamma = _validate.number("gamma", gamma, 0.0, 1.0, lo_open=True)
     return Schedule("exponential", lambda t: lr * gamma**t, lr=lr, gamma=gamma)
 
 
@@ -122,8 +122,8 @@ def inverse_time(lr, decay):
     -------
     Schedule
     """
-    lr = _v.positive("lr", lr)
-    decay = _v.number("decay", decay, lo=0.0)
+    lr = _validate.positive("lr", lr)
+    decay = _validate.number("decay", decay, lo=0.0)
     return Schedule("inverse_time", lambda t: lr / (1 + decay * t), lr=lr, decay=decay)
 
 
@@ -151,9 +151,9 @@ def cosine(lr, total_steps, lr_min=0.0):
     -------
     Schedule
     """
-    lr = _v.positive("lr", lr)
-    T = _v.integer("total_steps", total_steps, lo=1)
-    lr_min = _v.number("lr_min", lr_min, 0.0, lr)
+    lr = _validate.positive("lr", lr)
+    T = _validate.integer("total_steps", total_steps, lo=1)
+    lr_min = _validate.number("lr_min", lr_min, 0.0, lr)
 
     def rate(t):
         return lr_min + (lr - lr_min) * (1 + math.cos(math.pi * min(t, T) / T)) / 2
@@ -189,8 +189,8 @@ def warmup(schedule, warmup_steps, start_factor=1 / 3):
     """
     if not callable(schedule):
         raise TypeError(f"schedule must be callable, got {schedule!r}")
-    t_w = _v.integer("warmup_steps", warmup_steps, lo=1)
-    f0 = _v.number("start_factor", start_factor, 0.0, 1.0, lo_open=True)
+    t_w = _validate.integer("warmup_steps", warmup_steps, lo=1)
+    f0 = _validate.number("start_factor", start_factor, 0.0, 1.0, lo_open=True)
 
     def rate(t):
         return schedule(t) * (f0 + (1 - f0) * min(t, t_w) / t_w)
@@ -208,7 +208,7 @@ def warmup_cosine(lr, total_steps, warmup_steps=None, start_factor=1 / 3, lr_min
     -------
     Schedule
     """
-    T = _v.integer("total_steps", total_steps, lo=1)
+    T = _validate.integer("total_steps", total_steps, lo=1)
     t_w = max(1, T // 10) if warmup_steps is None else warmup_steps
     return warmup(cosine(lr, T, lr_min), t_w, start_factor)
 
@@ -249,8 +249,8 @@ def make_schedule(name, lr, total_steps):
     >>> make_schedule("exponential", 0.1, 100)(100)  # doctest: +ELLIPSIS
     0.00100000...
     """
-    _v.choice("name", name, SCHEDULES)
-    T = _v.integer("total_steps", total_steps, lo=1)
+    _validate.choice("name", name, SCHEDULES)
+    T = _validate.integer("total_steps", total_steps, lo=1)
     if name == "step":
         return step_decay(lr, step_size=math.ceil(T / 3), gamma=0.1)
     if name == "exponential":

@@ -37,7 +37,7 @@ The minima listed in ``Surface.minima`` are all the known minima, the global one
 
 import numpy as np
 
-from course_utils import _validate as v
+from course_utils import _validate
 
 
 def _frozen(a):
@@ -85,9 +85,18 @@ class Surface:
     """
 
     def __init__(
-        self, name, title, formula, value_fn, grad_fn, hessian_fn, start, minima,
-        bounds=None, eigenvalues=None,
-    ):  # fmt: skip
+        self,
+        name,
+        title,
+        formula,
+        value_fn,
+        grad_fn,
+        hessian_fn,
+        start,
+        minima,
+        bounds=None,
+        eigenvalues=None,
+    ):
         self.name, self.title, self.formula = name, title, formula
         self._E, self._dE, self._d2E = value_fn, grad_fn, hessian_fn
         self.start = _frozen(start)
@@ -99,7 +108,7 @@ class Surface:
         self.min_value = None if self.global_minimum is None else float(self.value(self.minima[0]))
 
     def _point(self, w):
-        w = v.array("w", w, finite=False)
+        w = _validate.array("w", w, finite=False)
         if w.ndim == 0 or w.shape[-1] != self.n:
             raise ValueError(f"w must have shape (..., {self.n}), got {w.shape}")
         return w
@@ -156,7 +165,7 @@ def _softplus(z):
 
 # --- quadratics -------------------------------------------------------------------------
 def _check_symmetric(name, H):
-    H = v.array(name, H, ndim=2)
+    H = _validate.array(name, H, ndim=2)
     if H.shape[0] != H.shape[1] or H.size == 0:
         raise ValueError(f"{name} must be a non-empty square matrix, got shape {H.shape}")
     if np.abs(H - H.T).max() > 1e-6 * np.abs(H).max():  # the rule of calculus.eigen_analysis
@@ -167,10 +176,10 @@ def _check_symmetric(name, H):
 def _quadratic(H, center, name, title, formula, start, bounds, lam=None):
     H = _check_symmetric("H", H)
     n = H.shape[0]
-    c = np.zeros(n) if center is None else v.array("center", center, shape=(n,))
+    c = np.zeros(n) if center is None else _validate.array("center", center, shape=(n,))
     if start is None:
         start = c + (np.array([-4.0, 3.0]) if n == 2 else 1.0)
-    start = v.array("start", start, shape=(n,))
+    start = _validate.array("start", start, shape=(n,))
     if bounds is None and n == 2:
         bounds = ((c[0] - 5, c[0] + 5), (c[1] - 5, c[1] + 5))
     lam = np.linalg.eigvalsh(H) if lam is None else np.asarray(lam, dtype=float)
@@ -224,8 +233,17 @@ def quadratic(H, center=None, name="quadratic", *, title="Quadratic", start=None
     return _quadratic(H, center, name, title, formula, start, bounds)
 
 
-def bowl(lam_min=1.0, lam_max=10.0, angle=0.0, *, center=None, name="bowl", title=None,
-         start=None, bounds=None):  # fmt: skip
+def bowl(
+    lam_min=1.0,
+    lam_max=10.0,
+    angle=0.0,
+    *,
+    center=None,
+    name="bowl",
+    title=None,
+    start=None,
+    bounds=None,
+):
     r"""A 2-D quadratic bowl with Hessian eigenvalues ``lam_min`` and ``lam_max``.
 
     .. math::
@@ -259,9 +277,9 @@ def bowl(lam_min=1.0, lam_max=10.0, angle=0.0, *, center=None, name="bowl", titl
     >>> s.eigenvalues.tolist(), s.hessian([0.0, 0.0]).tolist()
     ([1.0, 100.0], [[1.0, 0.0], [0.0, 100.0]])
     """
-    lam_min = v.positive("lam_min", lam_min)
-    lam_max = v.number("lam_max", lam_max, lo=lam_min)
-    angle = v.number("angle", angle)
+    lam_min = _validate.positive("lam_min", lam_min)
+    lam_max = _validate.number("lam_max", lam_max, lo=lam_min)
+    angle = _validate.number("angle", angle)
     R = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
     H = R @ np.diag([lam_min, lam_max]) @ R.T
     formula = (
@@ -483,4 +501,4 @@ def get_surface(name_or_surface):
         raise TypeError(
             f"name_or_surface must be a str or a Surface, got {type(name_or_surface).__name__}"
         )
-    return SURFACES[v.choice("name_or_surface", name_or_surface, SURFACES)]
+    return SURFACES[_validate.choice("name_or_surface", name_or_surface, SURFACES)]

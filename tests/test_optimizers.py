@@ -578,6 +578,16 @@ def test_run_divergence_by_overflow_without_warning():
     assert traj.diverged_at == k - 1 and traj.points.shape == (k, 1)
 
 
+def test_run_stops_at_the_first_point_that_meets_until():
+    # w_k = 2^-k on E = w^2 / 2 with lr 0.5: |w| <= 0.1 first holds at w_4 = 0.0625
+    t = run(SGD(lr=0.5), lambda w: w, [1.0], steps=100, until=lambda w: abs(w[0]) <= 0.1)
+    assert t.steps == 4 and not t.diverged
+    assert_allclose(t.points[:, 0], [1.0, 0.5, 0.25, 0.125, 0.0625])
+    assert run(SGD(lr=0.5), lambda w: w, [0.05], steps=9, until=lambda w: True).steps == 0
+    with pytest.raises(TypeError, match="until"):
+        run(SGD(), lambda w: w, [1.0], 3, until=0.1)
+
+
 def test_run_argument_checks():
     grad = lambda w: w  # noqa: E731
     with pytest.raises(ValueError, match="w0"):

@@ -112,8 +112,12 @@ def _setup_taylor(fig):
     fig.subplots_adjust(left=0.085, right=0.98, bottom=0.24, top=0.9, wspace=0.36)
     # The step's panel in units that make its frame fixed: the step size as a fraction
     # of eta, the change of E as a multiple of the first-order decrease eta |grad E|^2.
-    ax2.set(xlim=(0.0, 1.5), ylim=_CHANGE_LIMITS, xticks=[0.0, 0.5, 1.0, 1.5],
-            yticks=[-2.0, -1.0, 0.0, 1.0])  # fmt: skip
+    ax2.set(
+        xlim=(0.0, 1.5),
+        ylim=_CHANGE_LIMITS,
+        xticks=[0.0, 0.5, 1.0, 1.5],
+        yticks=[-2.0, -1.0, 0.0, 1.0],
+    )
     ax2.set_xlabel(r"step size $\eta'$ as a fraction of $\eta$")
     ax2.set_ylabel(r"change of $E$, in units of $\eta\,\|\nabla E(\hat w)\|^2$")
     ax2.set_title("change of $E$ over the step", fontsize=10)
@@ -152,8 +156,9 @@ def _draw_taylor(axes, surface, u1, u2, lr, order):
     w_hat = _box_point(s.bounds, u1, u2)
     for name, contours in levels.items():
         contours.set_visible(name == surface)
-    plotting.plot_taylor(s, w_hat, order=order, ax=ax, resolution=_RESOLUTION,
-                         show_surface=False, show_title=False)  # fmt: skip
+    plotting.plot_taylor(
+        s, w_hat, order=order, ax=ax, resolution=_RESOLUTION, show_surface=False, show_title=False
+    )
     title(ax, f"{s.title}: order-{order} model")
     p = step_predictions(s, w_hat, lr)
     g = s.grad(w_hat)
@@ -161,16 +166,29 @@ def _draw_taylor(axes, surface, u1, u2, lr, order):
     ax2.set_axis_on()
     legend.set_visible(gg != 0.0)
     if gg == 0.0:  # an exact stationary point: the step has length zero
-        ax2.text(0.5, 0.5, r"$\nabla E(\hat w) = 0$: a stationary point," + "\nthe step is zero",
-                 ha="center", va="center", transform=ax2.transAxes)  # fmt: skip
+        ax2.text(
+            0.5,
+            0.5,
+            r"$\nabla E(\hat w) = 0$: a stationary point," + "\nthe step is zero",
+            ha="center",
+            va="center",
+            transform=ax2.transAxes,
+        )
         ax2.set_axis_off()
         return
     _draw_arrow(ax, w_hat, p.w_new, plotting.COLORS[2])
     (x0, x1), (y0, y1) = s.bounds
     if not (x0 <= p.w_new[0] <= x1 and y0 <= p.w_new[1] <= y1):  # the arrow is cut off
-        ax.text(0.02, 0.02, f"the step lands outside, at ({p.w_new[0]:.3g}, {p.w_new[1]:.3g})",
-                transform=ax.transAxes, fontsize=8, color=plotting.COLORS[2], zorder=7,
-                bbox={"fc": "white", "ec": "none", "alpha": 0.85})  # fmt: skip
+        ax.text(
+            0.02,
+            0.02,
+            f"the step lands outside, at ({p.w_new[0]:.3g}, {p.w_new[1]:.3g})",
+            transform=ax.transAxes,
+            fontsize=8,
+            color=plotting.COLORS[2],
+            zorder=7,
+            bbox={"fc": "white", "ec": "none", "alpha": 0.85},
+        )
     # the change of E along the ray w_hat - u eta g, u from 0 to 1.5, in units of eta |g|^2
     u = np.linspace(0.0, 1.5, 120)
     unit = lr * gg
@@ -186,9 +204,16 @@ def _draw_taylor(axes, surface, u1, u2, lr, order):
         else:  # off the scale: a triangle at the edge, with the value
             edge, marker, va = (hi, "^", "top") if v > hi else (lo, "v", "bottom")
             ax2.plot(1.0, edge, marker, color=c, ms=8, zorder=5, clip_on=False)
-            ax2.annotate(f"{v:.3g}", (1.0, edge), xytext=(8, -4 if v > hi else 4),
-                         textcoords="offset points", color=c, fontsize=8, va=va,
-                         ha="left" if k == 0 else "right")  # fmt: skip
+            ax2.annotate(
+                f"{v:.3g}",
+                (1.0, edge),
+                xytext=(8, -4 if v > hi else 4),
+                textcoords="offset points",
+                color=c,
+                fontsize=8,
+                va=va,
+                ha="left" if k == 0 else "right",
+            )
     report = (
         f"ŵ = ({w_hat[0]:.2f}, {w_hat[1]:.2f}),  E(ŵ) = {_fmt(p.E_hat)}\n"
         f"after the step: {_fmt(p.E_new)}   order 1: {_fmt(p.E_lin)}   order 2: {_fmt(p.E_quad)}"
@@ -329,13 +354,20 @@ def _draw_bowl(axes, lr, kappa, steps=50):
     title(ax, f"gradient descent, {traj.steps} steps")
     k = np.arange(len(r.gap))
     low = _GAP_LIMITS[0] / 10  # an exact zero cannot be drawn on a log axis
-    ax2.plot(k, np.maximum(r.gap, low), "-o", ms=2.5, color=plotting.COLORS[1],
-             label=r"$E_k - E^*$")  # fmt: skip
+    ax2.plot(
+        k, np.maximum(r.gap, low), "-o", ms=2.5, color=plotting.COLORS[1], label=r"$E_k - E^*$"
+    )
     with np.errstate(over="ignore", under="ignore"):
         envelope = r.gap[0] * np.float64(r.rho) ** (2.0 * k)
     shown = (envelope > low) & (envelope < 1e12)
-    ax2.plot(k[shown], envelope[shown], "--", color="0.4", lw=1,
-             label=r"$\rho^{2k}(E_0 - E^*)$, $\rho = \max_i|1-\eta\lambda_i|$")  # fmt: skip
+    ax2.plot(
+        k[shown],
+        envelope[shown],
+        "--",
+        color="0.4",
+        lw=1,
+        label=r"$\rho^{2k}(E_0 - E^*)$, $\rho = \max_i|1-\eta\lambda_i|$",
+    )
     ax2.set_xlim(0, steps)
     title(ax2, _verdict(r, lr), fontsize=9)
     ax2.legend(fontsize=8, loc="lower left")

@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils import _validate as v
+from course_utils import _validate
 from course_utils.calculus import classify_stationary_point, eigen_analysis
 
 
@@ -56,9 +56,9 @@ def newton_stationary(surface, w0, steps=50, tol=1e-9):
     >>> newton_stationary(quadratic([[2.0, 0.0], [0.0, 5.0]], center=[1.0, -1.0]), [7.0, 3.0])
     array([ 1., -1.])
     """
-    w = v.array("w0", w0, ndim=1)
-    steps = v.integer("steps", steps, lo=1)
-    tol = v.positive("tol", tol)
+    w = _validate.array("w0", w0, ndim=1)
+    steps = _validate.integer("steps", steps, lo=1)
+    tol = _validate.positive("tol", tol)
     with np.errstate(all="ignore"):
         for _ in range(steps + 1):
             g = np.asarray(surface.grad(w), dtype=float)
@@ -101,8 +101,8 @@ def find_stationary_points(surface, starts, steps=50, tol=1e-9, atol=1e-6):
     >>> [((p.w.round(6) + 0.0).tolist(), p.kind) for p in pts]  # + 0.0: no "-0.0"
     [([-1.0, 0.0], 'minimum'), ([1.0, 0.0], 'minimum'), ([0.0, 0.0], 'saddle')]
     """
-    starts = v.array("starts", starts, ndim=2)
-    atol = v.positive("atol", atol)
+    starts = _validate.array("starts", starts, ndim=2)
+    atol = _validate.positive("atol", atol)
     found = []
     for w0 in starts:
         w = newton_stationary(surface, w0, steps, tol)

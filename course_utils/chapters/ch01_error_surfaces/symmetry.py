@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils import _validate as v
+from course_utils import _validate
 from course_utils.calculus import numerical_jacobian
 from course_utils.nn import MLP
 from course_utils.optimizers import Adam, run
@@ -62,7 +62,7 @@ def n_symmetries(M):
     >>> [n_symmetries(M) for M in range(1, 6)]
     [2, 8, 48, 384, 3840]
     """
-    M = v.integer("M", M, lo=0)
+    M = _validate.integer("M", M, lo=0)
     return factorial(M) * 2**M
 
 
@@ -73,7 +73,7 @@ def _hidden(params, layer):
             "params must be a list [W1, b1, W2, b2, ...] with at least one hidden layer"
         )
     params = [np.asarray(p, dtype=float) for p in params]
-    layer = v.integer("layer", layer, lo=1, hi=len(params) // 2 - 1)
+    layer = _validate.integer("layer", layer, lo=1, hi=len(params) // 2 - 1)
     i = 2 * (layer - 1)
     W, b, W_next = params[i], params[i + 1], params[i + 2]
     M = W.shape[1] if W.ndim == 2 else -1
@@ -177,8 +177,8 @@ def count_distinct(points, tol=1e-9):
     >>> count_distinct(np.array([[0.0, 1.0], [0.0, 1.0 + 1e-12], [1.0, 0.0]]))
     2
     """
-    points = v.array("points", points, ndim=2)
-    tol = v.number("tol", tol, lo=0)
+    points = _validate.array("points", points, ndim=2)
+    tol = _validate.number("tol", tol, lo=0)
     kept, n = np.empty_like(points), 0
     for p in points:
         if not np.any(np.max(np.abs(kept[:n] - p), axis=1) <= tol):
@@ -208,11 +208,13 @@ def loss_on_plane(f, w0, w1, w2, n=41, pad=0.3):
     """
     if not callable(f):
         raise TypeError(f"f must be callable, got {type(f).__name__}")
-    w0, w1, w2 = (v.array(name, w, ndim=1) for name, w in (("w0", w0), ("w1", w1), ("w2", w2)))
-    v.same_shape("w0", w0, "w1", w1)
-    v.same_shape("w0", w0, "w2", w2)
-    n = v.integer("n", n, lo=2)
-    pad = v.number("pad", pad, lo=0)
+    w0, w1, w2 = (
+        _validate.array(name, w, ndim=1) for name, w in (("w0", w0), ("w1", w1), ("w2", w2))
+    )
+    _validate.same_shape("w0", w0, "w1", w1)
+    _validate.same_shape("w0", w0, "w2", w2)
+    n = _validate.integer("n", n, lo=2)
+    pad = _validate.number("pad", pad, lo=0)
     c = np.linspace(-pad, 1 + pad, n)
     E = np.array([[f(w0 + a * (w1 - w0) + b * (w2 - w0)) for a in c] for b in c])
     return PlaneLosses(c, c, E)
@@ -240,10 +242,10 @@ def tiny_minimum(hidden=3, n=60, noise=0.05, seed=1, steps=2000, lr=0.02, polish
     -------
     TinyMinimum
     """
-    hidden = v.integer("hidden", hidden, lo=1)
-    polish_steps = v.integer("polish_steps", polish_steps, lo=0)
-    n = v.integer("n", n, lo=1)
-    noise = v.number("noise", noise, lo=0)
+    hidden = _validate.integer("hidden", hidden, lo=1)
+    polish_steps = _validate.integer("polish_steps", polish_steps, lo=0)
+    n = _validate.integer("n", n, lo=1)
+    noise = _validate.number("noise", noise, lo=0)
     gen = np.random.default_rng(seed)
     X = gen.uniform(-3.0, 3.0, size=(n, 1))
     y = np.tanh(2 * X + 2) - np.tanh(2 * X - 2) + 0.5 * np.tanh(X) + noise * gen.normal(size=(n, 1))

@@ -32,7 +32,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils import _validate as v
+from course_utils import _validate
 from course_utils.nn import MLP
 
 WIDTHS = (4, 6, 9, 14, 20, 28, 40, 52)  # hidden widths h of the networks [10, h, h, 1]
@@ -77,9 +77,9 @@ def loglog_fit(x, y):
     >>> round(fit.k, 6), round(fit.c, 6)
     (2.0, 3.0)
     """
-    x = v.array("x", x, ndim=1)
-    y = v.array("y", y, ndim=1)
-    v.same_shape("x", x, "y", y)
+    x = _validate.array("x", x, ndim=1)
+    y = _validate.array("y", y, ndim=1)
+    _validate.same_shape("x", x, "y", y)
     if np.any(x <= 0):
         raise ValueError("x must be positive to take logarithms")
     if np.any(y <= 0):
@@ -158,9 +158,9 @@ def time_gradients(sizes_list=None, N=512, W_fit=300, min_time=0.1, seed=0, quic
     """
     if sizes_list is None:
         sizes_list = default_sizes(quick)
-    N = v.integer("N", N, lo=1)
-    W_fit = v.number("W_fit", W_fit, lo=0)
-    min_time = v.number("min_time", min_time, lo=0) / (4 if quick else 1)
+    N = _validate.integer("N", N, lo=1)
+    W_fit = _validate.number("W_fit", W_fit, lo=0)
+    min_time = _validate.number("min_time", min_time, lo=0) / (4 if quick else 1)
     nets = [MLP(sizes, activation="tanh", loss="mse", seed=seed) for sizes in sizes_list]
     if len(nets) < 2:
         raise ValueError(f"sizes_list must hold at least 2 networks, got {len(nets)}")
@@ -281,7 +281,7 @@ def multiply_adds(sizes, N):
     MultiplyAdds(W=13, forward=45, backprop=105, numerical=1170)
     """
     n = MLP(sizes).sizes  # validates sizes
-    N = v.integer("N", N, lo=1)
+    N = _validate.integer("N", N, lo=1)
     S = sum(a * b for a, b in zip(n[:-1], n[1:], strict=True))
     W = S + sum(n[1:])
     return MultiplyAdds(W, N * S, N * (3 * S - n[0] * n[1]), 2 * W * N * S)
@@ -323,14 +323,14 @@ def fit_offset_power_law(x, y, k_range=(0.1, 4.0)):
     >>> round(fit.a, 6), round(fit.b, 6), round(fit.k, 6)
     (5.0, 0.01, 2.0)
     """
-    x = v.array("x", x, ndim=1)
-    y = v.array("y", y, ndim=1)
-    v.same_shape("x", x, "y", y)
+    x = _validate.array("x", x, ndim=1)
+    y = _validate.array("y", y, ndim=1)
+    _validate.same_shape("x", x, "y", y)
     if np.any(x <= 0) or np.any(y <= 0):
         raise ValueError("x and y must be positive")
     if len(np.unique(x)) < 3:
         raise ValueError("x must hold at least three distinct values to fit a, b and k")
-    lo, hi = (v.number("k_range", k, lo=0, lo_open=True) for k in k_range)
+    lo, hi = (_validate.number("k_range", k, lo=0, lo_open=True) for k in k_range)
     if not lo < hi:
         raise ValueError(f"k_range must be (low, high) with low < high, got {k_range}")
     scale = x.max()  # fit in x / scale so that x^k stays of order 1
@@ -461,9 +461,9 @@ def measure_gradient_cost(sizes=None, N=64, min_time=0.05, seed=0, quick=False):
     GradientCostModel
     """
     sizes_bp, sizes_fd = gradient_cost_sizes(quick) if sizes is None else sizes
-    N = v.integer("N", N, lo=1)
-    min_time = v.number("min_time", min_time, lo=0)
-    gen = np.random.default_rng(v.integer("seed", seed))
+    N = _validate.integer("N", N, lo=1)
+    min_time = _validate.number("min_time", min_time, lo=0)
+    gen = np.random.default_rng(_validate.integer("seed", seed))
     _ = np.ones(1 << 20)  # allocate and free 8 MB once: see the module docstring
     del _
     gc_was_enabled = gc.isenabled()

@@ -75,8 +75,12 @@ def explore_network(n=32, hidden=12, budget=256, seed=0):
         ax_fit.plot(x, np.sin(x), ":", color="0.4", lw=1.2, label=r"$\sin x$ (noise-free)")
         ax_fit.plot(data.X, data.y, "o", color=COLORS[0], ms=4, alpha=0.8, label="data")
         ax_fit.plot(x, y_start, "--", color=COLORS[2], lw=1.3, label="start")
-        ax_fit.set(xlim=(-3.2, 3.2), ylim=(-2.0, 2.0), xticks=[-3, -2, -1, 0, 1, 2, 3],
-                   yticks=[-2, -1, 0, 1, 2])  # fmt: skip
+        ax_fit.set(
+            xlim=(-3.2, 3.2),
+            ylim=(-2.0, 2.0),
+            xticks=[-3, -2, -1, 0, 1, 2, 3],
+            yticks=[-2, -1, 0, 1, 2],
+        )
         ax_fit.set_xlabel("input $x$")
         ax_fit.set_ylabel(r"output $\hat y$")
         ax_fit.set_title(f"network [1, {hidden}, 1], tanh", fontsize=10)

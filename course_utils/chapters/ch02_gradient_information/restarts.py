@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils import _validate as v
+from course_utils import _validate
 from course_utils.nn import MLP
 from course_utils.optimizers import SGD
 from course_utils.training import train
@@ -59,11 +59,11 @@ def random_starts(bounds, k, seed=0):
     >>> random_starts(((0, 1), (10, 20)), k=3).shape
     (3, 2)
     """
-    b = v.array("bounds", bounds)
+    b = _validate.array("bounds", bounds)
     if b.ndim != 2 or b.shape[1] != 2 or not np.all(b[:, 0] < b[:, 1]):
         raise ValueError(f"bounds must be ((lo, hi), ...) with lo < hi, got {b.tolist()}")
-    k = v.integer("k", k, lo=1)
-    return v.rng(seed).uniform(b[:, 0], b[:, 1], size=(k, len(b)))
+    k = _validate.integer("k", k, lo=1)
+    return _validate.rng(seed).uniform(b[:, 0], b[:, 1], size=(k, len(b)))
 
 
 def descend_from(surface, starts, lr=0.3, steps=200, tol=0.05, bound=1e6):
@@ -96,13 +96,13 @@ def descend_from(surface, starts, lr=0.3, steps=200, tol=0.05, bound=1e6):
     >>> r.basin.tolist()
     [0, 1, 2, 3]
     """
-    W = v.array("starts", starts)
+    W = _validate.array("starts", starts)
     if W.ndim != 2:
         raise ValueError(f"starts must have shape (K, n), got {W.shape}")
-    lr = v.positive("lr", lr)
-    steps = v.integer("steps", steps, lo=0)
-    tol = v.positive("tol", tol)
-    bound = v.positive("bound", bound)
+    lr = _validate.positive("lr", lr)
+    steps = _validate.integer("steps", steps, lo=0)
+    tol = _validate.positive("tol", tol)
+    bound = _validate.positive("bound", bound)
     alive = np.max(np.abs(W), axis=1) <= bound
     if not np.all(alive):
         raise ValueError(f"starts must lie within bound = {bound:g}")
@@ -154,9 +154,16 @@ def surface_restarts(surface, k=20, lr=0.3, steps=200, seed=0, tol=0.05):
 
 
 def network_restarts(
-    sizes, X, y, seeds=range(10), lr=0.1, epochs=1000, batch_size=None,
-    activation="tanh", loss="mse",
-):  # fmt: skip
+    sizes,
+    X,
+    y,
+    seeds=range(10),
+    lr=0.1,
+    epochs=1000,
+    batch_size=None,
+    activation="tanh",
+    loss="mse",
+):
     r"""Train ``MLP(sizes, seed=s)`` with plain gradient descent for every seed ``s``.
 
     Every run sees the same data, learning rate and number of epochs; only the random
@@ -191,11 +198,11 @@ def network_restarts(
     >>> bool(abs(r.losses[0] - r.losses[1]) < 1e-9)  # a convex problem: one minimum
     True
     """
-    seeds = [v.integer("seed", s) for s in seeds]
+    seeds = [_validate.integer("seed", s) for s in seeds]
     if not seeds:
         raise ValueError("seeds must hold at least one seed")
-    lr = v.positive("lr", lr)
-    epochs = v.integer("epochs", epochs, lo=0)
+    lr = _validate.positive("lr", lr)
+    epochs = _validate.integer("epochs", epochs, lo=0)
     losses, curves, ws, diverged = [], [], [], []
     for s in seeds:
         net = MLP(sizes, activation=activation, loss=loss, seed=s)

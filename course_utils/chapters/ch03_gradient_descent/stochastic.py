@@ -26,12 +26,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils import _validate as v
+from course_utils import _validate
+from course_utils.optimizers import SGD, run
 from course_utils.surfaces import Surface
 
 
 def _column(name, X):
-    X = v.array(name, X)
+    X = _validate.array(name, X)
     if X.ndim == 2 and X.shape[1] == 1:
         X = X[:, 0]
     if X.ndim != 1 or len(X) == 0:
@@ -93,10 +94,14 @@ def least_squares_surface(X, y, start=None, bounds=None, half_width=3.0):
         minima = theta[None, :]
     else:
         theta, minima = np.array([0.0, my]), np.empty((0, 2))
-    half_width = v.positive("half_width", half_width)
+    half_width = _validate.positive("half_width", half_width)
     if bounds is None:
         bounds = [(c - half_width, c + half_width) for c in theta]
-    start = theta + np.array([-2.0, 2.0]) if start is None else v.array("start", start, shape=(2,))
+    start = (
+        theta + np.array([-2.0, 2.0])
+        if start is None
+        else _validate.array("start", start, shape=(2,))
+    )
 
     def value(p):
         w, b = p[..., 0], p[..., 1]
@@ -132,13 +137,13 @@ class SGDPath(NamedTuple):
 
 
 def linear_sgd(X, y, w0, lr, batch_size, epochs, seed=0, shuffle=True, bound=1e6):
-    r"""Mini-batch gradient descent on :math:`\hat y = w x + b`, written out for speed.
+    r"""Mini-batch gradient descent on :math:`\hat y = w x + b`.
 
     The same algorithm as :func:`course_utils.training.train` with
     ``MLP([1, 1])`` and ``SGD(lr=lr)`` (and the same random order for the same ``seed``),
-    without the generality, so that an explorer can redraw hundreds of steps at once:
-    every epoch visits the examples in the order ``rng.permutation(N)`` (or ``0, …, N-1``
-    when ``shuffle`` is false) in batches of ``batch_size``, and every batch makes one step
+    run by :func:`course_utils.optimizers.run` with the line's batch gradient: every epoch
+    visits the examples in the order ``rng.permutation(N)`` (or ``0, …, N-1`` when
+    ``shuffle`` is false) in batches of ``batch_size``, and every batch makes one step
 
     .. math::
 
@@ -146,7 +151,8 @@ def linear_sgd(X, y, w0, lr, batch_size, epochs, seed=0, shuffle=True, bound=1e6
         \begin{pmatrix} w \\ b \end{pmatrix} - \eta\, \frac1B \sum_{n \in \text{batch}}
         (w x_n + b - y_n) \begin{pmatrix} x_n \\ 1 \end{pmatrix}.
 
-    Training stops at the first step whose result is not finite or exceeds ``bound``.
+    Training stops at the first step whose result is not finite or exceeds ``bound``
+    (``run``'s rule).
 
     Parameters
     ----------
@@ -182,27 +188,30 @@ def linear_sgd(X, y, w0, lr, batch_size, epochs, seed=0, shuffle=True, bound=1e6
     if len(t) != len(x):
         raise ValueError(f"y must have one entry per row of X ({len(x)}), got {len(t)}")
     N = len(x)
-    w = v.array("w0", w0, shape=(2,)).copy()
-    lr = v.positive("lr", lr)
-    B = v.integer("batch_size", batch_size, lo=1, hi=N)
-    epochs = v.integer("epochs", epochs, lo=0)
-    bound = v.positive("bound", bound)
-    gen = v.rng(seed) if shuffle else None
-    (w_, b_), path, failed = w.tolist(), [w.tolist()], None
-    for _ in range(epochs):
-        order = gen.permutation(N) if shuffle else np.arange(N)
-        for start in range(0, N, B):  # plain floats: a step costs microseconds
-            idx = order[start : start + B]
-            xb = x[idx]
-            r = w_ * xb + b_ - t[idx]
-            w_, b_ = w_ - lr * float(r @ xb) / len(idx), b_ - lr * float(r.sum()) / len(idx)
-            if not max(abs(w_), abs(b_)) <= bound:  # also catches nan
-                failed = len(path) - 1
-                break
-            path.append([w_, b_])
-        if failed is not None:
-            break
-    return SGDPath(np.array(path), -(-N // B), failed)
+    w = _validate.array("w0", w0, shape=(2,)).copy()
+    lr = _validate.positive("lr", lr)
+    B = _validate.integer("batch_size", batch_size, lo=1, hi=N)
+    epochs = _validate.integer("epochs", epochs, lo=0)
+    bound = _validate.positive("bound", bound)
+    gen = _validate.rng(seed) if shuffle else None
+    per_epoch = -(-N // B)
+
+    def batches():
+        for _ in range(epochs):
+            order = gen.permutation(N) if shuffle else np.arange(N)
+            for start in range(0, N, B):
+                yield order[start : start + B]
+
+    stream = batches()
+
+    def grad_fn(w):
+        idx = next(stream)
+        xb = x[idx]
+        r = w[0] * xb + w[1] - t[idx]
+        return np.array([r @ xb, r.sum()]) / len(idx)
+
+    path = run(SGD(lr=lr), grad_fn, w, epochs * per_epoch, bound=bound)
+    return SGDPath(path.points, per_epoch, path.diverged_at)
 
 
 def per_example_gradients(model, w, X, y):
@@ -277,7 +286,7 @@ def standard_error(sigma, B, N=None):
         raise ValueError("sigma must be finite and >= 0")
     se = sigma / np.sqrt(B)
     if N is not None:
-        N = v.integer("N", N, lo=1)
+        N = _validate.integer("N", N, lo=1)
         if np.any(B > N):
             raise ValueError(f"B must be <= N = {N}, got {B.tolist()}")
         se = se * (np.sqrt((N - B) / (N - 1)) if N > 1 else 0.0)
@@ -328,13 +337,13 @@ def gradient_noise(G, batch_sizes, trials=1000, seed=0):
     >>> r.sigma, np.round(r.spread, 12).tolist()  # B = N is the full batch: no noise
     (1.0, [1.0, 0.0])
     """
-    G = v.array("G", G, ndim=2)
+    G = _validate.array("G", G, ndim=2)
     N = len(G)
     if N == 0:
         raise ValueError("G must have at least one row")
-    Bs = np.array([v.integer("batch size", B, lo=1, hi=N) for B in batch_sizes], dtype=int)
-    trials = v.integer("trials", trials, lo=1)
-    gen = v.rng(seed)
+    Bs = np.array([_validate.integer("batch size", B, lo=1, hi=N) for B in batch_sizes], dtype=int)
+    trials = _validate.integer("trials", trials, lo=1)
+    gen = _validate.rng(seed)
     g = G.mean(axis=0)
     sigma = float(np.sqrt(np.mean(np.sum((G - g) ** 2, axis=1))))
     spread = []
@@ -376,7 +385,7 @@ class SineRegression:
     n_params = 1
 
     def __init__(self, w=0.0):
-        self.w = np.array([v.number("w", w)])
+        self.w = np.array([_validate.number("w", w)])
 
     def __repr__(self):
         return f"SineRegression(w={self.w[0]:g})"
@@ -387,7 +396,7 @@ class SineRegression:
 
     def set_flat(self, w):
         """Set the parameter vector ``[w]``."""
-        self.w = v.array("w", w, shape=(1,)).copy()
+        self.w = _validate.array("w", w, shape=(1,)).copy()
 
     def flat_loss_and_grad(self, w, X, y):
         """Return ``(E, g)`` on the batch ``(X, y)`` at ``w`` (shape (1,)); ``g`` has shape (1,)."""
@@ -399,7 +408,7 @@ class SineRegression:
     @staticmethod
     def loss_curve(ws, X, y):
         r"""The full loss :math:`E(w)` at every entry of ``ws`` (vectorised), same shape."""
-        ws = v.array("ws", ws)
+        ws = _validate.array("ws", ws)
         x, t = _column("X", X), _column("y", y)
         r = np.sin(ws[..., None] * x) - t
         return 0.5 * np.mean(r * r, axis=-1)
@@ -420,10 +429,10 @@ def make_sine_data(n=64, w=2.0, noise=0.1, x_max=3.0, seed=0):
     >>> np.allclose(y, np.sin(2.0 * X[:, 0]))
     True
     """
-    n = v.integer("n", n, lo=1)
-    w = v.number("w", w)
-    noise = v.number("noise", noise, lo=0.0)
-    x_max = v.positive("x_max", x_max)
-    gen = v.rng(seed)
+    n = _validate.integer("n", n, lo=1)
+    w = _validate.number("w", w)
+    noise = _validate.number("noise", noise, lo=0.0)
+    x_max = _validate.positive("x_max", x_max)
+    gen = _validate.rng(seed)
     x = gen.uniform(0.0, x_max, size=n)
     return x[:, None], np.sin(w * x) + noise * gen.normal(size=n)

@@ -80,8 +80,9 @@ def _setup_schedule(fig, steps):
     ax_path, ax_loss = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.0, 1.15]})
     fig.subplots_adjust(left=0.08, right=0.98, top=0.92, bottom=0.17, wspace=0.25)
     # no title: draw() writes its own, with B
-    plot_contours(_PROBLEM.surface, ax=ax_path, levels=_LEVELS, bounds=_BOX, resolution=70,
-                  show_title=False)  # fmt: skip
+    plot_contours(
+        _PROBLEM.surface, ax=ax_path, levels=_LEVELS, bounds=_BOX, resolution=70, show_title=False
+    )
     _log_axis(ax_loss, _FLOOR, 1e2)
     ax_loss.set_xlim(0, steps)
     ax_loss.set_xlabel("step $t$")
@@ -272,8 +273,18 @@ def explore_cliff(lr=0.1, batch_size=8, clip=5.0, steps=150):
 
 
 # --- figures of the chapter ----------------------------------------------------------------
-def plot_runs(surface, runs, curve="losses", paths=None, axes=None, bounds=None, levels=16,
-              ylabel=None, title=None, logy=True):  # fmt: skip
+def plot_runs(
+    surface,
+    runs,
+    curve="losses",
+    paths=None,
+    axes=None,
+    bounds=None,
+    levels=16,
+    ylabel=None,
+    title=None,
+    logy=True,
+):
     """Two panels: the runs' paths on the contours of ``surface``, and one curve per run.
 
     Parameters

@@ -30,10 +30,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils import _validate as v
+from course_utils import _validate
 from course_utils.chapters.ch03_gradient_descent.stochastic import standard_error
-from course_utils.chapters.ch05_momentum.experiments import least_squares_ravine
-from course_utils.chapters.ch06_adaptive.race import minibatch_gradients
+from course_utils.least_squares import least_squares_ravine, minibatch_gradients
 from course_utils.optimizers import SGD, run
 
 
@@ -76,12 +75,12 @@ def noisy_gradient(grad, sigma, batch_size, N=None, seed=0):
     """
     if not callable(grad):
         raise TypeError(f"grad must be callable, got {type(grad).__name__}")
-    sigma = v.number("sigma", sigma, lo=0.0)
+    sigma = _validate.number("sigma", sigma, lo=0.0)
     if N is not None:
-        N = v.integer("N", N, lo=1)
-    B = v.integer("batch_size", batch_size, lo=1, hi=N)
+        N = _validate.integer("N", N, lo=1)
+    B = _validate.integer("batch_size", batch_size, lo=1, hi=N)
     s = standard_error(sigma, B, N)
-    gen = v.rng(seed)
+    gen = _validate.rng(seed)
 
     def grad_fn(w):
         g = np.asarray(grad(w), dtype=float)
@@ -131,15 +130,15 @@ def gradient_estimates(G, batch_size, trials=1000, clip_norm=None, seed=0):
     >>> gradient_estimates(G, 2, trials=2).tolist()  # B = N: the full gradient every time
     [[1.0, 0.0], [1.0, 0.0]]
     """
-    G = v.array("G", G, ndim=2)
+    G = _validate.array("G", G, ndim=2)
     N = len(G)
     if N == 0:
         raise ValueError("G must have at least one row")
-    B = v.integer("batch_size", batch_size, lo=1, hi=N)
-    trials = v.integer("trials", trials, lo=1)
+    B = _validate.integer("batch_size", batch_size, lo=1, hi=N)
+    trials = _validate.integer("trials", trials, lo=1)
     if clip_norm is not None:
-        clip_norm = v.positive("clip_norm", clip_norm)
-    g_hat = G[_batch_indices(v.rng(seed), N, B, trials)].mean(axis=1)
+        clip_norm = _validate.positive("clip_norm", clip_norm)
+    g_hat = G[_batch_indices(_validate.rng(seed), N, B, trials)].mean(axis=1)
     if clip_norm is not None:
         norms = np.sqrt(np.sum(g_hat**2, axis=1))
         coef = np.minimum(clip_norm / (norms + 1e-6), 1.0)  # torch's rule, row by row
@@ -201,13 +200,13 @@ def estimator_stats(G, batch_sizes, trials=2000, clip_norm=None, seed=0):
     >>> r.bias.tolist(), r.variance.tolist()  # B = N: exact
     ([0.0], [0.0])
     """
-    G = v.array("G", G, ndim=2)
+    G = _validate.array("G", G, ndim=2)
     if len(G) == 0:
         raise ValueError("G must have at least one row")
     N = len(G)
-    Bs = np.array([v.integer("batch size", B, lo=1, hi=N) for B in batch_sizes], dtype=int)
-    trials = v.integer("trials", trials, lo=2)
-    gen = v.rng(seed)
+    Bs = np.array([_validate.integer("batch size", B, lo=1, hi=N) for B in batch_sizes], dtype=int)
+    trials = _validate.integer("trials", trials, lo=2)
+    gen = _validate.rng(seed)
     g = G.mean(axis=0)
     sigma = float(np.sqrt(np.mean(np.sum((G - g) ** 2, axis=1))))
     bias, var = [], []
@@ -233,7 +232,7 @@ def estimator_stats(G, batch_sizes, trials=2000, clip_norm=None, seed=0):
 def small_least_squares(seed=0):
     r"""The chapter's stochastic problem: least squares with :math:`N = 64` examples, 2 weights.
 
-    chapter 5's ``experiments.least_squares_ravine`` with Hessian eigenvalues
+    :func:`~course_utils.least_squares.least_squares_ravine` with Hessian eigenvalues
     0.5 and 6 (:math:`\kappa = 12`, so gradient descent is stable for :math:`\eta < 1/3`),
     solution :math:`\mathbf w^* = (2, 1)` and target noise of standard deviation 1, so a
     single example's gradient does not vanish at :math:`\mathbf w^*`.
@@ -255,11 +254,20 @@ def small_least_squares(seed=0):
     return p
 
 
-def sgd_run(problem, lr, batch_size=None, steps=300, schedule=None, clip_norm=None, seed=0,
-            w0=None, bound=1e3):  # fmt: skip
+def sgd_run(
+    problem,
+    lr,
+    batch_size=None,
+    steps=300,
+    schedule=None,
+    clip_norm=None,
+    seed=0,
+    w0=None,
+    bound=1e3,
+):
     r"""Plain mini-batch SGD on a least-squares ``problem``, optionally with a schedule.
 
-    The batches come from shuffled epochs (chapter 6's ``race.minibatch_gradients``,
+    The batches come from shuffled epochs (:func:`~course_utils.least_squares.minibatch_gradients`,
     seeded by ``seed``); step :math:`t` uses the learning rate ``schedule(t)`` (or ``lr``)
     and :func:`course_utils.optimizers.run` records the path and stops cleanly on
     divergence.
@@ -297,7 +305,7 @@ def sgd_run(problem, lr, batch_size=None, steps=300, schedule=None, clip_norm=No
     >>> bool(traj.losses[-1] < 1e-12), traj.diverged
     (True, False)
     """
-    w0 = problem.surface.start if w0 is None else v.array("w0", w0, shape=(2,))
+    w0 = problem.surface.start if w0 is None else _validate.array("w0", w0, shape=(2,))
     grad_fn = minibatch_gradients(problem, batch_size, seed)
     return run(
         SGD(lr=lr),
@@ -334,8 +342,8 @@ def window_means(values, size):
     >>> window_means([1.0, 3.0, 5.0, 7.0, 9.0], 2)
     (array([0.5, 2.5]), array([2., 6.]))
     """
-    x = v.array("values", values, ndim=1)
-    size = v.integer("size", size, lo=1, hi=max(len(x), 1))
+    x = _validate.array("values", values, ndim=1)
+    size = _validate.integer("size", size, lo=1, hi=max(len(x), 1))
     k = len(x) // size
     centres = (np.arange(k) + 0.5) * size - 0.5
     return centres, x[: k * size].reshape(k, size).mean(axis=1)

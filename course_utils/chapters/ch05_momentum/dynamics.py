@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils import _validate as v
+from course_utils import _validate
 from course_utils.chapters.ch05_momentum.theory import Tuning, _spectrum, _values
 
 #: The four regimes of heavy ball on one eigen-direction, in the order of :func:`regime`.
@@ -211,10 +211,10 @@ def eigen_errors(lr, beta, lam, x0, steps, nesterov=False):
     [1.0, 0.5, 0.0, -0.25]
     """
     lam = _values("lam", lam, lo=0.0).ravel()
-    x0 = v.array("x0", x0, shape=(len(lam),))
-    steps = v.integer("steps", steps, lo=0)
+    x0 = _validate.array("x0", x0, shape=(len(lam),))
+    steps = _validate.integer("steps", steps, lo=0)
     a, c = _coefficients(lr, beta, lam, nesterov)
-    first = v.positive("lr", lr) * lam * ((1 + beta) if nesterov else 1.0)
+    first = _validate.positive("lr", lr) * lam * ((1 + beta) if nesterov else 1.0)
     xs = [x0, (1 - first) * x0]
     with np.errstate(all="ignore"):
         for _ in range(steps - 1):
@@ -294,9 +294,9 @@ def chain_quadratic(kappa, n=200, lam_min=1.0):
     >>> c.w_star[:4].round(6).tolist()
     [0.5, 0.25, 0.125, 0.0625]
     """
-    kappa = v.number("kappa", kappa, lo=1.0, lo_open=True)
-    n = v.integer("n", n, lo=2)
-    mu = v.positive("lam_min", lam_min)
+    kappa = _validate.number("kappa", kappa, lo=1.0, lo_open=True)
+    n = _validate.integer("n", n, lo=2)
+    mu = _validate.positive("lam_min", lam_min)
     s = (kappa * mu - mu) / 4
     A = 2 * np.eye(n) - np.eye(n, k=1) - np.eye(n, k=-1)
     H = s * A + mu * np.eye(n)
@@ -331,8 +331,8 @@ def span_floor(w_star, steps):
     >>> span_floor([0.5, 0.25, 0.125], 3).round(4).tolist()
     [1.0, 0.488, 0.2182, 0.0]
     """
-    w_star = v.array("w_star", w_star, ndim=1)
-    steps = v.integer("steps", steps, lo=0, hi=len(w_star))
+    w_star = _validate.array("w_star", w_star, ndim=1)
+    steps = _validate.integer("steps", steps, lo=0, hi=len(w_star))
     tail = np.sqrt(np.cumsum((w_star**2)[::-1])[::-1])  # tail[k] = ||w*[k:]||
     return np.append(tail, 0.0)[: steps + 1] / tail[0]
 
@@ -405,9 +405,9 @@ def lessard_cycles(lr=1 / 9, beta=4 / 9, period=3):
     >>> [c.round(4).tolist() for c in lessard_cycles()]
     [[1.8961, 0.5794, -1.6152], [2.1159, 0.6465, -1.8024]]
     """
-    lr = v.positive("lr", lr)
-    beta = v.number("beta", beta, lo=0.0, hi=1.0, hi_open=True)
-    period = v.integer("period", period, lo=2, hi=6)
+    lr = _validate.positive("lr", lr)
+    beta = _validate.number("beta", beta, lo=0.0, hi=1.0, hi_open=True)
+    period = _validate.integer("period", period, lo=2, hi=6)
     found = []
     for pieces in itertools.product(range(3), repeat=period):
         M, rhs = np.zeros((period, period)), np.zeros(period)
@@ -452,7 +452,7 @@ def cycle_radius(cycle, lr=1 / 9, beta=4 / 9):
     >>> [round(cycle_radius(c), 4) for c in lessard_cycles()]  # (4/9)^(3/2) = 0.2963
     [2.933, 0.2963]
     """
-    cycle = v.array("cycle", cycle, ndim=1)
+    cycle = _validate.array("cycle", cycle, ndim=1)
     M = np.eye(2)
     for p in cycle:
         s = LESSARD_PIECES[int(np.searchsorted(_LESSARD_BREAKS, p, side="right"))][0]

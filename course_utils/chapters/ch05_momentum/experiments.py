@@ -10,11 +10,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils import _validate as v
+from course_utils import _validate
 from course_utils.chapters.ch05_momentum.theory import _values
-from course_utils.data import minibatches
-from course_utils.optimizers import SGD, Trajectory
-from course_utils.surfaces import bowl
+from course_utils.least_squares import minibatch_gradients
+from course_utils.optimizers import SGD, run
 
 
 class Convergence(NamedTuple):
@@ -38,8 +37,9 @@ def converge(optimizer, surface, w0=None, tol=1e-6, max_steps=100_000, bound=1e6
 
     Parameters
     ----------
-    optimizer : object
-        Has ``init(params)`` and ``step(params, grad, state)``, e.g. ``SGD(lr, momentum)``.
+    optimizer : Optimizer
+        One of :mod:`course_utils.optimizers`' optimizers, e.g. ``SGD(lr, momentum)``; it
+        runs in :func:`course_utils.optimizers.run` (``until`` the tolerance is met).
     surface : Surface
         Has ``grad(w)`` and a ``global_minimum`` :math:`\mathbf w^*` (e.g. ``surfaces.bowl``).
     w0 : array_like, optional
@@ -61,22 +61,20 @@ def converge(optimizer, surface, w0=None, tol=1e-6, max_steps=100_000, bound=1e6
     >>> c.steps, round(c.rate, 6)
     (31, 0.8)
     """
-    w_star = v.array("surface.global_minimum", surface.global_minimum)
-    w = v.array("w0", surface.start if w0 is None else w0)
-    tol = v.number("tol", tol, lo=0.0, hi=1.0, lo_open=True, hi_open=True)
-    max_steps = v.integer("max_steps", max_steps, lo=1)
-    bound = v.positive("bound", bound)
+    w_star = _validate.array("surface.global_minimum", surface.global_minimum)
+    w = _validate.array("w0", surface.start if w0 is None else w0)
+    tol = _validate.number("tol", tol, lo=0.0, hi=1.0, lo_open=True, hi_open=True)
+    max_steps = _validate.integer("max_steps", max_steps, lo=1)
+    bound = _validate.positive("bound", bound)
     e0 = float(np.linalg.norm(w - w_star))
     if e0 == 0.0:
         raise ValueError("w0 must differ from the minimum")
-    errors, state, diverged = [1.0], optimizer.init(w), False
-    with np.errstate(all="ignore"):
-        while errors[-1] > tol and len(errors) <= max_steps:
-            w, state = optimizer.step(w, surface.grad(w), state)
-            if not (np.all(np.isfinite(w)) and np.max(np.abs(w)) <= bound):
-                diverged = True
-                break
-            errors.append(float(np.linalg.norm(w - w_star)) / e0)
+
+    def error(w):
+        return float(np.linalg.norm(w - w_star)) / e0
+
+    path = run(optimizer, surface.grad, w, max_steps, bound=bound, until=lambda w: error(w) <= tol)
+    errors, diverged = [error(w) for w in path.points], path.diverged
     e = np.array(errors)
     K = len(e) - 1
     half = K // 2
@@ -130,15 +128,15 @@ def grid_search(H, w0, lrs, betas, steps=100, center=None, nesterov=False):
     >>> g.diverged.tolist()  # eta = 0.25 needs beta > 0.125 on lambda_max = 9
     [[False, True], [False, False]]
     """
-    H = v.array("H", H, ndim=2)
+    H = _validate.array("H", H, ndim=2)
     n = H.shape[0]
     if H.shape != (n, n) or not np.allclose(H, H.T):
         raise ValueError(f"H must be a symmetric square matrix, got shape {H.shape}")
-    c = np.zeros(n) if center is None else v.array("center", center, shape=(n,))
-    w0 = v.array("w0", w0, shape=(n,))
+    c = np.zeros(n) if center is None else _validate.array("center", center, shape=(n,))
+    w0 = _validate.array("w0", w0, shape=(n,))
     lrs = _values("lrs", lrs, lo=0.0, lo_open=True).ravel()
     betas = _values("betas", betas, lo=0.0, hi=1.0, hi_open=True).ravel()
-    steps = v.integer("steps", steps, lo=1)
+    steps = _validate.integer("steps", steps, lo=1)
     eta, b = lrs[None, :, None], betas[:, None, None]
     x = np.broadcast_to(w0 - c, (len(betas), len(lrs), n)).copy()  # error w - c
     vel = np.zeros_like(x)
@@ -194,10 +192,10 @@ def nesterov_lookahead(grad_fn, w0, lr, beta, steps):
     >>> w[:, 0].tolist(), la[:, 0].tolist()
     ([1.0, 0.5, 0.125], [1.0, 0.25, -0.0625])
     """
-    w = v.array("w0", w0)
-    lr = v.positive("lr", lr)
-    beta = v.number("beta", beta, lo=0.0, hi=1.0, hi_open=True)
-    steps = v.integer("steps", steps, lo=0)
+    w = _validate.array("w0", w0)
+    lr = _validate.positive("lr", lr)
+    beta = _validate.number("beta", beta, lo=0.0, hi=1.0, hi_open=True)
+    steps = _validate.integer("steps", steps, lo=0)
     vel = np.zeros_like(w)
     ws, ahead = [w], [w]
     for _ in range(steps):
@@ -208,86 +206,13 @@ def nesterov_lookahead(grad_fn, w0, lr, beta, steps):
     return np.array(ws), np.array(ahead)
 
 
-# --- a ravine made of data -------------------------------------------------------------
-class LeastSquares(NamedTuple):
-    r"""A least-squares problem :math:`E(\mathbf w) = \frac{1}{2N}\lVert\mathbf X\mathbf w -
-    \mathbf y\rVert^2 = E^* + \tfrac12(\mathbf w-\mathbf w^*)^\top\mathbf H(\mathbf w-\mathbf
-    w^*)` whose Hessian :math:`\mathbf H = \mathbf X^\top\mathbf X/N` is known exactly."""
-
-    X: np.ndarray  # (N, 2) features
-    y: np.ndarray  # (N,) targets
-    H: np.ndarray  # (2, 2) Hessian of the full-batch loss
-    w_star: np.ndarray  # (2,) the least-squares solution
-    E_star: float  # the full-batch loss at w_star (the noise left over)
-    surface: object  # Surface of the excess loss E(w) - E*, for contour plots
-
-
-def least_squares_ravine(
-    n=64, lam_min=0.2, lam_max=10.0, angle=np.pi / 6, w_star=(2.0, 1.0), noise=1.0, seed=0
-):  # fmt: skip
-    r"""A ravine made of data: least squares with two ill-conditioned, correlated features.
-
-    Standard normal inputs :math:`\mathbf Z` are whitened (:math:`\mathbf Z^\top\mathbf Z/N =
-    \mathbf I` exactly) and mapped to :math:`\mathbf X = \mathbf Z\,\mathrm{diag}(
-    \sqrt{\lambda_{\min}}, \sqrt{\lambda_{\max}})\,\mathbf R_\theta^\top`, so that
-    :math:`\mathbf H = \mathbf X^\top\mathbf X/N = \mathbf R_\theta\,\mathrm{diag}(
-    \lambda_{\min}, \lambda_{\max})\,\mathbf R_\theta^\top` exactly. The targets are
-    :math:`\mathbf y = \mathbf X\mathbf w^* + \boldsymbol\epsilon` with Gaussian noise
-    projected orthogonal to the columns of :math:`\mathbf X`, so :math:`\mathbf w^*` is
-    exactly the least-squares solution and :math:`E^* = \lVert\boldsymbol\epsilon\rVert^2
-    / (2N)`. A mini-batch gives a noisy gradient of this same ravine.
-
-    Parameters
-    ----------
-    n : int
-        Number of examples :math:`N \ge 3`.
-    lam_min, lam_max : float
-        Eigenvalues of :math:`\mathbf H`, :math:`0 < \lambda_{\min} \le \lambda_{\max}`.
-    angle : float
-        Rotation :math:`\theta` of the shallow direction, in radians.
-    w_star : array_like of shape (2,)
-        The least-squares solution.
-    noise : float
-        Standard deviation of the noise before projection, >= 0.
-    seed : int or numpy.random.Generator
-
-    Returns
-    -------
-    LeastSquares
-
-    Examples
-    --------
-    >>> p = least_squares_ravine(n=64, lam_min=1.0, lam_max=50.0)
-    >>> np.round(np.linalg.eigvalsh(p.X.T @ p.X / 64), 10).tolist()
-    [1.0, 50.0]
-    """
-    n = v.integer("n", n, lo=3)
-    noise = v.number("noise", noise, lo=0.0)
-    w_star = v.array("w_star", w_star, shape=(2,))
-    rng = v.rng(seed)
-    box = ((w_star[0] - 5, w_star[0] + 5), (w_star[1] - 4, w_star[1] + 4))
-    start = w_star + np.array([-4.0, -1.0])
-    surface = bowl(lam_min, lam_max, angle, center=w_star, name="least squares", start=start,
-                   bounds=box)  # fmt: skip
-    lam, U = np.linalg.eigh(surface.hessian(w_star))
-    Z = rng.standard_normal((n, 2))
-    s, Q = np.linalg.eigh(Z.T @ Z / n)
-    Z = Z @ Q @ np.diag(s**-0.5) @ Q.T  # now Z^T Z / n = I
-    X = Z @ np.diag(np.sqrt(lam)) @ U.T
-    eps = noise * rng.standard_normal(n)
-    eps = eps - X @ np.linalg.solve(X.T @ X, X.T @ eps)  # orthogonal to the columns of X
-    H = X.T @ X / n
-    surface.title = f"Least-squares ravine (κ = {lam[1] / lam[0]:.3g})"
-    return LeastSquares(X, X @ w_star + eps, H, w_star, float(eps @ eps / (2 * n)), surface)
-
-
 def momentum_path(problem, lr, beta=0.0, batch_size=None, steps=80, nesterov=False, seed=0,
                   w0=None, bound=1e4):  # fmt: skip
-    r"""Mini-batch SGD with momentum on a :class:`LeastSquares` problem, for a fixed number
-    of updates.
+    r"""Mini-batch SGD with momentum on a least-squares problem, for a fixed number of
+    updates.
 
-    Each update draws the next batch of ``batch_size`` examples (reshuffled every epoch by
-    :func:`course_utils.data.minibatches`), computes the batch gradient
+    Each update draws the next batch of ``batch_size`` examples (reshuffled every epoch:
+    :func:`course_utils.least_squares.minibatch_gradients`), computes the batch gradient
     :math:`\mathbf g = \mathbf X_B^\top(\mathbf X_B\mathbf w - \mathbf y_B)/B` and applies
     :class:`course_utils.optimizers.SGD` ``(lr, momentum=beta, nesterov=nesterov)``. The
     number of updates is ``steps`` whatever the batch size, so small batches see fewer
@@ -296,7 +221,7 @@ def momentum_path(problem, lr, beta=0.0, batch_size=None, steps=80, nesterov=Fal
     Parameters
     ----------
     problem : LeastSquares
-        From :func:`least_squares_ravine`.
+        From :func:`~course_utils.least_squares.least_squares_ravine`.
     lr : float
         :math:`\eta > 0`.
     beta : float
@@ -312,51 +237,35 @@ def momentum_path(problem, lr, beta=0.0, batch_size=None, steps=80, nesterov=Fal
     w0 : array_like of shape (2,), optional
         Start (default ``problem.surface.start``).
     bound : float
-        A coordinate of :math:`\mathbf w - \mathbf w^*` larger than this counts as divergence.
+        A coordinate of :math:`\mathbf w` larger than this counts as divergence.
 
     Returns
     -------
     Trajectory
-        ``points`` (k+1, 2); ``losses`` the full-batch **excess** loss
-        :math:`E(\mathbf w_k) - E^*` at each point; ``diverged_at`` the index of the update
-        whose result was rejected (not recorded), or None.
+        What :func:`course_utils.optimizers.run` records (this is ``run`` with the batch
+        gradients above and the excess loss): ``points`` (k+1, 2); ``losses`` the full-batch
+        **excess** loss :math:`E(\mathbf w_k) - E^*` at each point; ``diverged_at`` the
+        index of the update whose result was rejected (not recorded), or None.
     """
     X, y = problem.X, problem.y
     N = len(X)
-    B = N if batch_size is None else v.integer("batch_size", batch_size, lo=1, hi=N)
-    steps = v.integer("steps", steps, lo=0)
-    bound = v.positive("bound", bound)
-    beta = v.number("beta", beta, lo=0.0, hi=1.0, hi_open=True)
+    B = N if batch_size is None else _validate.integer("batch_size", batch_size, lo=1, hi=N)
+    beta = _validate.number("beta", beta, lo=0.0, hi=1.0, hi_open=True)
     opt = SGD(lr=lr, momentum=beta, nesterov=bool(nesterov) and beta > 0)
-    w = v.array("w0", problem.surface.start if w0 is None else w0, shape=(2,))
-    rng = v.rng(seed)
+    w0 = _validate.array("w0", problem.surface.start if w0 is None else w0, shape=(2,))
+    if B == N:  # a full batch is the same whatever the order: skip the shuffle
+
+        def grad_fn(w):
+            return X.T @ (X @ w - y) / N
+
+    else:
+        grad_fn = minibatch_gradients(problem, B, seed)
 
     def excess(w):
         d = w - problem.w_star
         return float(0.5 * d @ problem.H @ d)
 
-    points, losses, norms, state, diverged_at = [w], [excess(w)], [], opt.init(w), None
-    with np.errstate(all="ignore"):
-        while len(norms) < steps and diverged_at is None:
-            # a full batch is the same whatever the order: skip the shuffle
-            batches = [(X, y)] if B == N else minibatches(X, y, B, rng, shuffle=True)
-            for Xb, yb in batches:
-                g = Xb.T @ (Xb @ w - yb) / len(yb)
-                w_new, state = opt.step(w, g, state)
-                d = w_new - problem.w_star
-                if not (np.all(np.isfinite(d)) and np.max(np.abs(d)) <= bound):
-                    diverged_at = len(norms)
-                    break
-                w = w_new
-                points.append(w)
-                losses.append(excess(w))
-                norms.append(float(np.sqrt(g @ g)))
-                if len(norms) == steps:
-                    break
-    return Trajectory(
-        np.array(points), np.array(losses), np.array(norms), diverged_at is not None,
-        diverged_at, len(norms),
-    )  # fmt: skip
+    return run(opt, grad_fn, w0, steps, loss_fn=excess, bound=bound)
 
 
 class TuningStep(NamedTuple):
@@ -398,8 +307,8 @@ def one_at_a_time(grid, beta=0.9, rounds=2):
     >>> [tuple(s) for s in one_at_a_time(g, beta=0.0, rounds=2)]
     [(0.2, 0.0, 3.0), (0.2, 0.5, 1.5), (0.4, 0.5, 0.5), (0.4, 0.5, 0.5)]
     """
-    beta = v.number("beta", beta, lo=0.0, hi=1.0, hi_open=True)
-    rounds = v.integer("rounds", rounds, lo=1)
+    beta = _validate.number("beta", beta, lo=0.0, hi=1.0, hi_open=True)
+    rounds = _validate.integer("rounds", rounds, lo=1)
     loss = np.where(np.isnan(grid.losses), np.inf, grid.losses)
     i = int(np.argmin(np.abs(grid.betas - beta)))
     steps = []

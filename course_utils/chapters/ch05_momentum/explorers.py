@@ -15,8 +15,9 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import LogLocator, NullLocator
 
 from course_utils import _validate
-from course_utils.chapters.ch05_momentum.experiments import least_squares_ravine, momentum_path
+from course_utils.chapters.ch05_momentum.experiments import momentum_path
 from course_utils.chapters.ch05_momentum.theory import heavy_ball_rate, max_stable_lr, nesterov_rate
+from course_utils.least_squares import least_squares_ravine
 from course_utils.plotting import COLORS, plot_contours, plot_path
 from course_utils.widgets._core import Explorer, batch_slider, float_slider, lr_slider
 
@@ -87,7 +88,7 @@ def explore_momentum(lr=0.1, beta=0.8, batch_size=64, nesterov=False, steps=80):
     The ravine is the full-batch loss of a least-squares problem with :math:`N = 64`
     examples and two correlated features (Hessian eigenvalues 0.2 and 10, so
     :math:`\kappa = 50`;
-    :func:`~course_utils.chapters.ch05_momentum.experiments.least_squares_ravine`).
+    :func:`~course_utils.least_squares.least_squares_ravine`).
     A mini-batch of :math:`B` examples gives a noisy gradient of that same ravine.
     Left: the paths of SGD with momentum and of plain SGD (same :math:`\eta`, same
     batches) on the contours; right: the full-batch excess loss per update, with the

@@ -36,18 +36,18 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils import _validate as v
+from course_utils import _validate
 
 
 def _values(name, x, lo=None, hi=None, hi_open=False, lo_open=False):
     """A float array whose entries are finite and within the interval (message names it)."""
-    a = v.array(name, x)
+    a = _validate.array(name, x)
     if a.size == 0:
         raise ValueError(f"{name} must not be empty")
     too_low = lo is not None and np.any(a <= lo if lo_open else a < lo)
     too_high = hi is not None and np.any(a >= hi if hi_open else a > hi)
     if too_low or too_high:
-        interval = v._describe(lo, hi, lo_open, hi_open)
+        interval = _validate._describe(lo, hi, lo_open, hi_open)
         raise ValueError(f"{name} must be in {interval}, got {a.min():g} … {a.max():g}")
     return a
 
@@ -183,7 +183,7 @@ def max_stable_lr(beta, lam_max, nesterov=False):
     0.038
     """
     beta = _values("beta", beta, lo=0.0, hi=1.0, hi_open=True)
-    lam_max = v.positive("lam_max", lam_max)
+    lam_max = _validate.positive("lam_max", lam_max)
     limit = (2 + 2 * beta) / (1 + 2 * beta) if nesterov else 2 + 2 * beta
     return _out(limit / lam_max)
 
@@ -211,8 +211,8 @@ class Tuning(NamedTuple):
 
 
 def _spectrum(lam_min, lam_max):
-    lam_min = v.positive("lam_min", lam_min)
-    lam_max = v.number("lam_max", lam_max, lo=lam_min)
+    lam_min = _validate.positive("lam_min", lam_min)
+    lam_max = _validate.number("lam_max", lam_max, lo=lam_min)
     return lam_min, lam_max, lam_max / lam_min
 
 
@@ -268,8 +268,8 @@ def predicted_steps(rate, tol=1e-6):
     >>> predicted_steps(0.5, 1e-3)
     10
     """
-    rate = v.number("rate", rate, lo=0.0, hi=1.0, hi_open=True)
-    tol = v.number("tol", tol, lo=0.0, hi=1.0, lo_open=True, hi_open=True)
+    rate = _validate.number("rate", rate, lo=0.0, hi=1.0, hi_open=True)
+    tol = _validate.number("tol", tol, lo=0.0, hi=1.0, lo_open=True, hi_open=True)
     if rate == 0.0:
         return 1
     k = math.log(tol) / math.log(rate)

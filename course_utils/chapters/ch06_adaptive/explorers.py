@@ -36,8 +36,16 @@ def _run(name, lr, batch_size, mode, steps):
 
 
 def _message(ax, text):
-    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=11,
-            bbox={"boxstyle": "round", "fc": "white", "ec": "0.5"})  # fmt: skip
+    ax.text(
+        0.5,
+        0.5,
+        text,
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        fontsize=11,
+        bbox={"boxstyle": "round", "fc": "white", "ec": "0.5"},
+    )
 
 
 def _setup_race(fig, steps):
@@ -47,8 +55,13 @@ def _setup_race(fig, steps):
     levels = np.geomspace(0.02, 50.0, 12)  # excess loss, log-spaced: rings round the minimum
     plot_contours(_PROBLEM.surface, ax=ax_path, levels=levels, resolution=60)
     ax_path.set_title("paths on the full-batch loss", fontsize=10)
-    ax_loss.set(xlabel="step", ylabel=r"excess loss $E(w) - E(w^*)$", yscale="log",
-                xlim=(0, steps), ylim=(1e-8, 1e3))  # fmt: skip
+    ax_loss.set(
+        xlabel="step",
+        ylabel=r"excess loss $E(w) - E(w^*)$",
+        yscale="log",
+        xlim=(0, steps),
+        ylim=(1e-8, 1e3),
+    )
     ax_loss.yaxis.set_major_locator(LogLocator(numticks=5))
     ax_loss.yaxis.set_minor_locator(NullLocator())
     return ax_path, ax_loss
@@ -80,8 +93,13 @@ def _draw_race(axes, optimizers, lr, batch_size, rates, steps):
     ax_loss.legend(fontsize=7, loc="lower left", framealpha=0.9)
 
 
-def explore_race(optimizers=("SGD", "Adagrad", "RMSProp", "Adam"), lr=0.1, batch_size=8,
-                 rates=RATE_MODES[0], steps=80):  # fmt: skip
+def explore_race(
+    optimizers=("SGD", "Adagrad", "RMSProp", "Adam"),
+    lr=0.1,
+    batch_size=8,
+    rates=RATE_MODES[0],
+    steps=80,
+):
     """Race optimizers on a badly scaled least-squares problem (N = 64 examples).
 
     Controls: the optimizers to race (several at once), the learning rate η (log scale),
@@ -177,8 +195,15 @@ def race_panels(surface, runs, lrs=None, fig=None, resolution=60):
         ax.set_title(label, fontsize=8.5, color=c, pad=3)
         ax.set(xlabel="", ylabel="", xticks=[], yticks=[])
         if traj.diverged:
-            ax.text(0.5, 0.5, f"diverged at step {traj.diverged_at}", transform=ax.transAxes,
-                    ha="center", fontsize=7, bbox={"fc": "white", "ec": c})  # fmt: skip
+            ax.text(
+                0.5,
+                0.5,
+                f"diverged at step {traj.diverged_at}",
+                transform=ax.transAxes,
+                ha="center",
+                fontsize=7,
+                bbox={"fc": "white", "ec": c},
+            )
     for ax in axes.flat[len(runs) : 7]:
         ax.set_axis_off()
     ax = axes.flat[7]

@@ -20,25 +20,14 @@ from typing import NamedTuple
 import numpy as np
 
 from course_utils import _validate
-from course_utils.data import minibatches
+from course_utils.least_squares import LeastSquares, minibatch_gradients
 from course_utils.optimizers import OPTIMIZERS, make_optimizer, run
-from course_utils.surfaces import Surface, quadratic
+from course_utils.surfaces import quadratic
 
 #: torch's default learning rate of every optimizer (1e-3 for SGD and Adam, 1.0 for Adadelta…).
 DEFAULT_LR = {name: cls().lr for name, cls in OPTIMIZERS.items()}
 #: The two ways :func:`race` can hand out learning rates.
 RATE_MODES = ("same η for all", "η × default ÷ Adam's")
-
-
-class LeastSquares(NamedTuple):
-    """A linear least-squares problem with two weights (see :func:`scaled_least_squares`)."""
-
-    X: np.ndarray  # (N, 2) inputs
-    y: np.ndarray  # (N,) targets
-    w_star: np.ndarray  # (2,) the least-squares solution
-    H: np.ndarray  # (2, 2) Hessian X^T X / N
-    E_min: float  # E(w_star)
-    surface: Surface  # the excess loss E(w) - E(w_star), for contours and the runner
 
 
 def scaled_least_squares(n=64, scale=7.0, noise=0.5, seed=0):
@@ -65,7 +54,7 @@ def scaled_least_squares(n=64, scale=7.0, noise=0.5, seed=0):
     Returns
     -------
     LeastSquares
-        ``X``, ``y``, ``w_star``, ``H``, ``E_min`` and ``surface``, a
+        ``X``, ``y``, ``H``, ``w_star``, ``E_star`` and ``surface``, a
         :func:`course_utils.surfaces.quadratic` whose value is
         :math:`E(\mathbf w) - E(\mathbf w^*)`.
 
@@ -83,53 +72,14 @@ def scaled_least_squares(n=64, scale=7.0, noise=0.5, seed=0):
     y = X @ np.array([2.0, 0.3]) + noise * gen.normal(size=n)
     H = X.T @ X / n
     w_star = np.linalg.solve(H, X.T @ y / n)
-    E_min = float(0.5 * np.mean((X @ w_star - y) ** 2))
+    E_star = float(0.5 * np.mean((X @ w_star - y) ** 2))
     start = np.array([-1.5, -0.6])
     lo, hi = np.minimum(start, w_star), np.maximum(start, w_star)
     pad = np.array([1.0, 0.4]) * (hi - lo).max(initial=1.0) / 3.5  # the box holds both
     bounds = tuple(zip((lo - pad).tolist(), (hi + pad).tolist(), strict=True))
-    surface = quadratic(H, center=w_star, name="scaled least squares", start=start,
-                        bounds=bounds)  # fmt: skip
+    surface = quadratic(H, center=w_star, name="scaled least squares", start=start, bounds=bounds)
     surface.title = "Badly scaled least squares"
-    return LeastSquares(X, y, w_star, H, E_min, surface)
-
-
-def minibatch_gradients(problem, batch_size=None, seed=0):
-    r"""Return ``grad_fn(w)`` that gives the gradient of the next mini-batch at each call.
-
-    The batches come from shuffled epochs (``data.minibatches`` with a generator seeded by
-    ``seed``), one after another, so two optimizers given two such functions with the
-    same seed see exactly the same batches. The batch gradient is
-    :math:`\frac1B X_B^\top (X_B \mathbf w - \mathbf y_B)`.
-
-    Parameters
-    ----------
-    problem : LeastSquares
-        The problem (its ``X`` and ``y``).
-    batch_size : int, optional
-        :math:`B` in [1, N]; default N (full batch).
-    seed : int
-        Seeds the shuffling.
-
-    Returns
-    -------
-    callable
-    """
-    X, y = problem.X, problem.y
-    B = len(X) if batch_size is None else _validate.integer("batch_size", batch_size, 1, len(X))
-    rng = _validate.rng(seed)
-
-    def batches():
-        while True:
-            yield from minibatches(X, y, B, rng, shuffle=True)
-
-    stream = batches()
-
-    def grad_fn(w):
-        Xb, yb = next(stream)
-        return Xb.T @ (Xb @ w - yb) / len(Xb)
-
-    return grad_fn
+    return LeastSquares(X=X, y=y, H=H, w_star=w_star, E_star=E_star, surface=surface)
 
 
 def race_lrs(names, lr, mode=RATE_MODES[0]):
@@ -173,7 +123,8 @@ def race(names, lr, batch_size=None, steps=80, mode=RATE_MODES[0], seed=0, probl
 
     Every optimizer uses torch's default hyperparameters apart from the learning rate,
     starts at ``problem.surface.start`` and takes ``steps`` steps; step :math:`k` of every
-    optimizer uses the same mini-batch (:func:`minibatch_gradients` with the same seed).
+    optimizer uses the same mini-batch
+    (:func:`~course_utils.least_squares.minibatch_gradients` with the same seed).
 
     Parameters
     ----------
@@ -262,11 +213,11 @@ def sparse_features(n=2000, freq=(0.5, 0.05, 0.005), noise=0.5, seed=0):
     y = X.sum(axis=1) + noise * gen.normal(size=n)
     H = X.T @ X / n
     w_star = np.linalg.pinv(H) @ (X.T @ y / n)
-    E_min = float(0.5 * np.mean((X @ w_star - y) ** 2))
+    E_star = float(0.5 * np.mean((X @ w_star - y) ** 2))
     start = np.zeros(len(freq))
     surface = quadratic(H, center=w_star, name="sparse features", start=start)
     surface.title = "Sparse binary features"
-    return LeastSquares(X, y, w_star, H, E_min, surface)
+    return LeastSquares(X=X, y=y, H=H, w_star=w_star, E_star=E_star, surface=surface)
 
 
 class LrSearch(NamedTuple):

@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils import _validate as v
+from course_utils import _validate
 from course_utils.data import load_digits, minibatches, train_test_split
 from course_utils.training import train
 
@@ -66,8 +66,8 @@ def digits_split(test_fraction=0.25, val_fraction=0.25, seed=0):
     """
     fractions = {"test_fraction": test_fraction, "val_fraction": val_fraction}
     for name, value in fractions.items():
-        v.number(name, value, lo=0.0, hi=1.0, lo_open=True, hi_open=True)
-    seed = v.integer("seed", seed, lo=0)
+        _validate.number(name, value, lo=0.0, hi=1.0, lo_open=True, hi_open=True)
+    seed = _validate.integer("seed", seed, lo=0)
     raw = load_digits(standardize=False)
     X_rest, X_test, y_rest, y_test = train_test_split(raw.X, raw.y, test_fraction, seed)
     X_train, X_val, y_train, y_val = train_test_split(X_rest, y_rest, val_fraction, seed + 1)
@@ -103,7 +103,7 @@ def accuracy(logits, y):
     >>> accuracy(np.array([[2.0, 1.0], [0.0, 3.0], [1.0, 0.5]]), np.array([0, 1, 1]))
     0.6666666666666666
     """
-    logits = v.array("logits", logits, ndim=2)
+    logits = _validate.array("logits", logits, ndim=2)
     y = np.asarray(y)
     if y.shape != (len(logits),) or (y.size and y.dtype.kind not in "iu"):
         raise ValueError(f"y must hold {len(logits)} integer labels, got {y.dtype} {y.shape}")
@@ -154,13 +154,22 @@ def lr_sweep(
     """
     if not callable(make_model) or not callable(make_optimizer):
         raise TypeError("make_model and make_optimizer must be callables")
-    lrs = v.array("lrs", lrs, ndim=1)
+    lrs = _validate.array("lrs", lrs, ndim=1)
     if len(lrs) == 0 or np.any(lrs <= 0):
         raise ValueError(f"lrs must be a non-empty list of rates > 0, got {lrs}")
     histories, losses, accs = [], [], []
     for lr in lrs:
-        h = train(make_model(), X, y, make_optimizer(float(lr)), batch_size=batch_size,
-                  epochs=epochs, seed=seed, X_val=X_val, y_val=y_val)  # fmt: skip
+        h = train(
+            make_model(),
+            X,
+            y,
+            make_optimizer(float(lr)),
+            batch_size=batch_size,
+            epochs=epochs,
+            seed=seed,
+            X_val=X_val,
+            y_val=y_val,
+        )
         histories.append(h)
         ok = not h.diverged and math.isfinite(h.val_losses[-1])
         losses.append(h.val_losses[-1] if ok else math.inf)
@@ -197,7 +206,7 @@ def restarts(make_model, optimizer, X, y, seeds=(0, 1, 2, 3, 4), **train_kw):
         raise TypeError("make_model must be a callable make_model(seed) -> model")
     if "seed" in train_kw:
         raise ValueError("seed is set by seeds; do not pass it as well")
-    seeds = [v.integer("seeds", s, lo=0) for s in seeds]
+    seeds = [_validate.integer("seeds", s, lo=0) for s in seeds]
     if not seeds:
         raise ValueError("seeds must hold at least one seed")
     return {s: train(make_model(s), X, y, optimizer, seed=s, **train_kw) for s in seeds}
@@ -216,9 +225,19 @@ class UpdateRun(NamedTuple):
 
 
 def run_updates(
-    model, X, y, optimizer, batch_size, updates, X_val, y_val, eval_every=5, seed=0,
-    blowup=10.0, bound=1e6,
-):  # fmt: skip
+    model,
+    X,
+    y,
+    optimizer,
+    batch_size,
+    updates,
+    X_val,
+    y_val,
+    eval_every=5,
+    seed=0,
+    blowup=10.0,
+    bound=1e6,
+):
     r"""Make exactly ``updates`` optimizer steps on batches of ``batch_size``; evaluate often.
 
     Unlike :func:`course_utils.training.train`, whose budget is counted in epochs, the
@@ -260,12 +279,12 @@ def run_updates(
     UpdateRun
     """
     N = len(X)
-    B = v.integer("batch_size", batch_size, lo=1, hi=N)
-    updates = v.integer("updates", updates, lo=1)
-    eval_every = v.integer("eval_every", eval_every, lo=1)
-    blowup = v.number("blowup", blowup, lo=1.0, lo_open=True)
-    bound = v.positive("bound", bound)
-    rng = v.rng(seed)
+    B = _validate.integer("batch_size", batch_size, lo=1, hi=N)
+    updates = _validate.integer("updates", updates, lo=1)
+    eval_every = _validate.integer("eval_every", eval_every, lo=1)
+    blowup = _validate.number("blowup", blowup, lo=1.0, lo_open=True)
+    bound = _validate.positive("bound", bound)
+    rng = _validate.rng(seed)
     w_model = model.get_flat()
     w = np.array(w_model, dtype=float)
     rows, seen, t, diverged_at = [], 0, 0, None
@@ -278,8 +297,11 @@ def run_updates(
                 for Xb, yb in minibatches(X, y, B, rng):
                     loss, g = model.flat_loss_and_grad(w, Xb, yb)
                     w_new, state = optimizer.step(w, g, state)
-                    if not (loss <= limit and np.all(np.isfinite(w_new))
-                            and np.max(np.abs(w_new)) <= bound):  # fmt: skip
+                    if not (
+                        loss <= limit
+                        and np.all(np.isfinite(w_new))
+                        and np.max(np.abs(w_new)) <= bound
+                    ):
                         diverged_at = t  # this update failed; w is the last good point
                         break
                     w, t, seen = w_new, t + 1, seen + len(Xb)
@@ -300,8 +322,14 @@ def run_updates(
 
 def _evaluate(model, w, X, y, X_val, y_val, t, seen):
     model.set_flat(w)
-    return (t, seen, model.loss(X, y), model.loss(X_val, y_val), model.accuracy(X, y),
-            model.accuracy(X_val, y_val))  # fmt: skip
+    return (
+        t,
+        seen,
+        model.loss(X, y),
+        model.loss(X_val, y_val),
+        model.accuracy(X, y),
+        model.accuracy(X_val, y_val),
+    )
 
 
 class Score(NamedTuple):

@@ -46,16 +46,22 @@ def digits_run(optimizer, lr, batch_size, n_train=256, updates=150, eval_every=1
     X, y, X_val, y_val = _task(n_train)
     model = MLP(SIZES, "tanh", "cross_entropy", seed=0)
     opt = OPTIMIZERS[_validate.choice("optimizer", optimizer, list(OPTIMIZERS))](lr)
-    return run_updates(model, X, y, opt, batch_size, updates, X_val, y_val,
-                       eval_every=eval_every, seed=0)  # fmt: skip
+    return run_updates(
+        model, X, y, opt, batch_size, updates, X_val, y_val, eval_every=eval_every, seed=0
+    )
 
 
 def _setup_digits(fig, updates):
     """The parts that never change: both axes' frames and the chance line."""
     ax_loss, ax_acc = fig.subplots(1, 2)
     fig.subplots_adjust(left=0.09, right=0.98, top=0.83, bottom=0.2, wspace=0.28)
-    ax_loss.set(xlabel="updates", ylabel="cross-entropy loss (log scale)", yscale="log",
-                xlim=(0, updates), ylim=(1e-3, _LOSS_TOP))  # fmt: skip
+    ax_loss.set(
+        xlabel="updates",
+        ylabel="cross-entropy loss (log scale)",
+        yscale="log",
+        xlim=(0, updates),
+        ylim=(1e-3, _LOSS_TOP),
+    )
     ax_loss.yaxis.set_major_locator(FixedLocator([1e-3, 1e-2, 0.1, 1, 10, 100]))
     ax_loss.yaxis.set_minor_locator(NullLocator())
     ax_acc.set(xlabel="updates", ylabel="accuracy (%)", xlim=(0, updates), ylim=(0, 100))
@@ -71,8 +77,10 @@ def _setup_digits(fig, updates):
 def _draw_digits(axes, lr, batch_size, optimizer, n_train, updates):
     run = digits_run(optimizer, lr, batch_size, n_train, updates)
     ax_loss, ax_acc = axes
-    sets = (("train", "train_loss", "train_accuracy", "-"),
-            ("validation", "val_loss", "val_accuracy", "--"))  # fmt: skip
+    sets = (
+        ("train", "train_loss", "train_accuracy", "-"),
+        ("validation", "val_loss", "val_accuracy", "--"),
+    )
     for i, (name, loss, acc, ls) in enumerate(sets):
         style = {"color": COLORS[i], "ls": ls, "lw": 1.8, "marker": "o", "ms": 2.5, "label": name}
         ax_loss.plot(run.steps, np.clip(getattr(run, loss), 1.1e-3, _LOSS_TOP * 0.98), **style)

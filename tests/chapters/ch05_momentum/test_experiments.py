@@ -9,11 +9,11 @@ from course_utils.chapters.ch05_momentum.experiments import (
     GridSearch,
     converge,
     grid_search,
-    least_squares_ravine,
     momentum_path,
     nesterov_lookahead,
     one_at_a_time,
 )
+from course_utils.least_squares import least_squares_ravine
 from course_utils.optimizers import SGD
 from course_utils.surfaces import bowl
 
@@ -126,33 +126,6 @@ def test_lookahead_gradient_is_taken_ahead_of_the_weights():
         nesterov_lookahead(lambda w: w, [1.0], lr=0.0, beta=0.5, steps=2)
 
 
-# --- the least-squares ravine -----------------------------------------------------------
-def test_ravine_has_the_requested_hessian_and_solution():
-    p = least_squares_ravine(n=40, lam_min=0.5, lam_max=20.0, angle=0.3, w_star=(1.0, -1.0))
-    N = 40
-    assert_allclose(p.H, p.X.T @ p.X / N, atol=1e-12)
-    assert_allclose(np.linalg.eigvalsh(p.H), [0.5, 20.0], rtol=1e-10)
-    u = np.array([np.cos(0.3), np.sin(0.3)])  # the shallow direction
-    assert_allclose(p.H @ u, 0.5 * u, atol=1e-10)
-    assert_allclose(np.linalg.solve(p.X.T @ p.X, p.X.T @ p.y), [1.0, -1.0], atol=1e-10)
-    r = p.X @ p.w_star - p.y
-    assert p.E_star == pytest.approx(r @ r / (2 * N))
-    w = np.array([3.0, 2.0])  # the surface is the excess loss
-    full = np.sum((p.X @ w - p.y) ** 2) / (2 * N)
-    assert p.surface.value(w) == pytest.approx(full - p.E_star, rel=1e-10)
-    assert least_squares_ravine(noise=0.0).E_star == pytest.approx(0.0, abs=1e-20)
-
-
-def test_ravine_validates_its_arguments():
-    with pytest.raises(ValueError, match="n"):
-        least_squares_ravine(n=2)
-    with pytest.raises(ValueError, match="noise"):
-        least_squares_ravine(noise=-1.0)
-    with pytest.raises(ValueError, match="w_star"):
-        least_squares_ravine(w_star=(1.0, 2.0, 3.0))
-
-
-# --- momentum_path ----------------------------------------------------------------------
 @pytest.mark.parametrize(("beta", "nesterov"), [(0.0, False), (0.7, False), (0.7, True)])
 def test_full_batch_path_is_sgd_on_the_quadratic(beta, nesterov):
     p = least_squares_ravine()

@@ -7,14 +7,13 @@ from numpy.testing import assert_allclose
 from course_utils.chapters.ch06_adaptive.race import (
     DEFAULT_LR,
     RATE_MODES,
-    LeastSquares,
     lr_search,
-    minibatch_gradients,
     race,
     race_lrs,
     scaled_least_squares,
     sparse_features,
 )
+from course_utils.least_squares import LeastSquares, minibatch_gradients
 from course_utils.optimizers import OPTIMIZERS
 from course_utils.surfaces import bowl
 
@@ -30,13 +29,13 @@ def test_scaled_least_squares_is_the_normal_equations():
     w_lstsq = np.linalg.lstsq(p.X, p.y, rcond=None)[0]
     assert_allclose(p.w_star, w_lstsq, rtol=1e-10)
     assert_allclose(p.H, p.X.T @ p.X / 50, rtol=1e-12)
-    assert_allclose(p.E_min, full_loss(p, w_lstsq), rtol=1e-10)
+    assert_allclose(p.E_star, full_loss(p, w_lstsq), rtol=1e-10)
 
 
 def test_scaled_least_squares_surface_is_the_excess_loss():
     p = scaled_least_squares()
     for w in [np.array([0.3, -0.2]), np.array([-1.5, -0.6]), p.w_star]:
-        assert_allclose(p.surface.value(w), full_loss(p, w) - p.E_min, atol=1e-10)
+        assert_allclose(p.surface.value(w), full_loss(p, w) - p.E_star, atol=1e-10)
         assert_allclose(p.surface.grad(w), p.X.T @ (p.X @ w - p.y) / len(p.X), atol=1e-10)
     assert p.surface.start.tolist() == [-1.5, -0.6]
     (x0, x1), (y0, y1) = p.surface.bounds
@@ -48,7 +47,7 @@ def test_scaled_least_squares_feature_scales():
     p = scaled_least_squares(n=4000, scale=7.0, noise=0.0, seed=1)
     assert_allclose(np.diag(p.H), [1.0, 49.0], rtol=0.08)  # E[x1^2] = 1, E[x2^2] = 49
     assert_allclose(p.w_star, [2.0, 0.3], atol=1e-10)  # no noise: the true weights
-    assert p.E_min < 1e-20
+    assert p.E_star < 1e-20
 
 
 def test_scaled_least_squares_is_seeded():
@@ -71,10 +70,10 @@ def test_sparse_features_frequencies_and_solution():
     assert set(np.unique(p.X).tolist()) == {0.0, 1.0}
     assert_allclose(p.X.mean(axis=0), [0.5, 0.1], atol=0.01)
     assert_allclose(p.w_star, [1.0, 1.0], atol=1e-10)  # y = x1 + x2 exactly
-    assert p.E_min < 1e-20
+    assert p.E_star < 1e-20
     assert_allclose(p.surface.start, [0.0, 0.0])
     w = np.array([0.2, -0.4])
-    assert_allclose(p.surface.value(w), full_loss(p, w) - p.E_min, atol=1e-10)
+    assert_allclose(p.surface.value(w), full_loss(p, w) - p.E_star, atol=1e-10)
 
 
 def test_sparse_features_never_seen_feature_gets_weight_zero():
@@ -102,50 +101,6 @@ def test_sparse_features_three_dimensions():
 def test_sparse_features_rejects_bad_arguments(kw, match):
     with pytest.raises(ValueError, match=match):
         sparse_features(**kw)
-
-
-# --- minibatch_gradients -----------------------------------------------------------------
-def test_full_batch_gradient_is_the_exact_gradient():
-    p = scaled_least_squares(n=16)
-    grad_fn = minibatch_gradients(p)  # default: B = N
-    w = np.array([0.5, -1.0])
-    expected = p.X.T @ (p.X @ w - p.y) / 16
-    for _ in range(3):
-        assert_allclose(grad_fn(w), expected, rtol=1e-12)
-
-
-def test_minibatch_gradients_average_to_the_full_gradient_over_an_epoch():
-    p = scaled_least_squares(n=16)
-    w = np.array([0.5, -1.0])
-    for B in (1, 4, 8):
-        grad_fn = minibatch_gradients(p, B, seed=3)
-        grads = [grad_fn(w) for _ in range(16 // B)]  # one epoch, equal batch sizes
-        assert_allclose(np.mean(grads, axis=0), p.X.T @ (p.X @ w - p.y) / 16, rtol=1e-10)
-        assert not np.allclose(grads[0], grads[1])  # different batches
-
-
-def test_minibatch_gradients_single_example_and_epochs_continue():
-    p = scaled_least_squares(n=4)
-    grad_fn = minibatch_gradients(p, 1, seed=0)
-    w = np.zeros(2)
-    per_example = {tuple(np.round(-p.X[n] * p.y[n], 12)) for n in range(4)}
-    seen = [tuple(np.round(grad_fn(w), 12)) for _ in range(8)]  # two epochs
-    assert set(seen[:4]) == per_example and set(seen[4:]) == per_example
-
-
-def test_minibatch_gradients_same_seed_same_batches():
-    p = scaled_least_squares(n=32)
-    w = np.array([1.0, 1.0])
-    a, b, c = (minibatch_gradients(p, 4, seed=s) for s in (7, 7, 8))
-    ga, gb, gc = ([f(w) for _ in range(10)] for f in (a, b, c))
-    assert_allclose(ga, gb)
-    assert not np.allclose(ga, gc)
-
-
-@pytest.mark.parametrize(("B", "error"), [(0, ValueError), (65, ValueError), (2.5, TypeError)])
-def test_minibatch_gradients_rejects_bad_batch_size(B, error):
-    with pytest.raises(error, match="batch_size"):
-        minibatch_gradients(scaled_least_squares(), B)
 
 
 # --- race_lrs ----------------------------------------------------------------------------
@@ -184,7 +139,7 @@ def test_race_sgd_matches_a_hand_written_loop_on_the_same_batches():
         w = w - 0.01 * grad_fn(w)
         path.append(w)
     assert_allclose(runs["SGD"].points, np.array(path), rtol=1e-12)
-    excess = [full_loss(p, v) - p.E_min for v in path]
+    excess = [full_loss(p, v) - p.E_star for v in path]
     assert_allclose(runs["SGD"].losses, excess, atol=1e-10)
 
 

@@ -151,11 +151,13 @@ def test_evaluate_scores_w_and_leaves_the_model_alone(blobs):
 def test_lr_sweep_trains_each_rate_and_picks_the_lowest_validation_loss(blobs):
     X, y, Xv, yv = blobs
     lrs = [0.01, 0.1, 1.0]
-    sweep = lr_sweep(small_net, lambda lr: SGD(lr=lr), lrs, X, y, Xv, yv, batch_size=8,
-                     epochs=3, seed=2)  # fmt: skip
+    sweep = lr_sweep(
+        small_net, lambda lr: SGD(lr=lr), lrs, X, y, Xv, yv, batch_size=8, epochs=3, seed=2
+    )
     for lr, h, loss in zip(lrs, sweep.histories, sweep.val_losses, strict=True):
-        ref = train(small_net(), X, y, SGD(lr=lr), batch_size=8, epochs=3, seed=2,
-                    X_val=Xv, y_val=yv)  # fmt: skip
+        ref = train(
+            small_net(), X, y, SGD(lr=lr), batch_size=8, epochs=3, seed=2, X_val=Xv, y_val=yv
+        )
         assert_allclose(h.w, ref.w)
         assert loss == ref.val_losses[-1]
     assert sweep.best_lr == lrs[int(np.argmin(sweep.val_losses))]
@@ -166,8 +168,9 @@ def test_lr_sweep_trains_each_rate_and_picks_the_lowest_validation_loss(blobs):
 def test_lr_sweep_counts_a_diverged_run_as_infinitely_bad():
     d = make_linear_regression(n=40, seed=1)
     X, y = d.X * 10, d.y  # large inputs: steep curvature, so lr = 10 blows up
-    sweep = lr_sweep(lambda: MLP([1, 1]), lambda lr: SGD(lr=lr), [1e-3, 10.0], X, y, X, y,
-                     epochs=20)  # fmt: skip
+    sweep = lr_sweep(
+        lambda: MLP([1, 1]), lambda lr: SGD(lr=lr), [1e-3, 10.0], X, y, X, y, epochs=20
+    )
     assert sweep.histories[1].diverged
     assert sweep.val_losses[1] == math.inf and math.isnan(sweep.val_accuracy[1])
     assert math.isnan(sweep.val_accuracy[0])  # regression: no accuracy at all
@@ -190,12 +193,14 @@ def test_lr_sweep_rejects_bad_arguments(blobs):
 
 def test_restarts_vary_the_seed_of_the_weights_and_the_batches(blobs):
     X, y, Xv, yv = blobs
-    runs = restarts(small_net, Adam(lr=0.01), X, y, seeds=(0, 3), batch_size=8, epochs=2,
-                    X_val=Xv, y_val=yv)  # fmt: skip
+    runs = restarts(
+        small_net, Adam(lr=0.01), X, y, seeds=(0, 3), batch_size=8, epochs=2, X_val=Xv, y_val=yv
+    )
     assert list(runs) == [0, 3]
     for s, h in runs.items():
-        ref = train(small_net(s), X, y, Adam(lr=0.01), batch_size=8, epochs=2, seed=s,
-                    X_val=Xv, y_val=yv)  # fmt: skip
+        ref = train(
+            small_net(s), X, y, Adam(lr=0.01), batch_size=8, epochs=2, seed=s, X_val=Xv, y_val=yv
+        )
         assert_allclose(h.w, ref.w)
     assert not np.allclose(runs[0].w, runs[3].w)
 

@@ -45,8 +45,15 @@ def test_full_batch_run_is_batch_gradient_descent_of_train():
     split = digits_split()
     X, y = split.X_train[:256], split.y_train[:256]
     run = digits_run("SGD", 0.5, 256)
-    h = train(MLP([64, 16, 10], "tanh", "cross_entropy", seed=0), X, y, SGD(lr=0.5),
-              epochs=150, X_val=split.X_val, y_val=split.y_val)  # fmt: skip
+    h = train(
+        MLP([64, 16, 10], "tanh", "cross_entropy", seed=0),
+        X,
+        y,
+        SGD(lr=0.5),
+        epochs=150,
+        X_val=split.X_val,
+        y_val=split.y_val,
+    )
     assert_allclose(run.train_loss, h.epoch_losses[::10], rtol=1e-8)
     assert_allclose(run.val_accuracy, h.val_accuracy[::10])
 
