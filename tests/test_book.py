@@ -125,7 +125,7 @@ def test_chapter_has_objectives_summary_references_and_imports(path):
     assert re.search(r"learning objectives", text, flags=re.I)
     assert re.search(r"^## Summary", text, flags=re.M)
     assert re.search(r"^<!-- references -->\n- ", text, flags=re.M)  # the reference list
-    assert "](#cite:" in text  # cites (in plain Markdown: see _ext/citations.py)
+    assert "](#cite:" in text  # cites (in plain Markdown: see book/_ext/citations.py)
     assert re.search(r"^\s*(from|import) course_utils", code(nb), flags=re.M)
 
 
@@ -181,10 +181,11 @@ def test_no_text_in_a_formula_is_broken_across_lines(path):
 
 
 def _citations():
-    """The book's citation extension, ``_ext/citations.py`` (not a package module)."""
+    """The book's citation extension, ``book/_ext/citations.py`` (not a package module)."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("citations", ROOT / "_ext" / "citations.py")
+    path = ROOT / "book" / "_ext" / "citations.py"
+    spec = importlib.util.spec_from_file_location("citations", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

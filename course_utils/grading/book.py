@@ -167,10 +167,11 @@ def release(book, dest, log=print):
 def build_student_book(root, out, execute=True, log=print):
     """Build the book from the released notebooks into ``out`` and check it for solutions.
 
-    The source tree is a temporary copy of ``root``'s ``_config.yml``, ``_toc.yml``,
-    ``_ext/`` and ``book/`` with every notebook replaced by its student copy. With ``execute``, the
-    chapters run at build time (answer and check cells may raise there: their errors
-    are allowed and their outputs removed); without it, no cell runs.
+    The source tree is a temporary copy of ``root``'s ``_config.yml``, ``_toc.yml`` and
+    ``book/`` (with its Sphinx extensions, ``book/_ext``), every notebook replaced by its
+    student copy. With ``execute``, the chapters run at build time (answer and check
+    cells may raise there: their errors are allowed and their outputs removed); without
+    it, no cell runs.
     Returns the folder of the HTML.
     """
     root, out = Path(root), Path(out).resolve()
@@ -179,8 +180,6 @@ def build_student_book(root, out, execute=True, log=print):
         src = Path(tmp) / "src"
         shutil.copytree(root / "book", src / "book", ignore=shutil.ignore_patterns("*.ipynb"))
         shutil.copy(root / "_toc.yml", src / "_toc.yml")
-        if (root / "_ext").is_dir():  # the book's Sphinx extensions (_config.yml names them)
-            shutil.copytree(root / "_ext", src / "_ext")
         config = yaml.safe_load((root / "_config.yml").read_text())
         config.setdefault("execute", {})["execute_notebooks"] = "force" if execute else "off"
         sphinx = config.get("sphinx", {}).get("config", {})  # paths relative to root, kept

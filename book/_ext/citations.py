@@ -15,7 +15,7 @@ list into a ``{footbibliography}``, so the book keeps its footnoted references a
 bibliography. A citation whose text is not what ``book/references.bib`` gives for its
 keys (:func:`label`) fails the build, and so does an unknown key.
 
-``python _ext/citations.py book/*.ipynb`` writes the notebooks' citations in this form
+``python book/_ext/citations.py book/*.ipynb`` writes the notebooks' citations in this form
 (from the ``{footcite}`` roles) and their reference lists from the bibliography again,
 and ``--check`` only reports whether they are up to date.
 """
@@ -27,11 +27,13 @@ from pathlib import Path
 
 import latexcodec  # noqa: F401 - registers the "latex" codec
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BIB = ROOT / "book" / "references.bib"
 MARKER = "<!-- references -->"
 # [(text)](#cite:k1,k2) or [text](#cite:k1,k2): group 1 the text, group 2 the keys
-CITATION = re.compile(r"\[((?:[^\[\]]|\[[^\]]*\])+)\]\(#cite:([\w\-:.]+(?:,[\w\-:.]+)*)\)")
+CITATION = re.compile(
+    r"\[((?:[^\[\]]|\[[^\]]*\])+)\]\(#cite:([\w\-:.]+(?:,[\w\-:.]+)*)\)"
+)
 ROLE = re.compile(r"\{footcite:([pt])\}`([^`]+)`")
 LIST = re.compile(r"(?ms)^" + re.escape(MARKER) + r"\n.*\Z")
 DIRECTIVE = re.compile(r"```\{footbibliography\}\n```")
@@ -46,7 +48,9 @@ def load_bib(path=BIB):
 
 def _plain(text):
     """BibTeX's LaTeX as plain text: accents decoded, braces and ``--`` gone."""
-    text = text.encode("utf-8").decode("latex+utf8")  # the codec comes with pybtex (latexcodec)
+    text = text.encode("utf-8").decode(
+        "latex+utf8"
+    )  # the codec comes with pybtex (latexcodec)
     return re.sub(r"[{}]", "", text).replace("--", "–")
 
 
@@ -70,7 +74,11 @@ def label(keys, kind, bib):
             raise KeyError(f"unknown citation key {key!r} (not in {BIB.name})")
     entries = [bib[key] for key in keys]
     if kind == "p":
-        return "(" + "; ".join(f"{authors(e)}, {e.fields['year']}" for e in entries) + ")"
+        return (
+            "("
+            + "; ".join(f"{authors(e)}, {e.fields['year']}" for e in entries)
+            + ")"
+        )
     return "; ".join(f"{authors(e)} ({e.fields['year']})" for e in entries)
 
 
@@ -78,9 +86,15 @@ def reference(entry):
     """One line of a reference list: authors (year). *Title*. Where, with a link."""
     people = []
     for p in entry.persons.get("author", []):
-        initials = " ".join(f"{_plain(n)[0]}." for n in p.first_names + p.middle_names if n)
+        initials = " ".join(
+            f"{_plain(n)[0]}." for n in p.first_names + p.middle_names if n
+        )
         people.append(f"{_surname(p)}, {initials}".strip(", "))
-    who = ", ".join(people[:-1]) + (" and " if len(people) > 1 else "") + people[-1]
+    who = (
+        ", ".join(people[:-1])
+        + (" and " if len(people) > 1 else "")
+        + people[-1]
+    )
     f = entry.fields
     where = f.get("journal") or f.get("booktitle") or f.get("publisher") or ""
     if not where and f.get("eprint"):
@@ -104,7 +118,9 @@ def to_roles(text, bib):
         kind = "p" if shown.startswith("(") else "t"
         expected = label(keys, kind, bib)
         if shown != expected:
-            raise ValueError(f"citation [{shown}](#cite:{match.group(2)}) should read {expected!r}")
+            raise ValueError(
+                f"citation [{shown}](#cite:{match.group(2)}) should read {expected!r}"
+            )
         return f"{{footcite:{kind}}}`{','.join(keys)}`"
 
     text = CITATION.sub(role, text)
@@ -118,7 +134,11 @@ def _source_read(app, docname, source):
     nb = json.loads(source[0])
     for cell in nb.get("cells", []):
         if cell.get("cell_type") == "markdown":
-            text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            text = (
+                "".join(cell["source"])
+                if isinstance(cell["source"], list)
+                else cell["source"]
+            )
             try:
                 cell["source"] = to_roles(text, bib)
             except (KeyError, ValueError) as err:
@@ -176,7 +196,12 @@ def main(argv):
     bib, stale = load_bib(), []
     for path in paths:
         raw = path.read_text(encoding="utf-8")
-        new = json.dumps(rewrite(json.loads(raw), bib), indent=1, ensure_ascii=False) + "\n"
+        new = (
+            json.dumps(
+                rewrite(json.loads(raw), bib), indent=1, ensure_ascii=False
+            )
+            + "\n"
+        )
         if new != raw:
             stale.append(path)
             if not check:
