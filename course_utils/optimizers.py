@@ -543,7 +543,10 @@ class Trajectory(NamedTuple):
     the loss at each point (shape ``(k + 1,)``) or None without a ``loss_fn``;
     ``grad_norms`` the global norm of the raw (unclipped) gradient used by each step
     (shape ``(k,)``); ``diverged`` and ``diverged_at``, the index of the step whose result
-    was rejected (or None); ``steps`` the number of steps completed, :math:`k`.
+    was rejected (or None); ``steps`` the number of steps completed, :math:`k`. A run of
+    independent rows (``run(..., rows=True)``) has one more axis of size :math:`K` after
+    the first in ``points``, ``losses`` and ``grad_norms``, and ``diverged`` and
+    ``diverged_at`` (-1 for no divergence) per row.
     """
 
     points: np.ndarray
