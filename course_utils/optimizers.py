@@ -543,7 +543,10 @@ class Trajectory(NamedTuple):
     the loss at each point (shape ``(k + 1,)``) or None without a ``loss_fn``;
     ``grad_norms`` the global norm of the raw (unclipped) gradient used by each step
     (shape ``(k,)``); ``diverged`` and ``diverged_at``, the index of the step whose result
-    was rejected (or None); ``steps`` the number of steps completed, :math:`k`.
+    was rejected (or None); ``steps`` the number of steps completed, :math:`k`. A run of
+    independent rows (``run(..., rows=True)``) has one more axis of size :math:`K` after
+    the first in ``points``, ``losses`` and ``grad_norms``, and ``diverged`` and
+    ``diverged_at`` (-1 for no divergence) per row.
     """
 
     points: np.ndarray
@@ -569,6 +572,7 @@ def run(
     clip_norm=None,
     bound=1e6,
     until=None,
+    rows=False,
 ):
     r"""Run ``optimizer`` from ``w0`` for ``steps`` steps and record the trajectory.
 
@@ -580,6 +584,13 @@ def run(
     result is not recorded, so every recorded point and loss is finite. With ``until``,
     the run also stops, after recording it, at the first point where ``until(w)`` holds
     (``w_0`` included). No numpy warning escapes.
+
+    With ``rows=True`` every row of ``w0`` (shape ``(K, ...)``) is a separate start, all
+    run side by side in one loop: ``grad_fn`` (and ``loss_fn``, which then returns
+    ``(K,)`` losses) receive the whole array and act row by row. A row diverges by the
+    rule above, applied to that row alone; it is then frozen at its last point (its
+    optimizer state is not used again) while the other rows go on, so the run always
+    makes ``steps`` steps unless ``until`` stops it.
 
     Parameters
     ----------
@@ -601,6 +612,12 @@ def run(
         A step whose result has a coordinate larger than this in size counts as diverged.
     until : callable, optional
         ``until(w)`` returns True when the run has reached its goal (e.g. a tolerance).
+    rows : bool
+        Run the rows of ``w0`` as independent starts (see above). Then ``points`` has
+        shape ``(k + 1, K, ...)`` (a frozen row repeats its last point), ``losses``
+        ``(k + 1, K)``, ``grad_norms`` ``(k, K)`` (each row's norm), ``diverged`` is a
+        bool array ``(K,)`` and ``diverged_at`` an int array ``(K,)``, -1 for a row that
+        did not diverge. ``clip_norm`` cannot be combined with ``rows``.
 
     Returns
     -------
@@ -624,43 +641,65 @@ def run(
     bound = _validate.positive("bound", bound)
     if clip_norm is not None:
         clip_norm = _validate.positive("clip_norm", clip_norm)
+    if not isinstance(rows, bool):
+        raise ValueError(f"rows must be True or False, got {rows!r}")
+    if rows and (w.ndim < 1 or clip_norm is not None):
+        raise ValueError("rows=True needs w0 of shape (K, ...) and no clip_norm")
     if w.size and np.max(np.abs(w)) > bound:
         raise ValueError(
             f"w0 must lie within bound = {bound:g}, got max |w0| = {np.abs(w).max():g}"
         )
+    axes = tuple(range(1, w.ndim)) if rows else None  # the axes within one start
 
     def loss_at(w):
-        return None if loss_fn is None else float(loss_fn(w))
+        if loss_fn is None:
+            return None
+        return np.asarray(loss_fn(w), dtype=float) if rows else float(loss_fn(w))
+
+    def good(w, loss):
+        """Whether each start (or the whole run) is finite and within bound."""
+        ok = np.all(np.isfinite(w), axis=axes) & (np.max(np.abs(w), axis=axes, initial=0) <= bound)
+        return ok if loss is None else ok & np.isfinite(loss)
 
     points, losses, norms = [w], [loss_at(w)], []
-    if loss_fn is not None and not math.isfinite(losses[0]):
+    if loss_fn is not None and not np.all(np.isfinite(losses[0])):
         raise ValueError(f"loss_fn(w0) must be finite, got {losses[0]}")
-    state, diverged_at = optimizer.init(w), None
+    state = optimizer.init(w)
+    alive = np.ones(len(w) if rows else (), dtype=bool)
+    diverged_at = np.full(alive.shape, -1)
     with np.errstate(all="ignore"):
         for k in range(steps):
             if until is not None and until(w):
                 break
             g = np.asarray(grad_fn(w), dtype=float)
-            if clip_norm is None:
+            if rows:
+                norm = np.sqrt(np.sum(g * g, axis=axes))
+            elif clip_norm is None:
                 norm = global_norm(g)
             else:
                 g, norm = clip_by_global_norm(g, clip_norm)
             lr = None if schedule is None else schedule(k)
             w_new, state = optimizer.step(w, g, state, lr=lr)
             loss = loss_at(w_new)
-            finite = np.all(np.isfinite(w_new)) and (loss is None or math.isfinite(loss))
-            if not finite or (w_new.size and np.max(np.abs(w_new)) > bound):
-                diverged_at = k
+            ok = good(w_new, loss)
+            diverged_at[alive & ~ok] = k
+            alive &= ok
+            if not rows and not alive:
                 break
+            if rows:  # a frozen row keeps its last point and loss
+                w_new = np.where(alive.reshape((-1,) + (1,) * len(axes)), w_new, w)
+                loss = None if loss is None else np.where(alive, loss, losses[-1])
             w = w_new
             points.append(w)
             losses.append(loss)
             norms.append(norm)
+    if not rows:
+        alive, diverged_at = bool(alive), (None if alive else int(diverged_at))
     return Trajectory(
         points=np.array(points),
         losses=None if loss_fn is None else np.array(losses),
         grad_norms=np.array(norms, dtype=float),
-        diverged=diverged_at is not None,
+        diverged=~alive if rows else not alive,
         diverged_at=diverged_at,
         steps=len(points) - 1,
     )

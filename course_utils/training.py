@@ -32,11 +32,13 @@ from course_utils.data import minibatches
 class History(NamedTuple):
     r"""What happened during :func:`train`.
 
-    With :math:`T` completed training steps and :math:`E` completed epochs:
+    With :math:`T` completed training steps and :math:`E` evaluations after the start
+    (one per completed epoch, or see ``eval_every`` in :func:`train`):
 
     - ``losses`` (T,): the mini-batch loss at each step, before its update;
     - ``epoch_losses`` (E+1,): the loss on the whole training set at the start and
       after every epoch;
+    - ``eval_steps`` (E+1,): the number of steps made at each of these evaluations;
     - ``epoch_accuracy`` (E+1,) or None: training accuracy at the same moments
       (classification only);
     - ``val_losses``, ``val_accuracy`` (E+1,) or None: the same on the validation set;
@@ -64,6 +66,7 @@ class History(NamedTuple):
     grad_norms: np.ndarray
     examples_seen: np.ndarray
     w: np.ndarray
+    eval_steps: np.ndarray
 
 
 def _check_model(model):
@@ -127,6 +130,9 @@ def train(
     record_path=False,
     w0=None,
     bound=1e6,
+    updates=None,
+    eval_every=None,
+    max_loss=None,
 ):
     r"""Train ``model`` on ``(X, y)`` with mini-batches of ``batch_size`` examples.
 
@@ -137,11 +143,19 @@ def train(
     ``optimizer.step(w, g, state, lr=schedule(t))``.
 
     **Divergence** stops training cleanly (no exception, no numpy warning) at the first
-    step whose batch loss or gradient is not finite, or whose update gives parameters
-    that are not finite or exceed ``bound`` in absolute value, or after an epoch whose
-    training loss is not finite. That step is not recorded: the history holds the
-    ``diverged_at`` steps completed before it, and the model keeps the last good
-    parameters.
+    step whose batch loss or gradient is not finite (or the loss exceeds ``max_loss``),
+    or whose update gives parameters that are not finite or exceed ``bound`` in absolute
+    value, or after an evaluation whose training loss is not finite (or exceeds
+    ``max_loss``; such a finite loss is still recorded). A failed step is not recorded:
+    the history holds the ``diverged_at`` steps completed before it, and the model keeps
+    the last good parameters.
+
+    **Budget and evaluations.** Training makes ``epochs`` passes, or stops sooner after
+    ``updates`` steps (possibly in the middle of an epoch, which then counts as the last
+    one). The whole-set numbers (``epoch_losses``, accuracies, validation) are recorded
+    at the start and after every epoch; with ``eval_every = k`` they are recorded
+    instead at the start, after every :math:`k` steps and at the final parameters
+    (whether the budget ran out or training diverged), and ``eval_steps`` says when.
 
     **The model is updated in place**: at the end, ``model.set_flat(w)`` stores the
     final parameters in it (like training a ``torch.nn.Module``). Nothing else about
@@ -177,6 +191,13 @@ def train(
         Starting parameters. Default: the model's current parameters.
     bound : float
         Parameters larger than this in absolute value count as divergence.
+    updates : int, optional
+        At most this many steps in all (>= 0). Default: no limit but ``epochs``.
+    eval_every : int, optional
+        Evaluate every this many steps (>= 1) instead of after every epoch.
+    max_loss : float, optional
+        A batch or evaluated training loss above this counts as divergence (> 0).
+        Default: only a non-finite loss does.
 
     Returns
     -------
@@ -187,7 +208,8 @@ def train(
     ------
     ValueError
         For an invalid argument (the message names it), a start outside ``bound``, a
-        non-finite loss at the start, or a negative learning rate from ``schedule``.
+        non-finite loss (or one above ``max_loss``) at the start, or a negative learning
+        rate from ``schedule``.
     TypeError
         For a model or optimizer without the methods listed above.
 
@@ -222,6 +244,10 @@ def train(
                 f"X_val must have rows shaped like X's {X.shape[1:]}, got {X_val.shape[1:]}"
             )
     bound = _validate.positive("bound", bound)
+    budget = math.inf if updates is None else _validate.integer("updates", updates, lo=0)
+    if eval_every is not None:
+        eval_every = _validate.integer("eval_every", eval_every, lo=1)
+    max_loss = math.inf if max_loss is None else _validate.positive("max_loss", max_loss)
     w_start = np.array(model.get_flat(), dtype=float).ravel()
     if w0 is not None:
         w_start = _validate.array("w0", w0, shape=(w_start.size,)).copy()
@@ -231,15 +257,16 @@ def train(
     classify = _is_classification(model, y)
     has_val = X_val is not None
     losses, lrs, norms, seen, path = [], [], [], [], [w_start.copy()]
-    ep_loss, ep_acc, val_loss, val_acc = [], [], [], []
+    ep_loss, ep_acc, val_loss, val_acc, ev_steps = [], [], [], [], []
 
     def evaluate(w):
-        """Record the epoch-level numbers at w; False if the training loss is not finite."""
+        """Record the whole-set numbers at w; False if the training loss diverged."""
         with np.errstate(all="ignore"):
             loss = float(model.flat_loss_and_grad(w, X, y)[0])
         if not math.isfinite(loss):
             return False
         ep_loss.append(loss)
+        ev_steps.append(t)
         if classify or has_val:
             model.set_flat(w)  # accuracy() reads the model's own parameters
             with np.errstate(all="ignore"):
@@ -249,15 +276,19 @@ def train(
                     val_loss.append(float(model.flat_loss_and_grad(w, X_val, y_val)[0]))
                     if classify:
                         val_acc.append(float(model.accuracy(X_val, y_val)))
-        return True
+        return loss <= max_loss
 
     w_model = np.array(model.get_flat(), dtype=float)  # restored if an exception escapes
     w, t, failed = w_start, 0, False
     try:
         if not evaluate(w):
-            raise ValueError("the training loss at the starting parameters is not finite")
+            raise ValueError(
+                "the training loss at the starting parameters is not finite (or above max_loss)"
+            )
         state = optimizer.init(w)
         for _ in range(epochs):
+            if t == budget:
+                break
             for Xb, yb in minibatches(X, y, B, rng, shuffle=True):
                 lr = None  # None: the optimizer's own lr
                 if schedule is not None:
@@ -269,7 +300,8 @@ def train(
                         norm = float(global_norm(g))
                     else:
                         g, norm = clip_by_global_norm(g, clip_norm)
-                    failed = not (math.isfinite(loss) and math.isfinite(norm))
+                    failed = not (math.isfinite(loss) and loss <= max_loss)
+                    failed = failed or not math.isfinite(norm)
                     if not failed:
                         w_new, state = optimizer.step(w, g, state, lr=lr)
                         failed = not _finite_within(w_new, bound)
@@ -283,9 +315,16 @@ def train(
                 if record_path:
                     path.append(w.copy())
                 t += 1
-            failed = failed or not evaluate(w)
+                if eval_every is not None and t % eval_every == 0:
+                    failed = not evaluate(w)
+                if failed or t == budget:
+                    break
+            if eval_every is None:
+                failed = failed or not evaluate(w)
             if failed:
                 break
+        if eval_every is not None and ev_steps[-1] != t:
+            failed = not evaluate(w) or failed
     except BaseException:
         model.set_flat(w_model)
         raise
@@ -308,6 +347,7 @@ def train(
         grad_norms=arr(norms),
         examples_seen=np.array(seen, dtype=int),
         w=w.copy(),
+        eval_steps=np.array(ev_steps, dtype=int),
     )
 
 

@@ -1,11 +1,16 @@
 """The package's import graph, read from the source: layers, no cycles, numpy-only numerics.
 
+Also: importing a module does no numerical work (no random draw, no optimizer built).
+
 Layers, lowest first: ``_validate``; the numerics core (numpy only); ``plotting``; the
 kits (``widgets``, ``exercises``) and ``grading``; ``chapters``. A module may import its
 own layer or a lower one, a chapter only itself or an earlier chapter.
 """
 
 import ast
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -113,3 +118,48 @@ def test_the_layer_rules_catch_a_bad_import(tmp_path):
     assert layer("course_utils.chapters.ch04_learning_rate.noisy") < layer(
         "course_utils.chapters.ch05_momentum.theory"
     )
+
+
+# Run in a fresh interpreter: every random generator of numpy and every optimizer's
+# constructor raise, then every module of the package is imported (``__main__`` modules,
+# which run a command, excepted). Problems, optimizers and tables must be built on first
+# use (e.g. a functools.cache'd function), not when a notebook merely imports a name.
+NO_WORK_AT_IMPORT = """
+import importlib, pkgutil, sys
+import numpy as np
+
+def refuse(what):
+    def fail(*args, **kwargs):
+        raise AssertionError(what + " called at import time")
+    return fail
+
+for name in ("default_rng", "RandomState", "seed", "rand", "randn", "normal", "uniform",
+             "random", "randint", "choice", "permutation", "shuffle"):
+    setattr(np.random, name, refuse("numpy.random." + name))
+import course_utils.optimizers as optimizers
+optimizers.Optimizer.__init__ = refuse("an optimizer's constructor")
+
+import course_utils
+failures = []
+for info in pkgutil.walk_packages(course_utils.__path__, "course_utils."):
+    if info.name.endswith("__main__"):
+        continue
+    try:
+        importlib.import_module(info.name)
+    except AssertionError as err:
+        failures.append(f"{info.name}: {err}")
+print("\\n".join(failures))
+sys.exit(1 if failures else 0)
+"""
+
+
+def test_importing_any_module_does_no_numerical_work():
+    done = subprocess.run(
+        [sys.executable, "-c", NO_WORK_AT_IMPORT],
+        capture_output=True,
+        text=True,
+        cwd=PACKAGE.parent,
+        env={**os.environ, "MPLBACKEND": "Agg"},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.strip() == ""

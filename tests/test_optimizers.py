@@ -588,6 +588,33 @@ def test_run_stops_at_the_first_point_that_meets_until():
         run(SGD(), lambda w: w, [1.0], 3, until=0.1)
 
 
+def test_run_with_rows_runs_every_start_alone_and_freezes_the_diverged_one():
+    # E_i(w) = c_i w^2 / 2 for row i, c = (1, 10), lr 0.25: row 0 is multiplied by 0.75
+    # per step and never diverges; row 1 by -1.5 and first leaves 1e6 at step n - 1
+    # (as in test_run_divergence_by_bound), after which it stays at (-1.5)^(n-1)
+    c = np.array([[1.0], [10.0]])
+    loss = lambda W: 0.5 * np.sum(c * W**2, axis=1)  # noqa: E731
+    t = run(SGD(lr=0.25), lambda W: c * W, [[1.0], [1.0]], 40, loss_fn=loss, rows=True)
+    n = math.ceil(math.log(1e6) / math.log(1.5))
+    assert t.steps == 40 and t.points.shape == (41, 2, 1) and t.losses.shape == (41, 2)
+    assert t.diverged.tolist() == [False, True] and t.diverged_at.tolist() == [-1, n - 1]
+    assert_allclose(t.points[:, 0, 0], 0.75 ** np.arange(41))
+    assert_allclose(t.points[n - 1 :, 1, 0], (-1.5) ** (n - 1))
+    assert_allclose(t.losses[-1], [0.5 * 0.75**80, 5.0 * 1.5 ** (2 * n - 2)])
+    assert_allclose(t.grad_norms[:, 0], 0.75 ** np.arange(40))  # |c w| before each step
+    assert_allclose(t.grad_norms[n:, 1], 10 * 1.5 ** (n - 1))  # the frozen point's gradient
+    # each row is exactly the single run of that row (a frozen row repeats its last point)
+    for i in range(2):
+        alone = run(SGD(lr=0.25), lambda w, i=i: c[i] * w, [1.0], 40, bound=1e6)
+        np.testing.assert_array_equal(t.points[: alone.steps + 1, i], alone.points)
+    with pytest.raises(ValueError, match="rows"):
+        run(SGD(), lambda w: w, [[1.0]], 3, rows=True, clip_norm=1.0)
+    with pytest.raises(ValueError, match="rows"):
+        run(SGD(), lambda w: w, 1.0, 3, rows=True)
+    with pytest.raises(ValueError, match="rows"):
+        run(SGD(), lambda w: w, [1.0], 3, rows=1)
+
+
 def test_run_argument_checks():
     grad = lambda w: w  # noqa: E731
     with pytest.raises(ValueError, match="w0"):

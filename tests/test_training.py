@@ -445,3 +445,68 @@ def test_mlp_regression_records_no_accuracy_and_diverges_quietly():
         h = train(MLP([1, 8, 1], activation="relu"), X, 100 * y, SGD(lr=5.0), batch_size=4)
     assert h.epoch_accuracy is None
     assert h.diverged and len(h.losses) == h.diverged_at and np.all(np.isfinite(h.w))
+
+
+# --- budget in updates, evaluations every k steps, a loss limit ------------------------------
+
+
+def test_updates_cut_training_short_even_mid_epoch():
+    # N = 10, B = 4: epochs of 4, 4, 2 examples. 5 updates = one epoch and 2 batches of the
+    # next, which counts as the last epoch: evaluations after 3 and after 5 steps.
+    X, y = line_data(n=10)
+    h = train(Line(), X, y, GD(0.1), batch_size=4, epochs=10, updates=5)
+    assert len(h.losses) == 5 and h.examples_seen.tolist() == [4, 8, 10, 14, 18]
+    assert h.eval_steps.tolist() == [0, 3, 5] and not h.diverged
+    assert_allclose(h.epoch_losses[-1], hand_loss(h.w, X, y))
+    # the same 5 steps as an uncut run: the budget stops, it does not change the batches
+    full = train(Line(), X, y, GD(0.1), batch_size=4, epochs=2, record_path=True)
+    assert_allclose(h.w, full.path[5])
+    assert_array_equal(h.losses, full.losses[:5])
+    # a budget of 0 makes no step; more than epochs allow changes nothing
+    zero = train(Line(), X, y, GD(0.1), batch_size=4, epochs=3, updates=0)
+    assert len(zero.losses) == 0 and zero.eval_steps.tolist() == [0]
+    big = train(Line(), X, y, GD(0.1), batch_size=4, epochs=2, updates=100)
+    assert_array_equal(big.losses, full.losses) and big.eval_steps.tolist() == [0, 3, 6]
+
+
+def test_eval_every_records_every_k_steps_and_the_end():
+    # E = w^2 / 2 with eta = 0.5: w_t = 2^-t, E_t = 4^-t / 2. N = 4, B = 2: 2 steps an
+    # epoch, 3 epochs = 6 steps; every 4 steps -> after 0 and 4 steps, then the end (6)
+    X, y = np.zeros((4, 1)), np.zeros(4)
+    h = train(Bowl([1.0]), X, y, GD(0.5), batch_size=2, epochs=3, eval_every=4)
+    assert h.eval_steps.tolist() == [0, 4, 6]
+    assert_allclose(h.epoch_losses, [0.5, 0.5 * 4.0**-4, 0.5 * 4.0**-6])
+    # every 2 steps = after every epoch: the same numbers as the default
+    every2 = train(Bowl([1.0]), X, y, GD(0.5), batch_size=2, epochs=3, eval_every=2)
+    default = train(Bowl([1.0]), X, y, GD(0.5), batch_size=2, epochs=3)
+    assert_array_equal(every2.epoch_losses, default.epoch_losses)
+    assert every2.eval_steps.tolist() == default.eval_steps.tolist() == [0, 2, 4, 6]
+
+
+def test_max_loss_is_divergence_of_a_batch_or_an_evaluation():
+    # eta a = 3: |w_t| = 2^t, E_t = 4^t / 2 = 0.5, 2, 8, 32, ... and max_loss = 10.
+    X, y = np.zeros((4, 1)), np.zeros(4)
+    # one step an epoch: steps 0, 1, 2 see batch losses 0.5, 2, 8 <= 10; the evaluation
+    # after step 2 (t = 3) finds 32 > 10, records it and stops
+    h = train(Bowl([1.0]), X, y, GD(3.0), epochs=10, max_loss=10.0)
+    assert h.diverged and h.diverged_at == 3
+    assert_allclose(h.losses, [0.5, 2.0, 8.0])
+    assert_allclose(h.epoch_losses, [0.5, 2.0, 8.0, 32.0])
+    # evaluating only at the start and end: the batch loss 32 of step 3 stops it, and the
+    # final evaluation at the last good w = -8 records 32
+    h = train(Bowl([1.0]), X, y, GD(3.0), epochs=10, max_loss=10.0, eval_every=100)
+    assert h.diverged_at == 3 and h.eval_steps.tolist() == [0, 3]
+    assert_allclose(h.epoch_losses, [0.5, 32.0])
+    assert_allclose(h.w, [-8.0])
+
+
+def test_budget_and_limit_arguments_are_checked():
+    X, y = np.zeros((4, 1)), np.zeros(4)
+    with pytest.raises(ValueError, match="updates"):
+        train(Bowl([1.0]), X, y, GD(0.5), updates=-1)
+    with pytest.raises(ValueError, match="eval_every"):
+        train(Bowl([1.0]), X, y, GD(0.5), eval_every=0)
+    with pytest.raises(ValueError, match="max_loss"):
+        train(Bowl([1.0]), X, y, GD(0.5), max_loss=0.0)
+    with pytest.raises(ValueError, match="max_loss"):
+        train(Bowl([2.0]), X, y, GD(0.5), max_loss=1.0)  # E(w0) = 2 is already above

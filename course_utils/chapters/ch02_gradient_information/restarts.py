@@ -20,7 +20,7 @@ import numpy as np
 
 from course_utils import _validate
 from course_utils.nn import MLP
-from course_utils.optimizers import SGD
+from course_utils.optimizers import SGD, run
 from course_utils.training import train
 
 
@@ -69,6 +69,9 @@ def random_starts(bounds, k, seed=0):
 def descend_from(surface, starts, lr=0.3, steps=200, tol=0.05, bound=1e6):
     r"""Plain gradient descent :math:`w \leftarrow w - \eta \nabla E(w)` from every start.
 
+    All starts run side by side in :func:`course_utils.optimizers.run` (``rows=True``),
+    with its divergence rule applied to each start separately.
+
     Parameters
     ----------
     surface : object
@@ -103,22 +106,16 @@ def descend_from(surface, starts, lr=0.3, steps=200, tol=0.05, bound=1e6):
     steps = _validate.integer("steps", steps, lo=0)
     tol = _validate.positive("tol", tol)
     bound = _validate.positive("bound", bound)
-    alive = np.max(np.abs(W), axis=1) <= bound
-    if not np.all(alive):
+    if np.any(np.max(np.abs(W), axis=1) > bound):
         raise ValueError(f"starts must lie within bound = {bound:g}")
-    paths = [W]
+    traj = run(SGD(lr=lr), surface.grad, W, steps, bound=bound, rows=True)
+    W, alive = traj.points[-1], ~traj.diverged
     with np.errstate(all="ignore"):
-        for _ in range(steps):
-            W_new = W - lr * np.asarray(surface.grad(W), dtype=float)
-            ok = np.all(np.isfinite(W_new), axis=1) & (np.max(np.abs(W_new), axis=1) <= bound)
-            alive &= ok
-            W = np.where(alive[:, None], W_new, W)
-            paths.append(W)
         values = np.asarray(surface.value(W), dtype=float)
     values = np.where(alive & np.isfinite(values), values, np.inf)
     return SurfaceRestarts(
-        starts=np.array(paths[0]),
-        paths=np.array(paths),
+        starts=traj.points[0],
+        paths=traj.points,
         ends=W,
         values=values,
         basin=_nearest_minimum(W, surface.minima, tol, alive),

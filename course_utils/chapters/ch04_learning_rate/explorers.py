@@ -32,13 +32,23 @@ from course_utils.schedules import SCHEDULES, make_schedule
 from course_utils.surfaces import SURFACES
 from course_utils.widgets._core import Explorer, batch_slider, dropdown, lr_slider, title
 
-_PROBLEM = small_least_squares()
 _BOX = ((-3.0, 4.5), (-1.5, 3.0))  # around the start (-2, 0) and the minimum (2, 1)
-_LEVELS = contour_levels(_PROBLEM.surface, 12)  # excess losses from 1e-3 to 1 x the top
 _FLOOR = 1e-8  # smallest value drawn on a log axis
 _CLIFF = SURFACES["cliff"]
 _CLIFF_N = 64  # the imagined training set behind the cliff's gradient noise
 _CLIFF_SIGMA = 2.0  # spread of one example's gradient (each coordinate)
+
+
+@functools.cache
+def _problem():
+    """The chapter's least-squares problem, built on first use (not at import)."""
+    return small_least_squares()
+
+
+@functools.cache
+def _levels():
+    """Contour levels of its loss: excess losses from 1e-3 to 1 x the top."""
+    return contour_levels(_problem().surface, 12)
 
 
 def _power_of_ten(value, _pos):
@@ -72,7 +82,7 @@ def _log_axis(ax, lo, hi):
 def _sgd(lr, batch_size, schedule, steps):
     """One SGD run on the chapter's problem, cached: switching schedules reuses the rest."""
     sched = make_schedule(schedule, lr, steps)
-    return sgd_run(_PROBLEM, lr, batch_size, steps, schedule=sched, seed=0)
+    return sgd_run(_problem(), lr, batch_size, steps, schedule=sched, seed=0)
 
 
 def _setup_schedule(fig, steps):
@@ -81,7 +91,12 @@ def _setup_schedule(fig, steps):
     fig.subplots_adjust(left=0.08, right=0.98, top=0.92, bottom=0.17, wspace=0.25)
     # no title: draw() writes its own, with B
     plot_contours(
-        _PROBLEM.surface, ax=ax_path, levels=_LEVELS, bounds=_BOX, resolution=70, show_title=False
+        _problem().surface,
+        ax=ax_path,
+        levels=_levels(),
+        bounds=_BOX,
+        resolution=70,
+        show_title=False,
     )
     _log_axis(ax_loss, _FLOOR, 1e2)
     ax_loss.set_xlim(0, steps)
@@ -146,7 +161,7 @@ def explore_schedule(lr=0.1, batch_size=4, schedule="constant", steps=300):
     schedule = _validate.choice("schedule", schedule, list(SCHEDULES))
     controls = {
         "lr": lr_slider(lr, -3.0, 0.0),
-        "batch_size": batch_slider(len(_PROBLEM.X), batch_size),
+        "batch_size": batch_slider(len(_problem().X), batch_size),
         "schedule": dropdown(list(SCHEDULES), schedule, "schedule"),
     }
 

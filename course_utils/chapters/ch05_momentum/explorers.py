@@ -21,14 +21,19 @@ from course_utils.least_squares import least_squares_ravine
 from course_utils.plotting import COLORS, plot_contours, plot_path
 from course_utils.widgets._core import Explorer, batch_slider, float_slider, lr_slider
 
-_PROBLEM = least_squares_ravine()  # N = 64, eigenvalues 0.2 and 10 (kappa = 50)
 _FLOOR = 1e-12  # smallest excess loss drawn on the log axis
+
+
+@functools.cache
+def _problem():
+    """The chapter's ravine, built on first use: N = 64, eigenvalues 0.2 and 10 (κ = 50)."""
+    return least_squares_ravine()
 
 
 @functools.lru_cache(maxsize=256)
 def _run(lr, beta, batch_size, nesterov, steps):
     """One run on the chapter's ravine, cached: moving β or ticking Nesterov reuses plain SGD."""
-    return momentum_path(_PROBLEM, lr, beta, batch_size, steps, nesterov=nesterov)
+    return momentum_path(_problem(), lr, beta, batch_size, steps, nesterov=nesterov)
 
 
 def _theory_note(lr, beta, nesterov, lam):
@@ -59,7 +64,7 @@ def _draw_momentum(axes, lr, beta, batch_size, nesterov, steps, problem):
     kind = "Nesterov" if nesterov else "heavy ball"
 
     def run(lr, beta, batch_size, nesterov, steps):
-        if problem is _PROBLEM:
+        if problem is _problem():
             return _run(lr, beta, batch_size, nesterov, steps)
         return momentum_path(problem, lr, beta, batch_size, steps, nesterov=nesterov)
 
@@ -113,7 +118,7 @@ def explore_momentum(lr=0.1, beta=0.8, batch_size=64, nesterov=False, steps=80):
     Explorer
     """
     steps = _validate.integer("steps", steps, lo=1, hi=200)
-    problem = _PROBLEM
+    problem = _problem()
     controls = {
         "lr": lr_slider(lr, -3.0, 0.0),
         "beta": float_slider(beta, 0.0, 0.99, 0.01, "momentum β"),

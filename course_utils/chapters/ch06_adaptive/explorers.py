@@ -26,13 +26,17 @@ from course_utils.widgets._core import (
     title,
 )
 
-_PROBLEM = scaled_least_squares()
+
+@functools.cache
+def _problem():
+    """The chapter's scaled least-squares problem, built on first use (not at import)."""
+    return scaled_least_squares()
 
 
 @functools.lru_cache(maxsize=256)
 def _run(name, lr, batch_size, mode, steps):
     """One optimizer's race, cached: toggling another optimizer reuses the others' runs."""
-    return race([name], lr, batch_size, steps, mode, seed=0, problem=_PROBLEM)[name]
+    return race([name], lr, batch_size, steps, mode, seed=0, problem=_problem())[name]
 
 
 def _message(ax, text):
@@ -53,7 +57,7 @@ def _setup_race(fig, steps):
     ax_path, ax_loss = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.15, 1.0]})
     fig.subplots_adjust(left=0.1, right=0.98, top=0.92, bottom=0.2, wspace=0.3)
     levels = np.geomspace(0.02, 50.0, 12)  # excess loss, log-spaced: rings round the minimum
-    plot_contours(_PROBLEM.surface, ax=ax_path, levels=levels, resolution=60)
+    plot_contours(_problem().surface, ax=ax_path, levels=levels, resolution=60)
     ax_path.set_title("paths on the full-batch loss", fontsize=10)
     ax_loss.set(
         xlabel="step",
@@ -87,7 +91,7 @@ def _draw_race(axes, optimizers, lr, batch_size, rates, steps):
             mark_diverged(ax_path, traj.diverged_at, color=c)
             label += f" (diverged at step {traj.diverged_at})"
         ax_loss.plot(np.maximum(traj.losses, 1e-12), color=c, lw=1.5, label=label)
-    ax_path.plot(*_PROBLEM.surface.start, "o", color="white", mec="black", ms=8, zorder=6)
+    ax_path.plot(*_problem().surface.start, "o", color="white", mec="black", ms=8, zorder=6)
     ax_path.set_xlim(box[0])
     ax_path.set_ylim(box[1])
     ax_loss.legend(fontsize=7, loc="lower left", framealpha=0.9)
@@ -128,7 +132,7 @@ def explore_race(
     controls = {
         "optimizers": multi_select(list(OPTIMIZERS), optimizers, "optimizers"),
         "lr": lr_slider(lr, -4.0, 1.0),
-        "batch_size": batch_slider(len(_PROBLEM.X), batch_size),
+        "batch_size": batch_slider(len(_problem().X), batch_size),
         "rates": dropdown(list(RATE_MODES), rates, "learning rates"),
     }
 

@@ -15,6 +15,7 @@ steps on the same sequence of shuffled mini-batches, so the only difference betw
 paths is the update rule.
 """
 
+import functools
 from typing import NamedTuple
 
 import numpy as np
@@ -24,10 +25,30 @@ from course_utils.least_squares import LeastSquares, minibatch_gradients
 from course_utils.optimizers import OPTIMIZERS, make_optimizer, run
 from course_utils.surfaces import quadratic
 
-#: torch's default learning rate of every optimizer (1e-3 for SGD and Adam, 1.0 for Adadelta…).
-DEFAULT_LR = {name: cls().lr for name, cls in OPTIMIZERS.items()}
 #: The two ways :func:`race` can hand out learning rates.
 RATE_MODES = ("same η for all", "η × default ÷ Adam's")
+
+
+@functools.cache
+def default_lrs():
+    """torch's default learning rate of every optimizer (1e-3 for SGD and Adam, 1.0 for
+    Adadelta…), as ``{name: lr}``; also importable as ``DEFAULT_LR``.
+
+    Read from the optimizers' own defaults on first use (not at import).
+
+    Examples
+    --------
+    >>> default_lrs()["Adadelta"], default_lrs()["Adam"]
+    (1.0, 0.001)
+    """
+    return {name: cls().lr for name, cls in OPTIMIZERS.items()}
+
+
+def __getattr__(name):
+    """``DEFAULT_LR`` (the dict of :func:`default_lrs`), computed on first access."""
+    if name == "DEFAULT_LR":
+        return default_lrs()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def scaled_least_squares(n=64, scale=7.0, noise=0.5, seed=0):
@@ -87,7 +108,7 @@ def race_lrs(names, lr, mode=RATE_MODES[0]):
 
     With ``mode = RATE_MODES[0]`` every optimizer gets :math:`\eta`; with ``RATE_MODES[1]``
     optimizer :math:`k` gets :math:`\eta\, d_k / d_\text{Adam}`, where :math:`d_k` is
-    torch's default learning rate (``DEFAULT_LR``): Adadelta then gets :math:`1000\,\eta`,
+    torch's default learning rate (:func:`default_lrs`): Adadelta then gets :math:`1000\,\eta`,
     Adagrad and RMSProp :math:`10\,\eta`, Adamax and Nadam :math:`2\,\eta`.
 
     Parameters
@@ -114,7 +135,7 @@ def race_lrs(names, lr, mode=RATE_MODES[0]):
     out = {}
     for name in names:
         _validate.choice("names", name, list(OPTIMIZERS))
-        out[name] = lr * DEFAULT_LR[name] / DEFAULT_LR["Adam"] if scaled else lr
+        out[name] = lr * default_lrs()[name] / default_lrs()["Adam"] if scaled else lr
     return out
 
 

@@ -22,7 +22,7 @@ from typing import NamedTuple
 import numpy as np
 
 from course_utils import _validate
-from course_utils.data import load_digits, minibatches, train_test_split
+from course_utils.data import load_digits, train_test_split
 from course_utils.training import train
 
 
@@ -246,18 +246,22 @@ def run_updates(
     ``eval_every`` updates (and at the start and the end) the loss and accuracy on the
     whole training set and on ``(X_val, y_val)`` are recorded.
 
-    **Divergence**: training stops, and ``diverged_at`` is the number of updates made, as
-    soon as the parameters stop being finite or one exceeds ``bound`` in size, or a batch
-    loss or the training loss at an evaluation is not below ``blowup`` times the
-    starting training loss (for a 10-class cross-entropy that starts near
+    This is :func:`course_utils.training.train` with ``updates`` and ``eval_every``.
+
+    **Divergence** is ``train``'s rule, with ``max_loss`` set to ``blowup`` times the
+    starting training loss: training stops, and ``diverged_at`` is the number of updates
+    made, as soon as the parameters stop being finite or one exceeds ``bound`` in size,
+    or a batch loss or the training loss at an evaluation is not finite or above that
+    limit (for a 10-class cross-entropy that starts near
     :math:`\ln 10 \approx 2.3`, a loss of 23 means confidently wrong answers). The
     curves then end with an evaluation at the last (finite) parameters, so the blow-up shows.
 
     Parameters
     ----------
     model : object
-        Has ``get_flat()``, ``set_flat(w)``, ``flat_loss_and_grad(w, X, y)`` and, at its
-        current parameters, ``loss(X, y)`` and ``accuracy(X, y)``: for example
+        A classifier that :func:`~course_utils.training.train` records accuracy for: it
+        has ``get_flat()``, ``set_flat(w)``, ``flat_loss_and_grad(w, X, y)`` and
+        ``accuracy(X, y)`` (at its current parameters), for example
         :class:`course_utils.nn.MLP` with a cross-entropy loss. Its parameters are
         restored at the end.
     X, y, X_val, y_val : ndarray
@@ -284,51 +288,36 @@ def run_updates(
     eval_every = _validate.integer("eval_every", eval_every, lo=1)
     blowup = _validate.number("blowup", blowup, lo=1.0, lo_open=True)
     bound = _validate.positive("bound", bound)
-    rng = _validate.rng(seed)
     w_model = model.get_flat()
-    w = np.array(w_model, dtype=float)
-    rows, seen, t, diverged_at = [], 0, 0, None
     try:
         with np.errstate(all="ignore"):
-            rows.append(_evaluate(model, w, X, y, X_val, y_val, t, seen))
-            limit = blowup * rows[0][2]
-            state = optimizer.init(w)
-            while t < updates and diverged_at is None:
-                for Xb, yb in minibatches(X, y, B, rng):
-                    loss, g = model.flat_loss_and_grad(w, Xb, yb)
-                    w_new, state = optimizer.step(w, g, state)
-                    if not (
-                        loss <= limit
-                        and np.all(np.isfinite(w_new))
-                        and np.max(np.abs(w_new)) <= bound
-                    ):
-                        diverged_at = t  # this update failed; w is the last good point
-                        break
-                    w, t, seen = w_new, t + 1, seen + len(Xb)
-                    if t % eval_every == 0 or t == updates:
-                        rows.append(_evaluate(model, w, X, y, X_val, y_val, t, seen))
-                        if not rows[-1][2] <= limit:  # also catches nan
-                            diverged_at = t
-                            break
-                    if t == updates:
-                        break
-            if diverged_at is not None and rows[-1][0] != t:
-                rows.append(_evaluate(model, w, X, y, X_val, y_val, t, seen))
+            start_loss = float(model.flat_loss_and_grad(np.asarray(w_model), X, y)[0])
+        h = train(
+            model,
+            X,
+            y,
+            optimizer,
+            batch_size=B,
+            epochs=math.ceil(updates / math.ceil(N / B)),
+            seed=seed,
+            X_val=X_val,
+            y_val=y_val,
+            bound=bound,
+            updates=updates,
+            eval_every=eval_every,
+            max_loss=blowup * start_loss,
+        )
     finally:
         model.set_flat(w_model)
-    cols = np.array(rows, dtype=float).T
-    return UpdateRun(cols[0].astype(int), cols[1].astype(int), *cols[2:], diverged_at)
-
-
-def _evaluate(model, w, X, y, X_val, y_val, t, seen):
-    model.set_flat(w)
-    return (
-        t,
+    seen = np.concatenate([[0], h.examples_seen])[h.eval_steps]
+    return UpdateRun(
+        h.eval_steps,
         seen,
-        model.loss(X, y),
-        model.loss(X_val, y_val),
-        model.accuracy(X, y),
-        model.accuracy(X_val, y_val),
+        h.epoch_losses,
+        h.val_losses,
+        h.epoch_accuracy,
+        h.val_accuracy,
+        h.diverged_at,
     )
 
 

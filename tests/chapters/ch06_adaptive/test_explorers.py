@@ -6,7 +6,7 @@ import ipywidgets as W
 import numpy as np
 import pytest
 
-from course_utils.chapters.ch06_adaptive.explorers import _PROBLEM, explore_race
+from course_utils.chapters.ch06_adaptive.explorers import _problem, explore_race
 from course_utils.chapters.ch06_adaptive.race import RATE_MODES, race
 from course_utils.data import batch_sizes
 from course_utils.optimizers import OPTIMIZERS
@@ -25,7 +25,7 @@ def test_race_explorer_controls():
     lr, B = ex.controls["lr"], ex.controls["batch_size"]
     assert isinstance(lr, W.FloatLogSlider) and lr.description == "learning rate η"
     assert isinstance(B, W.SelectionSlider) and B.description == "batch size B"
-    assert list(B.options) == batch_sizes(len(_PROBLEM.X))
+    assert list(B.options) == batch_sizes(len(_problem().X))
     assert isinstance(ex.controls["optimizers"], W.SelectMultiple)
     assert list(ex.controls["optimizers"].options) == list(OPTIMIZERS)
     assert list(ex.controls["rates"].options) == list(RATE_MODES)
@@ -35,7 +35,7 @@ def test_race_explorer_controls():
 def test_race_explorer_draws_the_race_numbers():
     ex = explore_race(optimizers=("Adam", "RMSProp"), lr=0.05, batch_size=4, steps=30)
     ax_path, ax_loss = ex.figure.axes[:2]
-    runs = race(["Adam", "RMSProp"], 0.05, batch_size=4, steps=30, problem=_PROBLEM)
+    runs = race(["Adam", "RMSProp"], 0.05, batch_size=4, steps=30, problem=_problem())
     curves = [line.get_ydata() for line in ax_loss.lines]
     assert len(curves) == 2
     np.testing.assert_allclose(curves[0], np.maximum(runs["Adam"].losses, 1e-12))
@@ -55,7 +55,7 @@ def test_race_explorer_empty_selection_shows_a_message():
 def test_race_explorer_marks_divergence():
     ex = explore_race(optimizers=("SGD", "Adam"), lr=1.0, batch_size=64)
     assert ex.last_error is None and ex.last_warnings == []
-    step = race(["SGD"], 1.0, problem=_PROBLEM)["SGD"].diverged_at
+    step = race(["SGD"], 1.0, problem=_problem())["SGD"].diverged_at
     assert step is not None
     assert f"diverged at step {step}" in texts(ex.figure)
     assert any(f"(diverged at step {step})" in t for t in legend(ex.figure.axes[1]))

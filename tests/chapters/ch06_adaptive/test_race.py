@@ -7,6 +7,7 @@ from numpy.testing import assert_allclose
 from course_utils.chapters.ch06_adaptive.race import (
     DEFAULT_LR,
     RATE_MODES,
+    default_lrs,
     lr_search,
     race,
     race_lrs,
@@ -117,6 +118,15 @@ def test_race_lrs_scaled_by_torch_defaults():
     for name, lr in expected.items():
         assert lrs[name] == pytest.approx(lr, rel=1e-12)
     assert DEFAULT_LR["Adadelta"] == 1.0 and DEFAULT_LR["Adam"] == 1e-3
+
+
+def test_default_lrs_are_read_from_the_optimizers_once_and_shared_as_DEFAULT_LR():
+    from course_utils.chapters.ch06_adaptive import race as module
+
+    assert default_lrs() == {name: cls().lr for name, cls in OPTIMIZERS.items()}
+    assert default_lrs() is default_lrs() is module.DEFAULT_LR  # built once, on first use
+    with pytest.raises(AttributeError, match="DEFAULT_LRS"):
+        module.DEFAULT_LRS  # noqa: B018
 
 
 @pytest.mark.parametrize(
