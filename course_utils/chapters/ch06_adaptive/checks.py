@@ -2,7 +2,8 @@
 
 - 6.1 ``check_adam_step``: one Adam step with bias correction, as a pure function, compared
   with :class:`course_utils.optimizers.Adam` over several steps.
-- 6.2 ``check_first_adam_step``: the size of Adam's first step, with and without the bias
+- 6.2 ``check_first_adam_step``, ``check_adam_factor``: the size of Adam's first step, with
+  and without the bias
   correction.
 - 6.3 ``check_adagrad_rate``: Adagrad's effective learning rate after k equal gradients.
 
@@ -70,27 +71,42 @@ def check_adam_step(adam_step):
 def check_first_adam_step(first_step, first_step_uncorrected):
     """6.2: Adam's first step (m = v = 0, default betas and eps) with and without correction,
     for g = (4e-3, -250, 7) and lr = 0.01."""
-    lr, b1, b2 = 0.01, 0.9, 0.999
     expected, expected_raw = EXPECTED["first_adam_step"]
     check_close(
         "first_step",
         first_step,
         expected,
         rtol=1e-4,
-        hint="after one step m̂ = g and v̂ = g², so the step is -lr·g/(|g| + eps): "
-        "about lr in size, whatever |g| is, with the sign opposite to g",
+        hint="the bias correction divides each moment by 1 − β^t: what are m̂ and v̂ after one "
+        "step, in terms of g?",
     )
     check_close(
         "first_step_uncorrected",
         first_step_uncorrected,
         expected_raw,
         rtol=1e-4,
-        hint="without correction m = (1-β1) g and v = (1-β2) g², so the ratio m/√v is "
-        "(1-β1)/√(1-β2) = 0.1/√0.001 in size",
+        hint="without the correction, m₁ and v₁ keep the weights 1 − β₁ and 1 − β₂ they "
+        "gave g and g²; the step divides one by the square root of the other",
     )
+    passed("first_step and first_step_uncorrected are right; now compare their sizes with lr.")
+
+
+def check_adam_factor(factor):
+    """6.2, the question: how many times larger than the corrected step the uncorrected one is."""
+    expected = EXPECTED["adam_factor"]
+    hint = (
+        "compare an entry of first_step_uncorrected with the same entry of first_step; the "
+        "ratio is the same for every entry whose |g| is far above ε, and does not depend on g"
+    )
+    try:
+        if 0 < float(factor) < 1 and np.isclose(1 / float(factor), expected, rtol=1e-3):
+            hint = "the step without the correction is the larger one: give the factor above 1"
+    except (TypeError, ValueError, ZeroDivisionError):
+        pass
+    check_close("factor", factor, expected, rtol=1e-3, hint=hint)
     passed(
-        f"Adam's first step is about lr = {lr} per coordinate (sign opposite to g); without "
-        f"the correction it would be {(1 - b1) / np.sqrt(1 - b2):.3g} times larger."
+        f"Adam's first step is about lr in every coordinate, whatever the size of g; without "
+        f"the correction it would be (1 − β₁)/√(1 − β₂) = {expected:.4g} times larger."
     )
 
 
