@@ -3,8 +3,7 @@
 - 6.1 ``check_adam_step``: one Adam step with bias correction, as a pure function, compared
   with :class:`course_utils.optimizers.Adam` over several steps.
 - 6.2 ``check_first_adam_step``, ``check_adam_factor``: the size of Adam's first step, with
-  and without the bias
-  correction.
+  and without the bias correction, and the factor between them.
 - 6.3 ``check_adagrad_rate``: Adagrad's effective learning rate after k equal gradients.
 
 The checkers compare with stored values (``expected/ch06.json``), computed by the
