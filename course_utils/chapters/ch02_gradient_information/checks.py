@@ -60,9 +60,12 @@ def _hint_backward(name, got, expected, no_prime, N):
         if np.shape(got) == np.shape(wrong) and np.allclose(got, wrong, rtol=1e-6):
             return "the hidden error needs the factor σ'(z₁) = 1 − a₁² (tanh)"
     if name == "dW1":
-        return "dE/dW₁ = Xᵀ δ₁ with δ₁ = (δ₂ W₂ᵀ) ⊙ (1 − a₁²)"
+        return "the hidden error is the output error sent back through W₂, times the slope of tanh"
     if name == "dW2":
-        return "dE/dW₂ = a₁ᵀ δ₂ with δ₂ = (ŷ − y)/N"
+        return (
+            "a weight's gradient is the error at its receiving end times the activation at "
+            "its sending end"
+        )
     return "a bias gradient is the error δ summed over the batch (axis 0)"
 
 
@@ -304,8 +307,8 @@ def _relative_error_cases(max_relative_error, cases):
                 expected,
                 rtol=0,
                 atol=tol,
-                hint="relative error = |a − n| / (|a| + |n|), a analytic, n numeric; "
-                "return the largest over the components",
+                hint="compare each component of the claimed gradient with its central difference, "
+                "relative to their sizes, and report the worst component",
             )
 
 
@@ -346,7 +349,7 @@ def check_restarts_needed(restarts_needed):
             f"restarts_needed({p}, confidence={c})",
             call("restarts_needed", restarts_needed, p, confidence=c),
         )
-        hint = "solve 1 − (1 − p)^K ≥ confidence for K and round up"
+        hint = "all K starts miss with probability (1 − p)^K; how small must that be?"
         if got == expected - 1:
             hint = f"with K = {got} the chance is only {1 - (1 - p) ** got:.4f}: round up"
         check_equal(f"restarts_needed({p}, confidence={c})", got, expected, hint)

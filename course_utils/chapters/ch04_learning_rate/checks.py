@@ -33,9 +33,8 @@ def __getattr__(name):  # the hidden checks: instructor-only, supplied when grad
 
 # --- exercise 4.1: clipping by norm ------------------------------------------------------
 _HINT_41 = (
-    "compute the norm ||g|| = sqrt(sum of g_i^2); if it is larger than max_norm return "
-    "g * (max_norm / ||g||), otherwise return g unchanged (short gradients are not stretched, "
-    "and the direction is never changed)"
+    "clipping keeps the direction of g and only shortens it, and only when it is longer "
+    "than max_norm; short gradients are left alone"
 )
 
 
@@ -79,9 +78,8 @@ def check_clip_by_norm(clip_by_norm):
 
 # --- exercise 4.2: saturation of a sigmoid output -----------------------------------------
 _HINT_42 = (
-    "with a = sigma(z): for E = (a - t)^2 / 2 the chain rule gives (a - t) * a * (1 - a), "
-    "since sigma'(z) = a (1 - a); for E = -t log a - (1 - t) log(1 - a) the factor a (1 - a) "
-    "cancels and dE/dz = a - t"
+    "apply the chain rule through a = sigma(z): dE/dz = dE/da * da/dz, and write sigma'(z) "
+    "with a; for one of the two losses a factor cancels"
 )
 
 
@@ -113,8 +111,8 @@ def check_output_gradients(output_gradients):
 
 # --- exercise 4.3: cosine annealing --------------------------------------------------------
 _HINT_43 = (
-    "eta_t = lr_min + (lr - lr_min) * (1 + cos(pi * min(t, T) / T)) / 2: it starts at lr "
-    "(t = 0), is halfway at t = T/2, reaches lr_min at t = T and stays there"
+    "the rate starts at lr (t = 0), is halfway between lr and lr_min at t = T/2, reaches "
+    "lr_min at t = T and stays there afterwards"
 )
 
 

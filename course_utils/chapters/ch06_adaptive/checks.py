@@ -49,8 +49,8 @@ def _adam_cases(cases, adam_step, label, expected):
             what = f"{label} case {case}, step t={t}"
             w, m, v = _unpack3(what, call(what, adam_step, w, g, m, v, t, **kw))
             hint = (
-                "m and v are running means of g and g²; divide them by 1 - β1^t and "
-                "1 - β2^t (t counts from 1), then w ← w - lr · m̂ / (√v̂ + eps)"
+                "m and v are running means of g and g², corrected for their start at zero "
+                "(t counts from 1); ε sits outside the square root"
             )
             check_close(f"{what}: m", m, m_ref, rtol=1e-9, atol=1e-12, hint=hint)
             check_close(f"{what}: v", v, v_ref, rtol=1e-9, atol=1e-14, hint=hint)
@@ -127,12 +127,12 @@ def check_adagrad_rate(adagrad_effective_lr, k_tenth):
             got,
             expected,
             rtol=1e-9,
-            hint="after k equal gradients G = k·g², and the rate is lr / (√G + eps)",
+            hint="G sums the squared gradients of all k steps so far, including step k",
         )
     check_close(
         "k_tenth",
         k_tenth,
         100,
-        hint="the rate falls like 1/√k: for a tenth of the first rate, √k = 10",
+        hint="how does the effective rate scale with the number of equal gradients seen?",
     )
     passed("adagrad_effective_lr matches torch's Adagrad; the rate is a tenth after 100 steps.")

@@ -61,9 +61,8 @@ def _accuracy_cases(cases, accuracy_from_logits, expected_values):
         what = f"accuracy_from_logits on {N} rows of {K} logits (seed {seed})"
         got = call(what, accuracy_from_logits, logits.copy(), y.copy())
         hint = (
-            "the predicted class of row n is the index of its largest logit, "
-            "np.argmax(logits, axis=1); the accuracy is the fraction (not the number) "
-            "of rows where it equals y[n]"
+            "the predicted class of a row is the position of its largest logit; the "
+            "accuracy is a fraction (not a number of rows)"
         )
         check_close(what, got, expected, rtol=1e-12, atol=1e-12, hint=hint)
 
@@ -134,15 +133,14 @@ def check_lr_choice(val_losses, best_lr):
         val_losses,
         expected,
         rtol=1e-6,
-        hint="for each lr: a fresh MLP([64, 16, 10], 'tanh', 'cross_entropy', seed=0), "
-        "train(..., Adam(lr=lr), batch_size=32, epochs=3, seed=0, X_val=split.X_val, "
-        "y_val=split.y_val), and keep h.val_losses[-1] (validation, not training loss)",
+        hint="a fresh network for every rate, the settings of the task, and the final "
+        "loss on the validation digits (not the training loss)",
     )
     check_equal(
         "best_lr",
         best_lr,
         LR_GRID[int(np.argmin(expected))],
-        hint="the learning rate whose validation loss is smallest: lrs[np.argmin(val_losses)]",
+        hint="the rate to keep is the one that does best on data it was not trained on",
     )
     passed(
         f"best η = {best_lr:g}: validation loss {expected.min():.3f}, against "

@@ -59,7 +59,7 @@ def test_optimal_momentum_rejects_wrong_answers():
         return lr, r, r
 
     for wrong, hint in [(diagonal, "eigenvalues"), (plain_gd, "plain gradient"),
-                        (beta_not_squared, "β* = ρ*²")]:  # fmt: skip
+                        (beta_not_squared, "modulus √β")]:  # fmt: skip
         with pytest.raises(ExerciseError, match="expected") as e:
             ch05.check_optimal_momentum(wrong)
         assert hint in str(e.value)

@@ -149,7 +149,8 @@ def test_the_visible_threshold_leaves_a_margin_both_ways():
 
     assert acc(ok) >= ch07.MOMENTUM_THRESHOLD + 0.03  # 96.4 %
     assert acc(plain) <= ch07.MOMENTUM_THRESHOLD - 0.03  # 89.0 %
-    one_epoch = momentum_one_epoch(net, split.X_train, split.y_train, **kw)
+    fresh = MLP([64, 16, 10], "tanh", "cross_entropy", seed=0)
+    one_epoch = momentum_one_epoch(fresh, split.X_train, split.y_train, **kw)
     assert acc(one_epoch) <= ch07.MOMENTUM_THRESHOLD - 0.02  # 90.2 %
 
 
