@@ -90,16 +90,20 @@ def check_first_adam_step(first_step, first_step_uncorrected):
     passed("first_step and first_step_uncorrected are right; now compare their sizes with lr.")
 
 
-def check_adam_factor(factor):
-    """6.2, the question: how many times larger than the corrected step the uncorrected one is."""
+def check_adam_factor(factor, first_step, first_step_uncorrected):
+    """6.2, the question: how many times larger than the corrected step the uncorrected one
+    is; the two steps (checked before) only sharpen the hint."""
     expected = EXPECTED["adam_factor"]
     hint = (
         "compare an entry of first_step_uncorrected with the same entry of first_step; the "
         "ratio is the same for every entry whose |g| is far above ε, and does not depend on g"
     )
     try:
+        ratio = float(np.median(np.abs(first_step_uncorrected) / np.abs(first_step)))
         if 0 < float(factor) < 1 and np.isclose(1 / float(factor), expected, rtol=1e-3):
             hint = "the step without the correction is the larger one: give the factor above 1"
+        elif np.isclose(ratio, expected, rtol=1e-3):
+            hint = "your two steps are right: read the factor off them"
     except (TypeError, ValueError, ZeroDivisionError):
         pass
     check_close("factor", factor, expected, rtol=1e-3, hint=hint)
