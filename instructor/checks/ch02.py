@@ -20,6 +20,21 @@ def _backward(case):
             "no_prime": [(X.T @ no_prime).tolist(), no_prime.sum(axis=0).tolist()]}  # fmt: skip
 
 
+def _sigmoid_output(case):
+    """Per gradient (dW, db): the right one and two usual mistakes, as the checker's hints use."""
+    a_prev, W, b, t = sigmoid_layer_inputs(*case)
+    y_hat = 1.0 / (1.0 + np.exp(-(a_prev @ W + b)))
+    out = []
+    for slope, key in (
+        (y_hat * (1 - y_hat), "grad"),
+        (1.0, "linear"),
+        (1 - y_hat**2, "tanh_slope"),
+    ):
+        delta = (y_hat - t) * slope / len(t)
+        out.append({key: [(a_prev.T @ delta).tolist(), delta.sum(axis=0).tolist()]})
+    return [{key: d[key][k] for d in out for key in d} for k in (0, 1)]
+
+
 def _mlp_params(sizes):
     return sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True))
 
@@ -35,6 +50,7 @@ def expected():
     W = _mlp_params(COUNT_SIZES[-1])
     return {
         "backward": [_backward(case) for case in BACKWARD_CASES],
+        "sigmoid_output": [_sigmoid_output(case) for case in SIGMOID_CASES],
         "counts": {
             "quadratic": [W_ + W_ * (W_ + 1) // 2 for W_ in COUNT_WEIGHTS],
             "passes": [2 * W_ for W_ in COUNT_WEIGHTS],

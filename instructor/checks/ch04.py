@@ -31,6 +31,16 @@ def _cosine_run(lr, T, lr_min):
     return [cosine(lr, T, lr_min)(t) for t in range(0, T + 6)]
 
 
+def _escape(x0, lr, mu, radius):
+    """First k with |x0| (1 + lr mu)^k > radius."""
+    return math.floor(math.log(radius / abs(x0)) / math.log(1 + lr * mu)) + 1
+
+
+def _reach(lr, gamma, slope, start):
+    """slope * sum over t >= start of lr gamma^t."""
+    return slope * lr * gamma**start / (1 - gamma)
+
+
 def expected():
     """The expected values of the visible checks, as JSON data."""
     outputs = [_output_grads(np.asarray(z, dtype=float), t) for z, t in OUTPUT_CASES]
@@ -38,6 +48,8 @@ def expected():
         "clip_by_norm": [_clip(g, c).tolist() for g, c in CLIP_CASES],
         "output_gradients": [[float(sq), float(nll)] for sq, nll in outputs],
         "cosine_lr": [[float(x) for x in _cosine_run(*case)] for case in COSINE_CASES],
+        "escape_steps": [_escape(*case) for case in ESCAPE_CASES],
+        "exponential_reach": [_reach(*case) for case in REACH_CASES],
     }
 
 

@@ -4,7 +4,12 @@ Runs in a copy of ``course_utils.chapters.ch05_momentum.checks``'s namespace (se
 ``course_utils/exercises/_expected.py``). Chapter 5 has no hidden checks.
 """
 
-from course_utils.chapters.ch05_momentum.theory import max_stable_lr, optimal_heavy_ball
+from course_utils.chapters.ch05_momentum.dynamics import regime
+from course_utils.chapters.ch05_momentum.theory import (
+    heavy_ball_rate,
+    max_stable_lr,
+    optimal_heavy_ball,
+)
 from course_utils.optimizers import SGD
 
 
@@ -35,4 +40,8 @@ def expected():
         "heavy_ball_step": _heavy_ball_runs(),
         "optimal_momentum": {"right": [r for r, _ in tuning], "diagonal": [d for _, d in tuning]},
         "largest_stable_lr": [float(max_stable_lr(b, lam)) for b, lam in STABLE_CASES],
+        "regime": {
+            "names": [regime(lr * lam, beta) for lr, beta, lam in REGIME_CASES],
+            "rates": [float(heavy_ball_rate(lr, beta, lam)) for lr, beta, lam in REGIME_CASES],
+        },
     }

@@ -45,6 +45,7 @@ def expected():
     return {
         "adam_step": _adam_runs(ADAM_CASES),
         "first_adam_step": list(_first_adam_step()),
+        "adam_factor": float((1 - 0.9) / np.sqrt(1 - 0.999)),
         "adagrad_rate": [_adagrad_rate(*case) for case in adagrad_cases()],
     }
 

@@ -67,7 +67,7 @@ def check_train_momentum_hidden(train_momentum):
             h.w,
             rtol=1e-7,
             atol=1e-9,
-            hint="make one rng = np.random.default_rng(seed) before the epochs and pass it "
-            "to minibatches every epoch; start from v = 0",
+            hint="these numbers come out only with one generator for the whole run (not one "
+            "per epoch) and a velocity that starts at rest",
         )
     passed("train_momentum reproduces course_utils.training.train with SGD(momentum=β).")

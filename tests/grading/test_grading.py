@@ -1032,3 +1032,81 @@ def test_a_planted_report_lands_on_its_student_without_the_sandbox(chapter, tmp_
     first = rows[0]["detail"]
     assert "report could not be read" in first and "outcome: error (0/" in first
     assert all(f"after the suspicious code of {ids[0]}" in r["detail"] for r in rows[1:])
+
+
+# --- the prediction exercises, graded end to end ---------------------------------------------
+_ESCAPE_RIGHT = """
+def escape_steps(x0, lr, mu, radius):
+    return math.floor(math.log(radius / abs(x0)) / math.log(1 + lr * mu)) + 1
+"""
+_ESCAPE_WITHOUT_MU = """
+def escape_steps(x0, lr, mu, radius):  # the chapter's 1 + eta, which holds only for mu = 1
+    return math.floor(math.log(radius / abs(x0)) / math.log(1 + lr)) + 1
+"""
+_REACH_RIGHT = """
+def exponential_reach(lr, gamma, slope, start):
+    return slope * lr * gamma**start / (1 - gamma)
+"""
+_REACH_FROM_ZERO = """
+def exponential_reach(lr, gamma, slope, start):  # forgets that the rate has decayed
+    return slope * lr / (1 - gamma)
+"""
+_REGIME_RIGHT = """
+def regime_and_rate(lr, beta, lam):
+    a = 1 + beta - lr * lam
+    disc = a * a - 4 * beta
+    if disc < 0:
+        return "oscillating", float(np.sqrt(beta))
+    rate = (abs(a) + np.sqrt(disc)) / 2
+    if rate >= 1:
+        return "divergent", float(rate)
+    return ("monotone" if a > 0 else "sign-flipping"), float(rate)
+"""
+_REGIME_GD = """
+def regime_and_rate(lr, beta, lam):  # plain gradient descent's answer: momentum ignored
+    h = lr * lam
+    if h >= 2:
+        return "divergent", abs(1 - h)
+    return ("monotone" if h < 1 else "sign-flipping"), abs(1 - h)
+"""
+PREDICTIONS = {
+    "04_learning_rate_and_landscape.ipynb": ("4.4", {
+        "right": (_ESCAPE_RIGHT + _REACH_RIGHT, 3, S.PASSED),
+        "escape_wrong": (_ESCAPE_WITHOUT_MU + _REACH_RIGHT, 1, S.FAILED),  # 1 of 3 points
+        "reach_wrong": (_ESCAPE_RIGHT + _REACH_FROM_ZERO, 2, S.FAILED),  # 2 of 3 points
+    }),
+    "05_momentum.ipynb": ("5.4", {
+        "right": (_REGIME_RIGHT, 3, S.PASSED),
+        "gd_rate": (_REGIME_GD, 0, S.FAILED),
+    }),
+}  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(PREDICTIONS))
+def test_prediction_exercises_are_graded_exactly(name, tmp_path):
+    chapter = G.Chapter(BOOK / name)
+    ex_id, students = PREDICTIONS[name]
+    full = {i: (float(G.number(e.max_points)), S.PASSED) for i, e in chapter.exercises.items()}
+    assert full[ex_id][0] == 3
+    for who, (answer, _, _) in students.items():
+        save(filled(chapter, {ex_id: answer}), tmp_path / "submissions" / who, name)
+    book = tmp_path / "book"
+    book.mkdir()
+    nbformat.write(chapter.nb, book / name)
+    out = tmp_path / "grades"
+    _, failures = G.grade_class(book, tmp_path / "submissions", out, cell_timeout=60, jobs=2,
+                                log=lambda m: None)  # fmt: skip
+    assert failures == []
+    rows = {}
+    with (out / "gradebook.csv").open(newline="") as f:
+        for row in csv.DictReader(f):
+            rows.setdefault(row["student"], {})[row["exercise"]] = row
+    for who, (_, points, status) in students.items():
+        got = {ex: (float(r["points"]), r["status"]) for ex, r in rows[who].items()}
+        assert got == {**full, ex_id: (float(points), status)}, (who, rows[who][ex_id]["detail"])
+    # the feedback a student reads names the idea that was missed
+    if name.startswith("04"):
+        assert "repelling direction" in rows["escape_wrong"][ex_id]["detail"]
+    else:
+        assert "without momentum" in rows["gd_rate"][ex_id]["detail"]

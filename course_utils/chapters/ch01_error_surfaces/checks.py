@@ -64,7 +64,8 @@ def _gradient_cases(central_gradient, cases, hs, gradients):
                     grad,
                     rtol=2e-6,
                     atol=1e-6,
-                    hint="divide E(w + h e_i) - E(w - h e_i) by 2h, one coordinate i at a time",
+                    hint="a partial derivative moves one weight at a time, a little both ways, "
+                    "and compares the two values of E",
                 )
 
 
@@ -95,7 +96,8 @@ def check_rosenbrock_curvature(lam, eta_max):
             fail("lam", expected.tolist(), got.tolist(),
                  "those are the diagonal entries of H; H has off-diagonal entries too")  # fmt: skip
     check_close("lam (the Hessian's eigenvalues at w* = (1, 1))", lam, expected, rtol=1e-6,
-                hint="H = [[1200x² − 400y + 2, −400x], [−400x, 200]] at (1, 1)")  # fmt: skip
+                hint="differentiate E twice (∂²E/∂w₁², ∂²E/∂w₁∂w₂, ∂²E/∂w₂²), then "
+                     "evaluate at w* = (1, 1)")  # fmt: skip
     check_close(
         "eta_max",
         eta_max,
@@ -158,7 +160,8 @@ def _newton_cases(newton_step, cases):
             expected,
             rtol=1e-8,
             atol=1e-10,
-            hint="solve H δ = −b for the step δ (np.linalg.solve) and return ŵ + δ",
+            hint="the model's gradient is b + H(w − ŵ): the answer is the w where it vanishes, an "
+            "absolute point, not the step towards it",
         )
 
 

@@ -12,6 +12,7 @@ import sys
 
 import numpy as np
 
+from course_utils.calculus import numerical_gradient
 from course_utils.exercises import _expected
 from course_utils.exercises._feedback import (
     call,
@@ -59,9 +60,12 @@ def _hint_backward(name, got, expected, no_prime, N):
         if np.shape(got) == np.shape(wrong) and np.allclose(got, wrong, rtol=1e-6):
             return "the hidden error needs the factor σ'(z₁) = 1 − a₁² (tanh)"
     if name == "dW1":
-        return "dE/dW₁ = Xᵀ δ₁ with δ₁ = (δ₂ W₂ᵀ) ⊙ (1 − a₁²)"
+        return "the hidden error is the output error sent back through W₂, times the slope of tanh"
     if name == "dW2":
-        return "dE/dW₂ = a₁ᵀ δ₂ with δ₂ = (ŷ − y)/N"
+        return (
+            "a weight's gradient is the error at its receiving end times the activation at "
+            "its sending end"
+        )
     return "a bias gradient is the error δ summed over the batch (axis 0)"
 
 
@@ -102,6 +106,106 @@ def check_backward(backward):
     """Exercise 2.1: the four gradients of a [n_in, h, n_out] tanh network, three networks."""
     _backward_cases(backward, BACKWARD_CASES, EXPECTED["backward"])
     passed("backward agrees with MLP.loss_and_grad on 3 random networks, all 4 gradients.")
+
+
+# --- 2.1, second part: the output layer with a sigmoid ------------------------------------
+#: ``(N, n_in, n_out, seed, scale)``; the last case has large weights (saturated outputs).
+SIGMOID_CASES = [(4, 3, 1, 0, 1.0), (6, 2, 2, 1, 1.0), (5, 4, 3, 2, 1.0), (3, 3, 1, 5, 4.0)]
+
+
+def sigmoid_layer_inputs(N, n_in, n_out, seed, scale):
+    """``(a_prev, W, b, t)``: activations in (−1, 1), weights and biases, targets in {0, 1}."""
+    gen = np.random.default_rng(20 + seed)
+    a_prev = np.tanh(gen.normal(size=(N, n_in)))
+    W = scale * gen.normal(size=(n_in, n_out))
+    b = scale * gen.normal(size=n_out) / 2
+    t = (gen.uniform(size=(N, n_out)) < 0.5).astype(float)
+    return a_prev, W, b, t
+
+
+def sigmoid_layer_loss(a_prev, W, b, t):
+    """:math:`E = \\frac1N \\sum_n \\tfrac12 \\lVert \\sigma(\\mathbf a_n \\mathbf W +
+    \\mathbf b) - \\mathbf t_n \\rVert^2`, the loss whose gradient the exercise asks for."""
+    y_hat = 1.0 / (1.0 + np.exp(-(a_prev @ W + b)))
+    return float(0.5 * np.sum((y_hat - t) ** 2) / len(t))
+
+
+def sigmoid_layer_numeric(a_prev, W, b, t):
+    """``(dW, db)`` of :func:`sigmoid_layer_loss` by central differences."""
+
+    def of_W(x):
+        return sigmoid_layer_loss(a_prev, x.reshape(W.shape), b, t)
+
+    def of_b(x):
+        return sigmoid_layer_loss(a_prev, W, x, t)
+
+    return numerical_gradient(of_W, W.ravel().copy()).reshape(W.shape), numerical_gradient(
+        of_b, b.copy()
+    )
+
+
+def _hint_sigmoid(got, want):
+    if np.allclose(got, np.asarray(want["linear"]), rtol=1e-6):
+        return (
+            "that is the rule of a linear output; here the output passes through σ, and the "
+            "chain rule adds one factor to the output error"
+        )
+    if np.allclose(got, np.asarray(want["tanh_slope"]), rtol=1e-6):
+        return "1 − ŷ² is the slope of tanh; the logistic sigmoid's slope, written in ŷ, differs"
+    return ""
+
+
+def _sigmoid_cases(sigmoid_output_grads, cases, stored):
+    if not callable(sigmoid_output_grads):
+        fail("sigmoid_output_grads", "a function sigmoid_output_grads(a_prev, W, b, t)",
+             repr(sigmoid_output_grads))  # fmt: skip
+    for case, want in zip(cases, stored, strict=True):
+        N = case[0]
+        args = sigmoid_layer_inputs(*case)
+        copies = [a.copy() for a in args]
+        got = call("sigmoid_output_grads", sigmoid_output_grads, *copies)
+        check_true(
+            "sigmoid_output_grads",
+            all(np.array_equal(a, c) for a, c in zip(args, copies, strict=True)),
+            "it changed one of its arguments in place",
+            "compute new arrays instead of updating the inputs",
+        )
+        if not isinstance(got, (tuple, list)) or len(got) != 2:
+            fail("sigmoid_output_grads", "a pair (dW, db)", repr(type(got).__name__))
+        where = f" of a sigmoid output layer ({N} examples, {case[1]} → {case[2]} units)"
+        for name, g, w in zip(("dW", "db"), got, want, strict=True):
+            e = np.asarray(w["grad"], dtype=float)
+            hint = (
+                "δ is ∂E/∂(drive) of the output units; a weight's gradient pairs it with its input"
+            )
+            if g is not None and np.shape(g) == e.shape:
+                g_arr = np.asarray(g, dtype=float)
+                if np.allclose(g_arr, N * e, rtol=1e-6):
+                    hint = "the loss is a mean over the N examples"
+                elif np.allclose(g_arr, -e, rtol=1e-6):
+                    hint = "the gradient points uphill: the output error is ŷ − t, not t − ŷ"
+                else:
+                    hint = _hint_sigmoid(g_arr, w) or hint
+            check_close(name + where, g, e, rtol=1e-7, atol=1e-12, hint=hint)
+        # confirm with finite differences of the loss, computed here
+        for name, g, n in zip(("dW", "db"), got, sigmoid_layer_numeric(*args), strict=True):
+            check_close(f"{name}{where}, against finite differences", g, n, rtol=1e-5,
+                        atol=1e-9)  # fmt: skip
+
+
+def check_sigmoid_output(sigmoid_output_grads):
+    """Exercise 2.1, second part: (dW, db) of a sigmoid output layer under the squared error."""
+    _sigmoid_cases(sigmoid_output_grads, SIGMOID_CASES, EXPECTED["sigmoid_output"])
+    a_prev, W, b, t = sigmoid_layer_inputs(*SIGMOID_CASES[-1])
+    y_hat = 1.0 / (1.0 + np.exp(-(a_prev @ W + b)))
+    slope = y_hat * (1.0 - y_hat)
+    worst = np.argmin(np.where(np.abs(y_hat - t) > 0.5, slope, np.inf))
+    passed(
+        "sigmoid_output_grads agrees with the stored gradients and with finite differences. "
+        f"In the saturated layer one output is ŷ = {y_hat.flat[worst]:.4f} for the target "
+        f"{t.flat[worst]:.0f}: badly wrong, yet σ' = {slope.flat[worst]:.4f} scales its error "
+        "down; chapter 4 calls this saturation."
+    )
 
 
 # --- 2.2: counting ---------------------------------------------------------------------------
@@ -203,8 +307,8 @@ def _relative_error_cases(max_relative_error, cases):
                 expected,
                 rtol=0,
                 atol=tol,
-                hint="relative error = |a − n| / (|a| + |n|), a analytic, n numeric; "
-                "return the largest over the components",
+                hint="compare each component of the claimed gradient with its central difference, "
+                "relative to their sizes, and report the worst component",
             )
 
 
@@ -245,7 +349,7 @@ def check_restarts_needed(restarts_needed):
             f"restarts_needed({p}, confidence={c})",
             call("restarts_needed", restarts_needed, p, confidence=c),
         )
-        hint = "solve 1 − (1 − p)^K ≥ confidence for K and round up"
+        hint = "all K starts miss with probability (1 − p)^K; how small must that be?"
         if got == expected - 1:
             hint = f"with K = {got} the chance is only {1 - (1 - p) ** got:.4f}: round up"
         check_equal(f"restarts_needed({p}, confidence={c})", got, expected, hint)

@@ -61,8 +61,9 @@ def _call_epoch(sgd_epoch, grad_fn, w0, X, y, lr, B, seed):
 SGD_EPOCH_CASES = [(10, 1, 0.1, 0), (10, 3, 0.2, 1), (10, 10, 0.3, 2), (12, 4, 0.05, 3),
                    (7, 2, 0.1, 4)]  # fmt: skip
 _HINT_31 = (
-    "draw order = rng.permutation(N) once, then for start in range(0, N, batch_size) take "
-    "the rows order[start:start + batch_size] and update w = w - lr * grad_fn(w, Xb, yb)"
+    "one epoch visits every example exactly once, in one random order drawn at the start, "
+    "and makes one update per batch; the check draws the same order only if you call the "
+    "generator as the task says"
 )
 
 
@@ -92,8 +93,9 @@ def check_minibatch_spread(minibatch_spread):
     G = spread_gradients()
     trials = 4000
     hint = (
-        "draw B distinct rows (rng.choice(N, size=B, replace=False)) for each trial, average "
-        "them, and return sqrt(mean over the trials of ||g_B - g||^2), g = G.mean(axis=0)"
+        "each trial is one mini-batch of B different examples; measure how far its mean "
+        "gradient lands from the full gradient, and average the squared distances before "
+        "taking the root"
     )
     spreads = {}
     for B, expected in zip(SPREAD_BATCHES, EXPECTED["minibatch_spread"], strict=True):

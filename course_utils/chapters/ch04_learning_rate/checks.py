@@ -7,12 +7,22 @@ expected value, the value that came back and a hint. The hidden checks are the
 instructor's (``instructor/checks/ch04.py``), found through ``__getattr__``.
 """
 
+import math
 import sys
 
 import numpy as np
 
 from course_utils.exercises import _expected
-from course_utils.exercises._feedback import call, check_close, fail, passed
+from course_utils.exercises._feedback import (
+    call,
+    check_close,
+    check_equal,
+    check_true,
+    fail,
+    passed,
+)
+from course_utils.optimizers import SGD, run
+from course_utils.schedules import exponential
 
 EXPECTED = _expected.expected(__name__)
 
@@ -23,9 +33,8 @@ def __getattr__(name):  # the hidden checks: instructor-only, supplied when grad
 
 # --- exercise 4.1: clipping by norm ------------------------------------------------------
 _HINT_41 = (
-    "compute the norm ||g|| = sqrt(sum of g_i^2); if it is larger than max_norm return "
-    "g * (max_norm / ||g||), otherwise return g unchanged (short gradients are not stretched, "
-    "and the direction is never changed)"
+    "clipping keeps the direction of g and only shortens it, and only when it is longer "
+    "than max_norm; short gradients are left alone"
 )
 
 
@@ -69,9 +78,8 @@ def check_clip_by_norm(clip_by_norm):
 
 # --- exercise 4.2: saturation of a sigmoid output -----------------------------------------
 _HINT_42 = (
-    "with a = sigma(z): for E = (a - t)^2 / 2 the chain rule gives (a - t) * a * (1 - a), "
-    "since sigma'(z) = a (1 - a); for E = -t log a - (1 - t) log(1 - a) the factor a (1 - a) "
-    "cancels and dE/dz = a - t"
+    "apply the chain rule through a = sigma(z): dE/dz = dE/da * da/dz, and write sigma'(z) "
+    "with a; for one of the two losses a factor cancels"
 )
 
 
@@ -103,8 +111,8 @@ def check_output_gradients(output_gradients):
 
 # --- exercise 4.3: cosine annealing --------------------------------------------------------
 _HINT_43 = (
-    "eta_t = lr_min + (lr - lr_min) * (1 + cos(pi * min(t, T) / T)) / 2: it starts at lr "
-    "(t = 0), is halfway at t = T/2, reaches lr_min at t = T and stays there"
+    "the rate starts at lr (t = 0), is halfway between lr and lr_min at t = T/2, reaches "
+    "lr_min at t = T and stays there afterwards"
 )
 
 
@@ -123,3 +131,94 @@ def check_cosine_lr(cosine_lr):
     """Exercise 4.3: the cosine schedule at every step, from t = 0 to total_steps + 5."""
     _check_cosine_cases(cosine_lr, COSINE_CASES, EXPECTED["cosine_lr"])
     passed("cosine_lr anneals from lr to lr_min in total_steps steps and then stays there.")
+
+
+# --- exercise 4.4: predict, then run --------------------------------------------------------
+#: ``(x0, lr, mu, radius)``: starts near the stable manifold of E = (y² − μx²)/2.
+ESCAPE_CASES = [(1e-5, 0.1, 1.0, 0.5), (0.01, 0.1, 1.0, 0.5), (1e-3, 0.05, 4.0, 1.0),
+                (-2e-4, 0.2, 0.5, 0.3), (1e-8, 0.01, 10.0, 2.0), (0.3, 0.5, 2.0, 0.5)]  # fmt: skip
+
+
+def saddle_run(x0, lr, mu, radius, steps=10_000):
+    """Gradient descent on :math:`E = \\tfrac12(y^2 - \\mu x^2)` from :math:`(x_0, 1)` until
+    :math:`|x| > r`; the number of steps it took (``None`` if it never got there)."""
+    grad = lambda w: np.array([-mu * w[0], w[1]])  # noqa: E731
+    traj = run(SGD(lr=lr), grad, np.array([x0, 1.0]), steps, until=lambda w: abs(w[0]) > radius)
+    escaped = abs(traj.points[-1][0]) > radius
+    return len(traj.points) - 1 if escaped else None
+
+
+def _hint_escape(x0, lr, mu, radius, got):
+    def first(factor):
+        return math.floor(math.log(radius / abs(x0)) / math.log(factor)) + 1
+
+    if isinstance(got, bool) or not isinstance(got, (int, float, np.integer, np.floating)):
+        return "the answer is a whole number of steps"
+    if got == first(1 + lr):
+        return "the growth per step depends on the curvature of the repelling direction, too"
+    if got == math.log(radius / abs(x0)) / math.log(1 + lr * mu):
+        return "count whole steps: the first step after which |x| is beyond the radius"
+    return (
+        "along the repelling direction gradient descent multiplies x by the same factor at "
+        "every step; which factor, for a curvature of −μ?"
+    )
+
+
+def check_escape_steps(escape_steps):
+    """Exercise 4.4a: the step at which descent leaves a saddle, confirmed by running."""
+    lines = []
+    for case, want in zip(ESCAPE_CASES, EXPECTED["escape_steps"], strict=True):
+        x0, lr, mu, radius = case
+        got = call("escape_steps", escape_steps, x0, lr, mu, radius)
+        what = f"escape_steps(x0={x0:g}, lr={lr:g}, mu={mu:g}, radius={radius:g})"
+        check_equal(what, got, want, _hint_escape(*case, got))
+        measured = saddle_run(*case)
+        check_true(what, measured == got, f"your prediction {got}, the run took {measured}")
+        lines.append(f"x0 = {x0:<6g} η = {lr:<5g} μ = {mu:<4g} r = {radius:<4g}: "
+                     f"predicted {got:>4}, run {measured:>4}")  # fmt: skip
+    passed("every prediction matches a run of gradient descent:\n" + "\n".join(lines))
+
+
+#: ``(lr, gamma, slope, start)`` for the distance an exponential schedule can still cover.
+REACH_CASES = [(0.1, 0.99, 1.0, 0), (0.1, 0.99, 1.0, 100), (0.05, 0.9, 3.0, 0),
+               (0.5, 0.95, 0.2, 20), (0.01, 0.995, 10.0, 500)]  # fmt: skip
+
+
+def exponential_run(lr, gamma, slope, start, tol=1e-13):
+    """Gradient descent with :math:`\\eta_t = \\eta\\gamma^t` on the line :math:`E = s\\,w`,
+    run until the rate is below ``tol`` times its first value: the distance covered from
+    step ``start`` on."""
+    steps = start + math.ceil(math.log(tol) / math.log(gamma))
+    traj = run(SGD(lr=lr), lambda w: np.full_like(w, slope), np.zeros(1), steps,
+               schedule=exponential(lr, gamma), bound=1e12)  # fmt: skip
+    return float(abs(traj.points[-1][0] - traj.points[start][0]))
+
+
+def _hint_reach(lr, gamma, slope, start, got):
+    if np.isclose(got, slope * lr / (1 - gamma)) and start > 0:
+        return "from step `start` on, the schedule no longer starts at η"
+    if np.isclose(got, slope * lr * gamma**start * (1 - gamma)) or np.isclose(
+        got, lr * gamma**start / (1 - gamma)
+    ):
+        return "sum the steps: each moves the weights by the rate of that step times the slope"
+    return "each step moves the weights by η_t times the slope; add up all the steps that remain"
+
+
+def check_exponential_reach(exponential_reach):
+    """Exercise 4.4b: the distance an exponential schedule can still cover, confirmed by runs."""
+    lines = []
+    for case, want in zip(REACH_CASES, EXPECTED["exponential_reach"], strict=True):
+        lr, gamma, slope, start = case
+        got = call("exponential_reach", exponential_reach, lr, gamma, slope, start)
+        what = f"exponential_reach(lr={lr:g}, gamma={gamma:g}, slope={slope:g}, start={start})"
+        try:
+            hint = _hint_reach(*case, float(got))
+        except (TypeError, ValueError):
+            hint = "the answer is a distance: one number"
+        check_close(what, got, want, rtol=1e-9, hint=hint)
+        measured = exponential_run(*case)
+        check_true(what, np.isclose(measured, float(got), rtol=1e-9),
+                   f"your prediction {float(got):.6g}, the run covered {measured:.6g}")  # fmt: skip
+        lines.append(f"η = {lr:<5g} γ = {gamma:<6g} slope {slope:<4g} from step {start:<4}: "
+                     f"predicted {float(got):8.4f}, run {measured:8.4f}")  # fmt: skip
+    passed("the runs stop where you said they would:\n" + "\n".join(lines))

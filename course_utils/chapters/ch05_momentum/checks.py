@@ -11,8 +11,17 @@ import sys
 
 import numpy as np
 
+from course_utils.chapters.ch05_momentum.dynamics import REGIMES
 from course_utils.exercises import _expected
-from course_utils.exercises._feedback import call, check_close, fail, passed
+from course_utils.exercises._feedback import (
+    call,
+    check_close,
+    check_equal,
+    check_true,
+    fail,
+    passed,
+)
+from course_utils.optimizers import SGD
 
 EXPECTED = _expected.expected(__name__)
 
@@ -36,7 +45,7 @@ def _hint_step(w, v, g, lr, beta, got_w, got_v):
         return "the weights move along the new velocity v, not along the gradient g"
     if np.allclose(got_w, w - lr * v):
         return "update the velocity first, then move the weights with the new velocity"
-    return "v ← βv + g, then w ← w − ηv"
+    return "the velocity collects the gradients, and the weights move along the velocity"
 
 
 HEAVY_BALL_CASES = [(2, 0.2, 0.9), (3, 0.3, 0.6), (5, 0.01, 0.99), (4, 0.05, 0.2)]
@@ -92,7 +101,9 @@ def _hint_tuning(H, got, wrong_diag):
     k = lam[-1] / lam[0]
     if np.allclose(got, (2 / (lam[0] + lam[-1]), 0.0, (k - 1) / (k + 1)), rtol=1e-6):
         return "those are the best values of plain gradient descent; this asks for momentum"
-    return "η* = 4/(√λmax + √λmin)², ρ* = (√κ − 1)/(√κ + 1), β* = ρ*²"
+    if np.isclose(got[1], got[2], rtol=1e-6):
+        return "with the best tuning the error spirals in every direction, at the modulus √β"
+    return "only the extreme eigenvalues of H matter: tune so that both converge at the same rate"
 
 
 def check_optimal_momentum(optimal_momentum):
@@ -133,10 +144,110 @@ def check_largest_stable_lr(largest_stable_lr):
     stored = EXPECTED["largest_stable_lr"]
     for (beta, lam_max), expected in zip(STABLE_CASES, stored, strict=True):
         got = call("largest_stable_lr", largest_stable_lr, beta, lam_max)
-        hint = "heavy ball stays stable while ηλmax < 2 + 2β"
+        hint = (
+            "find where an eigenvalue of the iteration matrix of the steepest direction reaches −1"
+        )
         if np.isscalar(got) and np.isclose(got, 2 / lam_max) and beta > 0:
             hint = "2/λmax is the limit without momentum; momentum raises it"
         elif np.isscalar(got) and np.isclose(got, (2 + 2 * beta) / ((1 + 2 * beta) * lam_max)):
             hint = "that is Nesterov's limit; this asks for the heavy ball"
         check_close(f"largest_stable_lr({beta}, {lam_max})", got, expected, hint=hint)
     passed("largest_stable_lr is right: with β = 0.9 the step may be 1.9 times larger than 2/λmax.")
+
+
+# --- 5.4: predict the regime and the rate, then run --------------------------------------
+#: ``(lr, beta, lam)``: two cases of every regime, none near a boundary.
+REGIME_CASES = [
+    (0.1, 0.3, 1.0),  # ηλ = 0.1, critical β = 0.468
+    (0.01, 0.5, 4.0),  # ηλ = 0.04, critical β = 0.64
+    (0.1, 0.9, 1.0),
+    (0.5, 0.3, 1.0),  # ηλ = 0.5, critical β = 0.086
+    (0.3, 0.5, 5.0),  # ηλ = 1.5
+    (0.9, 0.01, 2.0),  # ηλ = 1.8, (√1.8 − 1)² = 0.117
+    (0.19, 0.05, 10.0),  # ηλ = 1.9, (√1.9 − 1)² = 0.143
+    (0.25, 0.2, 10.0),  # ηλ = 2.5, 2 + 2β = 2.4
+    (1.0, 0.5, 3.2),  # ηλ = 3.2, 2 + 2β = 3
+]
+
+
+def _hint_regime(case, got):
+    h = case[0] * case[2]
+    right = EXPECTED["regime"]["names"][REGIME_CASES.index(case)]
+    if got == "monotone" and right == "oscillating":
+        return (
+            "beyond critical damping the two eigenvalues of the iteration matrix are no longer real"
+        )
+    if got == "oscillating" and right == "monotone":
+        return (
+            "compare β with the momentum at which the two eigenvalues of the iteration matrix meet"
+        )
+    if right == "divergent":
+        return "ask when one eigenvalue of the iteration matrix reaches −1"
+    if right == "sign-flipping":
+        return f"with ηλ = {h:g} > 1 and real eigenvalues, what is their sign?"
+    return "the regime is the kind of the two eigenvalues of the 2×2 iteration matrix"
+
+
+def _hint_rate(case, got):
+    lr, beta, lam = case
+    if np.isclose(got, abs(1 - lr * lam)):
+        return "that is the rate without momentum; with it, the error follows a 2×2 matrix"
+    if np.isclose(got, np.sqrt(beta)):
+        return "√β is the modulus of the eigenvalues only when they form a complex pair"
+    return "the rate is the spectral radius of the iteration matrix: its largest |eigenvalue|"
+
+
+def measured_rate(lr, beta, lam, steps=300, window=50):
+    r"""The rate of ``SGD(lr, momentum=beta)`` on :math:`E = \tfrac12\lambda w^2`, measured.
+
+    Runs the optimizer from :math:`w_0 = 1` and compares the largest :math:`|w_k|` of the
+    last ``window`` steps with that of the ``window`` steps ending halfway: their ratio, as
+    a factor per step, is the rate (the maximum over a window follows the envelope of a
+    spiralling error, too). Returns ``(rate, ws)``, ``ws`` the weights of the run.
+    """
+    opt = SGD(lr=lr, momentum=beta)
+    w = np.array([1.0])
+    state, ws = opt.init(w), [1.0]
+    for _ in range(steps):
+        w, state = opt.step(w, lam * w, state)
+        ws.append(float(w[0]))
+    ws = np.abs(np.array(ws))
+    half = steps // 2
+    early, late = ws[half - window + 1 : half + 1].max(), ws[-window:].max()
+    return float((late / early) ** (1 / (steps - half))), ws
+
+
+def _sign_changes(ws):
+    s = np.sign(ws[ws != 0])
+    return int(np.sum(s[1:] != s[:-1]))
+
+
+def check_regime_and_rate(regime_and_rate):
+    """5.4: ``regime_and_rate(lr, beta, lam) -> (name, rate)``, confirmed by runs of SGD."""
+    _callable("regime_and_rate", regime_and_rate, "regime_and_rate(lr, beta, lam)")
+    stored = EXPECTED["regime"]
+    lines = [f"{'η':>5} {'β':>5} {'λ':>5} {'regime':>14} {'your rate':>10} {'measured':>9}"]
+    for case, name, rate in zip(REGIME_CASES, stored["names"], stored["rates"], strict=True):
+        lr, beta, lam = case
+        got = call("regime_and_rate", regime_and_rate, lr, beta, lam)
+        if not isinstance(got, (tuple, list)) or len(got) != 2:
+            fail("regime_and_rate", "a pair (regime name, rate)", repr(got))
+        where = f"regime_and_rate(lr={lr}, beta={beta}, lam={lam}), ηλ = {lr * lam:g},"
+        got_name, got_rate = got
+        if got_name not in REGIMES:
+            fail(f"the regime of {where}", f"one of {REGIMES}", repr(got_name))
+        check_equal(f"the regime of {where}", got_name, name, _hint_regime(case, got_name))
+        try:
+            hint = _hint_rate(case, float(got_rate))
+        except (TypeError, ValueError):
+            hint = "the rate is a number: the factor by which the error shrinks per step"
+        check_close(f"the rate of {where}", got_rate, rate, rtol=1e-6, hint=hint)
+        measured, _ = measured_rate(lr, beta, lam)
+        check_true(
+            f"the run of SGD(lr={lr}, momentum={beta}) on E = λw²/2 with λ = {lam}",
+            np.isclose(measured, float(got_rate), rtol=0.01),
+            f"your rate {float(got_rate):.4f}, measured {measured:.4f}",
+        )
+        lines.append(f"{lr:>5g} {beta:>5g} {lam:>5g} {name:>14} {float(got_rate):>10.4f} "
+                     f"{measured:>9.4f}")  # fmt: skip
+    passed("every regime and rate is right, and runs of SGD(momentum) agree:\n" + "\n".join(lines))

@@ -2,8 +2,8 @@
 
 - 6.1 ``check_adam_step``: one Adam step with bias correction, as a pure function, compared
   with :class:`course_utils.optimizers.Adam` over several steps.
-- 6.2 ``check_first_adam_step``: the size of Adam's first step, with and without the bias
-  correction.
+- 6.2 ``check_first_adam_step``, ``check_adam_factor``: the size of Adam's first step, with
+  and without the bias correction, and the factor between them.
 - 6.3 ``check_adagrad_rate``: Adagrad's effective learning rate after k equal gradients.
 
 The checkers compare with stored values (``expected/ch06.json``), computed by the
@@ -49,8 +49,8 @@ def _adam_cases(cases, adam_step, label, expected):
             what = f"{label} case {case}, step t={t}"
             w, m, v = _unpack3(what, call(what, adam_step, w, g, m, v, t, **kw))
             hint = (
-                "m and v are running means of g and g²; divide them by 1 - β1^t and "
-                "1 - β2^t (t counts from 1), then w ← w - lr · m̂ / (√v̂ + eps)"
+                "m and v are running means of g and g², corrected for their start at zero "
+                "(t counts from 1); ε sits outside the square root"
             )
             check_close(f"{what}: m", m, m_ref, rtol=1e-9, atol=1e-12, hint=hint)
             check_close(f"{what}: v", v, v_ref, rtol=1e-9, atol=1e-14, hint=hint)
@@ -70,27 +70,46 @@ def check_adam_step(adam_step):
 def check_first_adam_step(first_step, first_step_uncorrected):
     """6.2: Adam's first step (m = v = 0, default betas and eps) with and without correction,
     for g = (4e-3, -250, 7) and lr = 0.01."""
-    lr, b1, b2 = 0.01, 0.9, 0.999
     expected, expected_raw = EXPECTED["first_adam_step"]
     check_close(
         "first_step",
         first_step,
         expected,
         rtol=1e-4,
-        hint="after one step m̂ = g and v̂ = g², so the step is -lr·g/(|g| + eps): "
-        "about lr in size, whatever |g| is, with the sign opposite to g",
+        hint="the bias correction divides each moment by 1 − β^t: what are m̂ and v̂ after one "
+        "step, in terms of g?",
     )
     check_close(
         "first_step_uncorrected",
         first_step_uncorrected,
         expected_raw,
         rtol=1e-4,
-        hint="without correction m = (1-β1) g and v = (1-β2) g², so the ratio m/√v is "
-        "(1-β1)/√(1-β2) = 0.1/√0.001 in size",
+        hint="without the correction, m₁ and v₁ keep the weights 1 − β₁ and 1 − β₂ they "
+        "gave g and g²; the step divides one by the square root of the other",
     )
+    passed("first_step and first_step_uncorrected are right; now compare their sizes with lr.")
+
+
+def check_adam_factor(factor, first_step, first_step_uncorrected):
+    """6.2, the question: how many times larger than the corrected step the uncorrected one
+    is; the two steps (checked before) only sharpen the hint."""
+    expected = EXPECTED["adam_factor"]
+    hint = (
+        "compare an entry of first_step_uncorrected with the same entry of first_step; the "
+        "ratio is the same for every entry whose |g| is far above ε, and does not depend on g"
+    )
+    try:
+        ratio = float(np.median(np.abs(first_step_uncorrected) / np.abs(first_step)))
+        if 0 < float(factor) < 1 and np.isclose(1 / float(factor), expected, rtol=1e-3):
+            hint = "the step without the correction is the larger one: give the factor above 1"
+        elif np.isclose(ratio, expected, rtol=1e-3):
+            hint = "your two steps are right: read the factor off them"
+    except (TypeError, ValueError, ZeroDivisionError):
+        pass
+    check_close("factor", factor, expected, rtol=1e-3, hint=hint)
     passed(
-        f"Adam's first step is about lr = {lr} per coordinate (sign opposite to g); without "
-        f"the correction it would be {(1 - b1) / np.sqrt(1 - b2):.3g} times larger."
+        f"Adam's first step is about lr in every coordinate, whatever the size of g; without "
+        f"the correction it would be (1 − β₁)/√(1 − β₂) = {expected:.4g} times larger."
     )
 
 
@@ -112,12 +131,12 @@ def check_adagrad_rate(adagrad_effective_lr, k_tenth):
             got,
             expected,
             rtol=1e-9,
-            hint="after k equal gradients G = k·g², and the rate is lr / (√G + eps)",
+            hint="G sums the squared gradients of all k steps so far, including step k",
         )
     check_close(
         "k_tenth",
         k_tenth,
         100,
-        hint="the rate falls like 1/√k: for a tenth of the first rate, √k = 10",
+        hint="how does the effective rate scale with the number of equal gradients seen?",
     )
     passed("adagrad_effective_lr matches torch's Adagrad; the rate is a tenth after 100 steps.")

@@ -2,7 +2,8 @@
 
 - 7.1 ``check_accuracy``: classification accuracy from logits and labels.
 - 7.2 ``check_train_momentum``: a training loop for mini-batch SGD with momentum; the
-  visible check asks for a test accuracy the reference loop reaches with a margin, the
+  visible check asks for a validation accuracy the reference loop reaches with a margin
+  (the test digits stay unused, as chapter 7 teaches), the
   hidden one for the very numbers of :func:`course_utils.training.train`.
 - 7.3 ``check_lr_choice``: Adam's learning rate chosen from a log grid by validation loss.
 
@@ -60,9 +61,8 @@ def _accuracy_cases(cases, accuracy_from_logits, expected_values):
         what = f"accuracy_from_logits on {N} rows of {K} logits (seed {seed})"
         got = call(what, accuracy_from_logits, logits.copy(), y.copy())
         hint = (
-            "the predicted class of row n is the index of its largest logit, "
-            "np.argmax(logits, axis=1); the accuracy is the fraction (not the number) "
-            "of rows where it equals y[n]"
+            "the predicted class of a row is the position of its largest logit; the "
+            "accuracy is a fraction (not a number of rows)"
         )
         check_close(what, got, expected, rtol=1e-12, atol=1e-12, hint=hint)
 
@@ -78,9 +78,10 @@ def check_accuracy(accuracy_from_logits):
 
 # --- 7.2 ------------------------------------------------------------------------------
 
-#: The visible check's setting, and the test accuracy it demands.
+#: The visible check's setting, and the validation accuracy it demands (the reference loop
+#: reaches 96.4 %, plain SGD in the same setting 89.0 %).
 MOMENTUM_SETTING = {"lr": 0.05, "beta": 0.9, "batch_size": 32, "epochs": 5, "seed": 0}
-MOMENTUM_THRESHOLD = 0.92
+MOMENTUM_THRESHOLD = 0.93
 
 
 def _student_w(train_momentum, setting, what):
@@ -102,19 +103,23 @@ def _student_w(train_momentum, setting, what):
 
 
 def check_train_momentum(train_momentum):
-    """7.2: the student's momentum loop reaches the accuracy the reference reaches."""
+    """7.2: the student's momentum loop reaches the validation accuracy the reference reaches."""
     setting = MOMENTUM_SETTING
     what = "train_momentum(model, X, y, lr=0.05, beta=0.9, batch_size=32, epochs=5)"
     split, w = _student_w(train_momentum, setting, what)
-    acc = evaluate(_net(), w, split.X_test, split.y_test).accuracy
+    acc = evaluate(_net(), w, split.X_val, split.y_val).accuracy
     check_true(
         what,
         acc >= MOMENTUM_THRESHOLD,
-        f"expected a test accuracy of at least {MOMENTUM_THRESHOLD:.0%}; got {acc:.1%}",
-        "each step: g from model.flat_loss_and_grad(w, Xb, yb), then v ← β v + g and "
-        "w ← w − lr · v; loop over minibatches(X, y, batch_size, rng) once per epoch",
+        f"expected a validation accuracy of at least {MOMENTUM_THRESHOLD:.0%}; got {acc:.1%}",
+        "a loop that trains well lowers the training loss epoch after epoch: check the "
+        "direction of each step, that the velocity remembers past gradients, and that every "
+        "epoch visits every batch",
     )
-    passed(f"your loop trains the 64-16-10 network to {acc:.1%} test accuracy in 5 epochs.")
+    passed(
+        f"your loop trains the 64-16-10 network to {acc:.1%} validation accuracy in 5 "
+        "epochs; the test digits are still unused, kept for one final report."
+    )
 
 
 # --- 7.3 ------------------------------------------------------------------------------
@@ -128,15 +133,14 @@ def check_lr_choice(val_losses, best_lr):
         val_losses,
         expected,
         rtol=1e-6,
-        hint="for each lr: a fresh MLP([64, 16, 10], 'tanh', 'cross_entropy', seed=0), "
-        "train(..., Adam(lr=lr), batch_size=32, epochs=3, seed=0, X_val=split.X_val, "
-        "y_val=split.y_val), and keep h.val_losses[-1] (validation, not training loss)",
+        hint="a fresh network for every rate, the settings of the task, and the final "
+        "loss on the validation digits (not the training loss)",
     )
     check_equal(
         "best_lr",
         best_lr,
         LR_GRID[int(np.argmin(expected))],
-        hint="the learning rate whose validation loss is smallest: lrs[np.argmin(val_losses)]",
+        hint="the rate to keep is the one that does best on data it was not trained on",
     )
     passed(
         f"best η = {best_lr:g}: validation loss {expected.min():.3f}, against "

@@ -206,3 +206,56 @@ def test_checkers_reject_non_functions():
             checker(None)
     with pytest.raises(ExerciseError, match="expected"):
         ch02.check_counts(None, central_difference_passes, mlp_params)
+
+
+# --- 2.1, second part: a sigmoid output layer --------------------------------------------------
+def _sigmoid_layer(slope):
+    def grads(a_prev, W, b, t):
+        y_hat = 1.0 / (1.0 + np.exp(-(a_prev @ W + b)))
+        delta = (y_hat - t) * slope(y_hat) / len(t)
+        return a_prev.T @ delta, delta.sum(axis=0)
+
+    return grads
+
+
+sigmoid_output_grads = _sigmoid_layer(lambda y: y * (1 - y))
+
+
+def test_sigmoid_output_reference_passes(capsys):
+    ch02.check_sigmoid_output(sigmoid_output_grads)
+    out = capsys.readouterr().out
+    # the saturated layer's most wrong unit: output 0.9996 for target 0, sigma' = 0.0004
+    assert "ŷ = 0.9996 for the target 0" in out and "σ' = 0.0004" in out
+
+
+def test_sigmoid_output_stored_values_match_finite_differences():
+    for case, stored in zip(ch02.SIGMOID_CASES, ch02.EXPECTED["sigmoid_output"], strict=True):
+        dW, db = ch02.sigmoid_layer_numeric(*ch02.sigmoid_layer_inputs(*case))
+        np.testing.assert_allclose(stored[0]["grad"], dW, rtol=1e-6, atol=1e-10)
+        np.testing.assert_allclose(stored[1]["grad"], db, rtol=1e-6, atol=1e-10)
+
+
+@pytest.mark.parametrize(
+    ("wrong", "hint"),
+    [
+        (_sigmoid_layer(lambda y: 1.0), "rule of a linear output"),
+        (_sigmoid_layer(lambda y: 1 - y**2), "slope of tanh"),
+        (_sigmoid_layer(lambda y: -y * (1 - y)), "not t − ŷ"),
+        (_sigmoid_layer(lambda y: len(y) * y * (1 - y)), "mean over the N examples"),
+        (lambda a, W, b, t: sigmoid_output_grads(a, W, b, t)[0], "pair"),
+    ],
+)
+def test_sigmoid_output_rejects_wrong_answers(wrong, hint):
+    with pytest.raises(ExerciseError, match="expected") as e:
+        ch02.check_sigmoid_output(wrong)
+    assert hint in str(e.value)
+
+
+def test_sigmoid_output_rejects_changing_the_arguments():
+    def in_place(a_prev, W, b, t):
+        dW, db = sigmoid_output_grads(a_prev, W, b, t)
+        t -= 1.0
+        return dW, db
+
+    with pytest.raises(ExerciseError, match="in place"):
+        ch02.check_sigmoid_output(in_place)

@@ -142,3 +142,63 @@ def test_unfinished_answer_fails_loudly():
     for check in (ch04.check_clip_by_norm, ch04.check_output_gradients, ch04.check_cosine_lr):
         with pytest.raises(ExerciseError, match="raises NotImplementedError: replace it"):
             check(unfinished)
+
+
+def escape_steps(x0, lr, mu, radius):
+    return math.floor(math.log(radius / abs(x0)) / math.log(1 + lr * mu)) + 1
+
+
+def exponential_reach(lr, gamma, slope, start):
+    return slope * lr * gamma**start / (1 - gamma)
+
+
+def test_predictions_pass_and_are_confirmed_by_runs(capsys):
+    ch04.check_escape_steps(escape_steps)
+    ch04.check_exponential_reach(exponential_reach)
+    out = capsys.readouterr().out
+    assert "predicted  114, run  114" in out  # x0 = 1e-5, growth 1.1: ln(5e4)/ln(1.1) = 113.5
+    assert "predicted  10.0000, run  10.0000" in out  # 0.1 / (1 - 0.99)
+
+
+def test_the_runs_agree_with_the_stored_predictions():
+    runs = [ch04.saddle_run(*case) for case in ch04.ESCAPE_CASES]
+    assert runs == ch04.EXPECTED["escape_steps"] == [114, 42, 38, 77, 201, 1]
+    reach = [ch04.exponential_run(*case) for case in ch04.REACH_CASES]
+    assert reach == pytest.approx(ch04.EXPECTED["exponential_reach"], rel=1e-9)
+    assert ch04.EXPECTED["exponential_reach"][0] == pytest.approx(10.0, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("wrong", "hint"),
+    [
+        (lambda x0, lr, mu, r: escape_steps(x0, lr, 1.0, r), "curvature of the repelling"),
+        (lambda x0, lr, mu, r: math.log(r / abs(x0)) / math.log(1 + lr * mu), "whole steps"),
+        (lambda x0, lr, mu, r: escape_steps(x0, lr, mu, r) - 1, "same factor"),
+        (lambda x0, lr, mu, r: "soon", "whole number"),
+    ],
+)
+def test_escape_steps_rejects_wrong_answers(wrong, hint):
+    with pytest.raises(ExerciseError, match="expected") as e:
+        ch04.check_escape_steps(wrong)
+    assert hint in str(e.value)
+
+
+@pytest.mark.parametrize(
+    ("wrong", "hint"),
+    [
+        (lambda lr, g, s, t: s * lr / (1 - g), "no longer starts at η"),  # ignores start
+        (lambda lr, g, s, t: lr * g**t / (1 - g), "sum the steps"),
+        (lambda lr, g, s, t: s * lr * g**t, "add up"),
+        (lambda lr, g, s, t: None, "None"),
+    ],
+)
+def test_exponential_reach_rejects_wrong_answers(wrong, hint):
+    with pytest.raises(ExerciseError, match="expected") as e:
+        ch04.check_exponential_reach(wrong)
+    assert hint in str(e.value)
+
+
+def test_escape_check_confirms_by_running(monkeypatch):
+    monkeypatch.setattr(ch04, "saddle_run", lambda *case: 7)
+    with pytest.raises(ExerciseError, match="the run took 7"):
+        ch04.check_escape_steps(escape_steps)

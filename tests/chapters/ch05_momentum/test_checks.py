@@ -59,7 +59,7 @@ def test_optimal_momentum_rejects_wrong_answers():
         return lr, r, r
 
     for wrong, hint in [(diagonal, "eigenvalues"), (plain_gd, "plain gradient"),
-                        (beta_not_squared, "β* = ρ*²")]:  # fmt: skip
+                        (beta_not_squared, "modulus √β")]:  # fmt: skip
         with pytest.raises(ExerciseError, match="expected") as e:
             ch05.check_optimal_momentum(wrong)
         assert hint in str(e.value)
@@ -81,3 +81,68 @@ def test_largest_stable_lr_rejects_wrong_answers():
     assert "Nesterov" in str(e.value)
     with pytest.raises(ExerciseError, match="expected"):
         ch05.check_largest_stable_lr(lambda beta, lam_max: (1 + beta) / lam_max)
+
+
+def regime_and_rate(lr, beta, lam):
+    a = 1 + beta - lr * lam
+    disc = a * a - 4 * beta
+    if disc < 0:
+        return "oscillating", float(np.sqrt(beta))
+    rate = (abs(a) + np.sqrt(disc)) / 2
+    if rate >= 1:
+        return "divergent", float(rate)
+    return ("monotone" if a > 0 else "sign-flipping"), float(rate)
+
+
+def test_regime_reference_passes_and_reports_the_runs(capsys):
+    ch05.check_regime_and_rate(regime_and_rate)
+    out = capsys.readouterr().out
+    assert out.startswith("✓") and out.count("sign-flipping") == 2
+    assert "0.9487" in out  # √0.9, the spiral of (η, β, λ) = (0.1, 0.9, 1)
+
+
+def test_regime_values_are_the_chapters():
+    from course_utils.chapters.ch05_momentum.dynamics import regime
+    from course_utils.chapters.ch05_momentum.theory import heavy_ball_rate
+
+    stored = ch05.EXPECTED["regime"]
+    for (lr, beta, lam), name, rate in zip(
+        ch05.REGIME_CASES, stored["names"], stored["rates"], strict=True
+    ):
+        assert regime(lr * lam, beta) == name
+        assert rate == pytest.approx(heavy_ball_rate(lr, beta, lam), rel=1e-12)
+        assert ch05.measured_rate(lr, beta, lam)[0] == pytest.approx(rate, rel=0.01)
+    assert set(stored["names"]) == set(ch05.REGIMES)  # every regime is asked
+
+
+def _spiral_for_every_complex_pair(lr, beta, lam):  # calls a spiral monotone
+    name, rate = regime_and_rate(lr, beta, lam)
+    return ("monotone", rate) if name == "oscillating" else (name, rate)
+
+
+@pytest.mark.parametrize(
+    ("wrong", "hint"),
+    [
+        (_spiral_for_every_complex_pair, "no longer real"),
+        (lambda lr, b, lam: ("oscillating" if b > 0 else "monotone", 0.5), "meet"),
+        (
+            lambda lr, b, lam: (regime_and_rate(lr, b, lam)[0], abs(1 - lr * lam)),
+            "without momentum",
+        ),
+        (lambda lr, b, lam: (regime_and_rate(lr, b, lam)[0], np.sqrt(b)), "complex pair"),
+        (lambda lr, b, lam: ("stable", 0.5), "one of"),
+        (lambda lr, b, lam: "monotone", "pair"),
+    ],
+)
+def test_regime_rejects_wrong_answers(wrong, hint):
+    with pytest.raises(ExerciseError, match="expected") as e:
+        ch05.check_regime_and_rate(wrong)
+    assert hint in str(e.value)
+
+
+def test_regime_check_confirms_by_running(monkeypatch):
+    # a rate that agrees with the stored value but not with the optimizer is caught by
+    # the run: pretend the optimizer measured something else
+    monkeypatch.setattr(ch05, "measured_rate", lambda lr, beta, lam: (0.5, None))
+    with pytest.raises(ExerciseError, match="measured 0.5000"):
+        ch05.check_regime_and_rate(regime_and_rate)

@@ -86,6 +86,31 @@ def test_first_step_rejects_mistakes():
         ch06.check_first_adam_step(-lr * G, raw)  # plain gradient step
 
 
+def test_factor_accepts_the_ratio_of_the_two_steps(capsys):
+    first = -0.01 * G / (np.abs(G) + 1e-8)
+    raw = -0.01 * 0.1 * G / (np.sqrt(0.001) * np.abs(G) + 1e-8)
+    ch06.check_adam_factor(raw[1] / first[1], first, raw)  # 0.1 / sqrt(0.001) = 3.1623
+    ch06.check_adam_factor(np.sqrt(10), first, raw)
+    assert "3.162 times larger" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("wrong", "hint"),
+    [(1 / np.sqrt(10), "the larger one"), (10.0, "read the factor off them"), (None, "None")],
+)
+def test_factor_rejects_wrong_answers(wrong, hint):
+    first = -0.01 * G / (np.abs(G) + 1e-8)
+    raw = -0.01 * 0.1 * G / (np.sqrt(0.001) * np.abs(G) + 1e-8)
+    with pytest.raises(ExerciseError, match="expected") as e:
+        ch06.check_adam_factor(wrong, first, raw)
+    assert hint in str(e.value)
+
+
+def test_factor_hint_without_right_steps():
+    with pytest.raises(ExerciseError, match="same for every entry"):
+        ch06.check_adam_factor(10.0, -0.01 * G, -0.01 * G)
+
+
 # --- 6.3: Adagrad's effective rate ----------------------------------------------------------
 def adagrad_lr(lr, g, k, eps=1e-10):
     return lr / (np.sqrt(k) * np.abs(np.asarray(g, dtype=float)) + eps)
