@@ -68,6 +68,13 @@ def stage(root, src, solutions=False, cache=None):
     execute["execute_notebooks"] = "cache"
     if cache is not None:
         execute["cache"] = str(Path(cache).resolve())
+    sphinx = config.setdefault("sphinx", {})
+    # What only the HTML book needs: the static sliders' frames (on paper each explorer
+    # is its default picture, drawn then at the explorers' sharper pixel ratio) and the
+    # MathJax copy served beside the pages.
+    extensions = sphinx.get("extra_extensions", [])
+    sphinx["extra_extensions"] = [e for e in extensions if e != "course_utils.widgets.frames"]
+    sphinx.get("config", {}).pop("html_extra_path", None)
     (src / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
 
     toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))

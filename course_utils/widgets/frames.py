@@ -32,9 +32,12 @@ import ipywidgets as W
 import numpy as np
 from PIL import Image
 
+#: The environment variable that turns frames on (any value but empty or ``"0"``).
 ENV = "DOWNHILL_BOOK_FRAMES"
-LR_VALUES = 9  # learning rates per explorer, log-spaced over the slider (default added)
-OTHER_VALUES = 5  # values of a second numeric control that is not the batch size
+#: Learning rates per explorer, log-spaced over the slider (the default is added).
+LR_VALUES = 9
+#: Values of a second numeric control that is not the batch size.
+OTHER_VALUES = 5
 
 _RANGE = (W.FloatLogSlider, W.FloatSlider, W.IntSlider, W.SelectionSlider)
 _SHOWN = itertools.count(1)  # numbers the static explorers of a page (unique ids)

@@ -12,6 +12,7 @@ import html
 
 import ipywidgets as W
 
+#: The line a reopened notebook shows under each explorer until its cell runs again.
 NOTE = "This is the picture saved with the notebook: run the cell to move the sliders."
 
 _CSS = (
