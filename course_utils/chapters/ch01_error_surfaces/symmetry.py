@@ -93,8 +93,8 @@ def transform_units(params, perm=None, signs=None, layer=1):
 
     .. math::
 
-        W^\text{new}_{:,k} = s_k W_{:,\pi(k)}, \qquad b^\text{new}_k = s_k b_{\pi(k)},
-        \qquad W'^\text{new}_{k,:} = s_k W'_{\pi(k),:} .
+        W^{\text{new}}_{:,k} = s_k W_{:,\pi(k)}, \qquad b^{\text{new}}_k = s_k b_{\pi(k)},
+        \qquad {W'}^{\text{new}}_{k,:} = s_k W'_{\pi(k),:} .
 
     For ``tanh`` units the new network computes the same function as the old one.
 
