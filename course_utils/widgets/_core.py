@@ -16,7 +16,6 @@ the widget's state, and a reopened one says to run the cell (``course_utils.widg
 """
 
 import base64
-import io
 import warnings
 
 import ipywidgets as W
@@ -25,11 +24,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.transforms import Bbox, IdentityTransform
-from PIL import Image
 
 from course_utils import _validate
 from course_utils.data import batch_sizes
-from course_utils.widgets import frames, saved
+from course_utils.widgets import frames, png, saved
 
 # Image pixels per CSS pixel of new explorers' pictures: 2 is sharp on high-density
 # screens; 1 draws a quarter of the pixels (a slow machine, a slow connection).
@@ -351,14 +349,7 @@ class Explorer:
             renderer = canvas.get_renderer()
             for artist in on_top:
                 artist.draw(renderer)
-        width, height = canvas.get_width_height()
-        pixels = Image.frombuffer(
-            "RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1
-        )
-        buffer = io.BytesIO()
-        # Light compression: the PNG is a bit larger but encodes several times faster.
-        pixels.convert("RGB").save(buffer, format="png", compress_level=1)
-        return buffer.getvalue()
+        return png.encode(np.asarray(canvas.buffer_rgba()))
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
