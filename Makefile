@@ -19,16 +19,19 @@ STAMP  := $(VENV)/.installed
 # saved notebook keeps its widgets' state: a reopened explorer shows its last picture).
 LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.d
 
-$(STAMP): requirements.txt pyproject.toml jupyter/downhill.json
+$(STAMP): requirements.txt pyproject.toml
 	@echo "Creating the course environment in $(VENV)/ (first time: about a minute)…"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --upgrade pip
 	@$(BIN)/python -m pip install --quiet -r requirements.txt
-	@mkdir -p $(LAB_OVERRIDES) && cp jupyter/downhill.json $(LAB_OVERRIDES)/
 	@touch $(STAMP)
 	@echo "Environment ready: $(VENV)/"
 
-env: $(STAMP)
+# Its own target, so that an environment made some other way gets it too.
+$(LAB_OVERRIDES)/downhill.json: jupyter/downhill.json | $(STAMP)
+	@mkdir -p $(LAB_OVERRIDES) && cp jupyter/downhill.json $@
+
+env: $(STAMP) $(LAB_OVERRIDES)/downhill.json
 
 # The book ships MathJax (no CDN): npm's mathjax package, of which the single-file SVG
 # build goes where html_extra_path (_config.yml) takes it from.
@@ -51,7 +54,7 @@ book: $(STAMP) $(MATHJAX)
 	  echo "Open _build/html/index.html"; \
 	fi
 
-test: $(STAMP) $(MATHJAX)
+test: $(STAMP) $(LAB_OVERRIDES)/downhill.json $(MATHJAX)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest --cov --cov-report=term
