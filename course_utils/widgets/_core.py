@@ -15,7 +15,9 @@ is built it also carries a static slider over precomputed frames (``text/html``,
 the widget's state, and a reopened one says to run the cell (``course_utils.widgets.saved``).
 """
 
+import asyncio
 import base64
+import sys
 import warnings
 
 import ipywidgets as W
@@ -198,10 +200,18 @@ class Explorer:
     is simpler and several times slower.
 
     **Following a drag.** While a slider is dragged its new values reach the
-    kernel, each redrawn as it comes. There is no backlog: the widget's model in
-    the browser sends a value only when the kernel has finished with the previous
-    one (became idle again) and, meanwhile, keeps just the latest, so the values
-    the mouse passed during a redraw are dropped and the last one is always drawn.
+    kernel, and there is no backlog: the widget's model in the browser sends a value
+    only when the kernel has finished with the previous message (became idle again)
+    and, meanwhile, keeps just the latest. In a kernel the explorer does not draw
+    while it handles the message that brought a value: it schedules one redraw on
+    the kernel's event loop, which runs just after, so the kernel is idle at once
+    and the browser's next value travels while the picture is drawn. A value that
+    arrives during a redraw only moves the control, and the redraw scheduled for
+    it draws whatever the controls hold by then, so the last value is always drawn.
+    (A change made by code in a cell is drawn when the cell has finished; ``set``
+    draws at once. Without a running event loop, as in a script or a test, and in
+    Colab, which does not show updates sent between messages, every change is
+    drawn at once.)
 
     ``draw`` should never fail for a value its sliders allow; if it does, or if
     it emits a warning, the explorer shows a short message in the figure rather
@@ -240,6 +250,7 @@ class Explorer:
         )
         self.last_error = None
         self.last_warnings = []
+        self._redraw_due = False  # a redraw is waiting on the kernel's event loop
         for control in self.controls.values():
             if control.has_trait("continuous_update"):
                 control.continuous_update = bool(continuous_update)
@@ -270,6 +281,15 @@ class Explorer:
         return self
 
     def _on_change(self, _change):
+        loop = _kernel_loop()
+        if loop is None:  # plain Python, or Colab: draw at once
+            self.refresh()
+        elif not self._redraw_due:  # in a kernel: draw once this message is handled
+            self._redraw_due = True
+            loop.call_soon(self._scheduled_refresh)
+
+    def _scheduled_refresh(self):
+        self._redraw_due = False
         self.refresh()
 
     def refresh(self):
@@ -357,6 +377,18 @@ class Explorer:
         if frames.enabled():  # building the book: the static slider over precomputed frames
             bundle["text/html"] = frames.static_html(self, self.default_png)
         return bundle
+
+
+def _kernel_loop():
+    """The event loop of the kernel running this code, or None: no loop is running
+    (a script, a test), or the front-end is Colab, which shows a widget's update only
+    while the kernel handles a message (googlecolab/colabtools#3373)."""
+    if "google.colab" in sys.modules:
+        return None
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def _children(fig):

@@ -1,6 +1,9 @@
 """Every explorer of every chapter, driven over every control's range."""
 
+import asyncio
 import io
+import sys
+import types
 
 import ipywidgets as W
 import numpy as np
@@ -262,3 +265,70 @@ def test_explorers_are_drawn_at_one_pixel_per_css_pixel_while_the_book_is_built(
     assert make().figure.dpi == 100
     monkeypatch.setenv(frames.ENV, "1")
     assert make().pixel_ratio == 1 and make().figure.dpi == 50
+
+
+def _counting_explorer():
+    drawn = []
+
+    def draw(ax, x):
+        drawn.append(x)
+        ax.plot([0, x], color="C0")  # a colour of its own: the cycle would move on each draw
+
+    ex = Explorer(
+        {"x": W.FloatSlider(value=0.0, min=0, max=1)}, draw, setup=lambda f: f.add_subplot()
+    )
+    drawn.clear()
+    return ex, drawn
+
+
+def test_without_an_event_loop_every_change_is_drawn_at_once():
+    ex, drawn = _counting_explorer()
+    ex.controls["x"].value = 0.3
+    ex.controls["x"].value = 0.6
+    assert drawn == [0.3, 0.6]
+
+
+def test_in_a_kernel_changes_are_drawn_once_the_message_is_handled():
+    """As in a kernel (a running event loop): the change returns at once, and one redraw,
+    scheduled on the loop, draws the latest value of all that arrived before it ran."""
+    ex, drawn = _counting_explorer()
+    first = bytes(ex.image.value)
+
+    async def messages():
+        ex.controls["x"].value = 0.3  # a message from the browser: no drawing yet
+        ex.controls["x"].value = 0.6  # another, before the loop got to the redraw
+        assert drawn == [] and bytes(ex.image.value) == first
+        await asyncio.sleep(0)  # the loop runs what is scheduled
+        assert drawn == [0.6]
+        ex.controls["x"].value = 0.9
+        await asyncio.sleep(0)
+        assert drawn == [0.6, 0.9]
+
+    asyncio.run(messages())
+    fresh, _ = _counting_explorer()
+    fresh.set(x=0.9)
+    assert bytes(ex.image.value) == bytes(fresh.image.value)
+
+
+def test_set_draws_at_once_even_in_a_kernel():
+    ex, drawn = _counting_explorer()
+
+    async def cell():
+        ex.set(x=0.4)
+        assert drawn == [0.4]
+        await asyncio.sleep(0)
+        assert drawn == [0.4]  # nothing left over
+
+    asyncio.run(cell())
+
+
+def test_in_colab_changes_are_drawn_at_once(monkeypatch):
+    """Colab shows a widget's update only while the kernel handles a message."""
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    ex, drawn = _counting_explorer()
+
+    async def message():
+        ex.controls["x"].value = 0.3
+        assert drawn == [0.3]
+
+    asyncio.run(message())
