@@ -209,9 +209,8 @@ class Explorer:
     arrives during a redraw only moves the control, and the redraw scheduled for
     it draws whatever the controls hold by then, so the last value is always drawn.
     (A change made by code in a cell is drawn when the cell has finished; ``set``
-    draws at once. Without a running event loop, as in a script or a test, and in
-    Colab, which does not show updates sent between messages, every change is
-    drawn at once.)
+    draws at once. Outside a kernel, as in a script or a test, and in Colab, which
+    does not show updates sent between messages, every change is drawn at once.)
 
     ``draw`` should never fail for a value its sliders allow; if it does, or if
     it emits a warning, the explorer shows a short message in the figure rather
@@ -380,10 +379,12 @@ class Explorer:
 
 
 def _kernel_loop():
-    """The event loop of the kernel running this code, or None: no loop is running
-    (a script, a test), or the front-end is Colab, which shows a widget's update only
-    while the kernel handles a message (googlecolab/colabtools#3373)."""
-    if "google.colab" in sys.modules:
+    """The running event loop of the IPython kernel running this code, or None: not in
+    a kernel (a script, a test, whatever other loop may be running), or in Colab, which
+    shows a widget's update only while the kernel handles a message
+    (googlecolab/colabtools#3373)."""
+    app = sys.modules.get("ipykernel.kernelapp")
+    if app is None or not app.IPKernelApp.initialized() or "google.colab" in sys.modules:
         return None
     try:
         return asyncio.get_running_loop()

@@ -3,6 +3,7 @@
 import asyncio
 import io
 import sys
+import threading
 import types
 
 import ipywidgets as W
@@ -281,16 +282,50 @@ def _counting_explorer():
     return ex, drawn
 
 
-def test_without_an_event_loop_every_change_is_drawn_at_once():
+def _in_a_thread_of_its_own(scenario):
+    """Run ``scenario()`` in a new thread, so that no event loop of the test process's
+    main thread (Playwright's, after the browser tests) is running there."""
+    failures = []
+
+    def run():
+        try:
+            scenario()
+        except BaseException as err:  # noqa: BLE001 - handed back to the test
+            failures.append(err)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if failures:
+        raise failures[0]
+
+
+@pytest.fixture
+def as_in_a_kernel(monkeypatch):
+    """What ``_core._kernel_loop`` looks for: ipykernel's application, initialised."""
+    from ipykernel.kernelapp import IPKernelApp
+
+    monkeypatch.setattr(IPKernelApp, "initialized", classmethod(lambda cls: True))
+
+
+def test_outside_a_kernel_every_change_is_drawn_at_once():
     ex, drawn = _counting_explorer()
-    ex.controls["x"].value = 0.3
-    ex.controls["x"].value = 0.6
-    assert drawn == [0.3, 0.6]
+
+    async def with_a_loop():  # some other event loop running: still drawn at once
+        ex.controls["x"].value = 0.6
+        assert drawn == [0.3, 0.6]
+
+    def scenario():
+        ex.controls["x"].value = 0.3
+        assert drawn == [0.3]
+        asyncio.run(with_a_loop())
+
+    _in_a_thread_of_its_own(scenario)
 
 
-def test_in_a_kernel_changes_are_drawn_once_the_message_is_handled():
-    """As in a kernel (a running event loop): the change returns at once, and one redraw,
-    scheduled on the loop, draws the latest value of all that arrived before it ran."""
+def test_in_a_kernel_changes_are_drawn_once_the_message_is_handled(as_in_a_kernel):
+    """As in a kernel (its event loop running): the change returns at once, and one
+    redraw, scheduled on the loop, draws the latest value of all that came before it ran."""
     ex, drawn = _counting_explorer()
     first = bytes(ex.image.value)
 
@@ -304,13 +339,13 @@ def test_in_a_kernel_changes_are_drawn_once_the_message_is_handled():
         await asyncio.sleep(0)
         assert drawn == [0.6, 0.9]
 
-    asyncio.run(messages())
+    _in_a_thread_of_its_own(lambda: asyncio.run(messages()))
     fresh, _ = _counting_explorer()
     fresh.set(x=0.9)
     assert bytes(ex.image.value) == bytes(fresh.image.value)
 
 
-def test_set_draws_at_once_even_in_a_kernel():
+def test_set_draws_at_once_even_in_a_kernel(as_in_a_kernel):
     ex, drawn = _counting_explorer()
 
     async def cell():
@@ -319,10 +354,10 @@ def test_set_draws_at_once_even_in_a_kernel():
         await asyncio.sleep(0)
         assert drawn == [0.4]  # nothing left over
 
-    asyncio.run(cell())
+    _in_a_thread_of_its_own(lambda: asyncio.run(cell()))
 
 
-def test_in_colab_changes_are_drawn_at_once(monkeypatch):
+def test_in_colab_changes_are_drawn_at_once(as_in_a_kernel, monkeypatch):
     """Colab shows a widget's update only while the kernel handles a message."""
     monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
     ex, drawn = _counting_explorer()
@@ -331,4 +366,37 @@ def test_in_colab_changes_are_drawn_at_once(monkeypatch):
         ex.controls["x"].value = 0.3
         assert drawn == [0.3]
 
-    asyncio.run(message())
+    _in_a_thread_of_its_own(lambda: asyncio.run(message()))
+
+
+def test_in_a_real_kernel_a_cell_s_change_is_drawn_when_the_cell_has_run():
+    """The same in an IPython kernel, started as JupyterLab starts one."""
+    from jupyter_client.manager import start_new_kernel
+
+    manager, client = start_new_kernel(kernel_name="python3")
+    try:
+        printed = []
+
+        def run(code):
+            reply = client.execute_interactive(
+                code,
+                timeout=120,
+                output_hook=lambda msg: printed.append(msg["content"].get("text", "")),
+            )
+            assert reply["content"]["status"] == "ok", reply["content"]
+
+        run(
+            "import ipywidgets as W\n"
+            "from course_utils.widgets import Explorer\n"
+            "ex = Explorer({'x': W.FloatSlider(value=0.0, min=0, max=1)},\n"
+            "              lambda ax, x: ax.plot([0, x], color='C0'),\n"
+            "              setup=lambda fig: fig.add_subplot())\n"
+            "before = bytes(ex.image.value)\n"
+            "ex.controls['x'].value = 0.5\n"
+            "print('during', bytes(ex.image.value) == before)"
+        )
+        run("print('after', bytes(ex.image.value) != before)")
+        assert "".join(printed).split() == ["during", "True", "after", "True"]
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
