@@ -388,8 +388,7 @@ def test_the_picture_follows_a_mouse_drag_in_notebook_7(chromium, jupyterlab, re
     path = drag_notebook(jupyterlab, name, control)
     page = chromium.new_page()
     try:
-        page.goto(f"{jupyterlab.url}notebooks/{path}?token={jupyterlab.token}")
-        page.locator(".jp-NotebookPanel").first.wait_for(state="visible", timeout=60_000)
+        goto_notebook(page, f"{jupyterlab.url}notebooks/{path}?token={jupyterlab.token}")
         jupyterlab.wait_for_idle_kernel(path)
         drag_and_check(page, jupyterlab, path, label, request)
     finally:

@@ -27,12 +27,14 @@ def decoded(data):
 
 
 def chunks(data):
-    """(type, data) of each chunk after the signature."""
+    """(type, data, stored CRC) of each chunk after the signature, to the file's last byte."""
     found, at = [], len(png.SIGNATURE)
     while at < len(data):
         length = int.from_bytes(data[at : at + 4], "big")
-        found.append((data[at + 4 : at + 8], data[at + 8 : at + 8 + length]))
+        crc = int.from_bytes(data[at + 8 + length : at + 12 + length], "big")
+        found.append((data[at + 4 : at + 8], data[at + 8 : at + 8 + length], crc))
         at += 12 + length
+    assert at == len(data)
     return found
 
 
@@ -40,14 +42,14 @@ def test_one_red_pixel_byte_for_byte():
     data = png.encode(np.array([[[255, 0, 0]]], dtype=np.uint8))
     assert data.startswith(ONE_PIXEL_HEAD)
     assert data.endswith(IEND)
-    (_, _), (kind, idat), (_, _) = chunks(data)
+    _, (kind, idat, _), _ = chunks(data)
     assert kind == b"IDAT"
     assert zlib.decompress(idat) == b"\x00\xff\x00\x00"  # filter type 0, then R, G, B
 
 
 def test_rows_are_unfiltered_top_to_bottom():
     pixels = np.arange(2 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3)
-    (_, _), (_, idat), _ = chunks(png.encode(pixels))
+    _, (_, idat, _), _ = chunks(png.encode(pixels))
     assert zlib.decompress(idat) == bytes([0, *range(0, 9), 0, *range(9, 18)])
 
 
@@ -89,18 +91,10 @@ def crc32_bit_by_bit(data):
 def test_every_chunk_checksum_matches_the_specification():
     """Pillow does not check the IDAT's CRC (nor IEND's); check all of them here."""
     pixels = np.random.default_rng(3).integers(0, 256, (6, 5, 3), dtype=np.uint8)
-    data = png.encode(pixels)
-    at = len(png.SIGNATURE)
-    kinds = []
-    while at < len(data):
-        length = int.from_bytes(data[at : at + 4], "big")
-        body = data[at + 4 : at + 8 + length]  # type and data
-        stored = int.from_bytes(data[at + 8 + length : at + 12 + length], "big")
-        assert stored == crc32_bit_by_bit(body), body[:4]
-        kinds.append(body[:4])
-        at += 12 + length
-    assert kinds == [b"IHDR", b"IDAT", b"IEND"]
-    assert at == len(data)
+    found = chunks(png.encode(pixels))
+    for kind, data, stored in found:
+        assert stored == crc32_bit_by_bit(kind + data), kind
+    assert [kind for kind, _, _ in found] == [b"IHDR", b"IDAT", b"IEND"]
 
 
 @pytest.mark.parametrize(
