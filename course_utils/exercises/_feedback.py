@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from course_utils.exercises._log import numbers, record
+
 _PACKAGE = str(Path(__file__).resolve().parents[1])  # frames from here are the checker's
 _RED, _RESET = "\x1b[31m", "\x1b[39m"
 
@@ -114,14 +116,37 @@ def check_close(what, got, expected, rtol=1e-6, atol=1e-9, hint=""):
     if not np.all(np.isfinite(g)):
         extra = f"; {hint}" if hint else ""
         fail(what, _fmt(e), _fmt(g), "the answer contains nan or inf" + extra)
-    if not np.allclose(g, e, rtol=rtol, atol=atol):
+    if not is_close(what, g, e, rtol=rtol, atol=atol):
         fail(what, _fmt(e), _fmt(g), hint)
+
+
+def is_close(what, got, expected, rtol=1e-6, atol=1e-9):
+    """Whether the numbers ``got`` match ``expected`` within the tolerances (as
+    :func:`check_close` compares them), for a checker that words its own message."""
+    record("close", what, got=numbers(got), expected=numbers(expected), rtol=rtol, atol=atol)
+    return bool(np.allclose(got, expected, rtol=rtol, atol=atol))
 
 
 def check_equal(what, got, expected, hint=""):
     """Check that ``got == expected`` (strings, integers, labels)."""
-    if got != expected:
+    if not is_equal(what, got, expected):
         fail(what, repr(expected), repr(got), hint)
+
+
+def is_equal(what, got, expected):
+    """Whether ``got == expected``, for a checker that words its own message."""
+    record("equal", what, value=repr(got), expected=repr(expected))
+    return bool(got == expected)
+
+
+def check_range(what, value, low=-np.inf, high=np.inf, detail="", hint=""):
+    """Check that the number ``value`` lies in ``[low, high]``; ``detail`` says what was seen.
+
+    For a quantity graded by what the lesson is about rather than by its digits: a
+    validation accuracy above a threshold, the loss of a run that ran away.
+    """
+    record("range", what, value=float(value), low=float(low), high=float(high))
+    check_true(what, bool(low <= value <= high), detail, hint)
 
 
 def check_true(what, condition, detail, hint=""):

@@ -19,6 +19,8 @@ from course_utils.exercises._feedback import (
     check_equal,
     check_true,
     fail,
+    is_close,
+    is_equal,
     passed,
 )
 from course_utils.optimizers import SGD, run
@@ -173,7 +175,8 @@ def check_escape_steps(escape_steps):
         what = f"escape_steps(x0={x0:g}, lr={lr:g}, mu={mu:g}, radius={radius:g})"
         check_equal(what, got, want, _hint_escape(*case, got))
         measured = saddle_run(*case)
-        check_true(what, measured == got, f"your prediction {got}, the run took {measured}")
+        ran = is_equal(f"{what}, against a run", measured, got)
+        check_true(what, ran, f"your prediction {got}, the run took {measured}")
         lines.append(f"x0 = {x0:<6g} η = {lr:<5g} μ = {mu:<4g} r = {radius:<4g}: "
                      f"predicted {got:>4}, run {measured:>4}")  # fmt: skip
     passed("every prediction matches a run of gradient descent:\n" + "\n".join(lines))
@@ -217,8 +220,8 @@ def check_exponential_reach(exponential_reach):
             hint = "the answer is a distance: one number"
         check_close(what, got, want, rtol=1e-9, hint=hint)
         measured = exponential_run(*case)
-        check_true(what, np.isclose(measured, float(got), rtol=1e-9),
-                   f"your prediction {float(got):.6g}, the run covered {measured:.6g}")  # fmt: skip
+        ran = is_close(f"{what}, against a run", measured, float(got), rtol=1e-9, atol=1e-8)
+        check_true(what, ran, f"your prediction {float(got):.6g}, the run covered {measured:.6g}")
         lines.append(f"η = {lr:<5g} γ = {gamma:<6g} slope {slope:<4g} from step {start:<4}: "
                      f"predicted {float(got):8.4f}, run {measured:8.4f}")  # fmt: skip
     passed("the runs stop where you said they would:\n" + "\n".join(lines))

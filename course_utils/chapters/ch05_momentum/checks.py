@@ -19,6 +19,7 @@ from course_utils.exercises._feedback import (
     check_equal,
     check_true,
     fail,
+    is_close,
     passed,
 )
 from course_utils.optimizers import SGD
@@ -245,7 +246,7 @@ def check_regime_and_rate(regime_and_rate):
         measured, _ = measured_rate(lr, beta, lam)
         check_true(
             f"the run of SGD(lr={lr}, momentum={beta}) on E = λw²/2 with λ = {lam}",
-            np.isclose(measured, float(got_rate), rtol=0.01),
+            is_close(f"the rate of {where} against a run", measured, float(got_rate), 0.01, 1e-8),
             f"your rate {float(got_rate):.4f}, measured {measured:.4f}",
         )
         lines.append(f"{lr:>5g} {beta:>5g} {lam:>5g} {name:>14} {float(got_rate):>10.4f} "

@@ -259,3 +259,12 @@ def test_sigmoid_output_rejects_changing_the_arguments():
 
     with pytest.raises(ExerciseError, match="in place"):
         ch02.check_sigmoid_output(in_place)
+
+
+def test_every_restart_count_is_far_from_a_tie():
+    """K = ⌈log(1 − c)/log(1 − p)⌉ is well conditioned: the quotient sits at least 0.2
+    from an integer in every case (p = 1 needs a single start)."""
+    for p, c in ch02.RESTART_CASES:
+        if p < 1:
+            k = math.log(1 - c) / math.log(1 - p)
+            assert min(k % 1, 1 - k % 1) > 0.2, (p, c)

@@ -202,3 +202,12 @@ def test_escape_check_confirms_by_running(monkeypatch):
     monkeypatch.setattr(ch04, "saddle_run", lambda *case: 7)
     with pytest.raises(ExerciseError, match="the run took 7"):
         ch04.check_escape_steps(escape_steps)
+
+
+def test_every_escape_step_count_is_far_from_a_tie():
+    """A whole-number answer is well conditioned when the quantity it rounds lies far from
+    an integer: log(r/|x0|)/log(1 + ημ) sits at least 0.04 from the next step, so no CPU's
+    rounding (1e-15 relative) can move a step count or the run that confirms it."""
+    for x0, lr, mu, radius in ch04.ESCAPE_CASES:
+        steps = math.log(radius / abs(x0)) / math.log(1 + lr * mu)
+        assert min(steps % 1, 1 - steps % 1) > 0.04, (x0, lr, mu, radius)

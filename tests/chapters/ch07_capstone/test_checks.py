@@ -204,3 +204,45 @@ def test_lr_choice_rejects_training_losses_and_wrong_picks():
         ch07.check_lr_choice(losses, ch07.LR_GRID[int(np.argmax(losses))])
     with pytest.raises(ExerciseError, match="expected"):
         ch07.check_lr_choice(None, 1e-2)
+
+
+def test_lr_choice_grades_the_run_at_eta_1_by_its_lesson_not_its_digits():
+    losses = sweep()
+    best = ch07.LR_GRID[int(np.argmin(losses))]
+    for runaway in (1.0, 2.4, 3.5, 1e6, float("nan"), float("inf")):  # any machine's value
+        ch07.check_lr_choice([*losses[:4], runaway], best)
+    with pytest.raises(
+        ExerciseError, match=r"at least 1 \(its digits vary from machine to machine\); got 0.321"
+    ):
+        ch07.check_lr_choice([*losses[:4], losses[3]], best)  # η = 0.1's run in its place
+    with pytest.raises(ExerciseError, match="5 losses, one per rate of lrs"):
+        ch07.check_lr_choice(losses[:4], best)
+
+
+def _nudged(net, seed):
+    """``net`` with every initial weight moved by one unit in its last place, up or down."""
+    gen = np.random.default_rng(seed)
+    for p in net.params:
+        p[...] = p * (1 + gen.choice([-1.0, 1.0], size=p.shape) * 2.0**-52)
+    return net
+
+
+def test_lr_choice_grades_only_well_conditioned_quantities():
+    """Nudging the initial weights in their last bit (what another CPU's rounding does)
+    moves the settled runs' losses by far less than rtol = 1e-6, and leaves the run at
+    η = 1 far above the bound whatever it does to its digits."""
+    split, stored = digits_split(), np.array(ch07.EXPECTED["lr_choice"])
+    for lr, want in zip(ch07.SETTLED_RATES, stored, strict=True):
+        for seed in (1, 2):
+            net = _nudged(MLP([64, 16, 10], "tanh", "cross_entropy", seed=0), seed)
+            h = train(net, split.X_train, split.y_train, Adam(lr=lr), batch_size=32, epochs=3,
+                      seed=0, X_val=split.X_val, y_val=split.y_val)  # fmt: skip
+            assert abs(h.val_losses[-1] - want) <= 1e-10 * want, lr
+    runaway = []
+    for seed in range(1, 31):
+        net = _nudged(MLP([64, 16, 10], "tanh", "cross_entropy", seed=0), seed)
+        h = train(net, split.X_train, split.y_train, Adam(lr=1.0), batch_size=32, epochs=3,
+                  seed=0, X_val=split.X_val, y_val=split.y_val)  # fmt: skip
+        runaway.append(h.val_losses[-1])
+    assert np.ptp(runaway) > 0.3  # chaotic: the digits are the CPU's, not the lesson's
+    assert min(runaway) >= 1.5 * ch07.RUNAWAY_LOSS
