@@ -13,7 +13,7 @@
 The hidden module runs in a copy of the checker module's namespace, so it uses the
 checker's helpers (``call``, ``check_close``, its input builders) without imports.
 Both the data and the instructor's code are regenerated and compared by
-``instructor/make_expected.py`` and ``tests/test_exercises_expected.py``.
+``instructor/make_expected.py`` and ``tests/exercises/test_expected.py``.
 """
 
 import json

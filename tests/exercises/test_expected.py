@@ -1,6 +1,7 @@
 """The checkers ship data, not solutions; the data is what the instructor's code computes."""
 
 import importlib.util
+import json
 from pathlib import Path
 
 import pytest
@@ -22,10 +23,30 @@ def _make_expected():
 
 
 def test_the_stored_expected_values_are_those_of_the_reference_code():
-    computed = _make_expected().computed()
+    """... up to another CPU's rounding (``make_expected.RTOL``), not byte for byte: the
+    stored files were written on one machine, and this test runs on any."""
+    make = _make_expected()
+    computed = make.computed()
     assert set(computed) == {f"ch0{n}" for n in range(1, 8)}
-    for key, text in computed.items():
-        assert (_expected.HERE / "expected" / f"{key}.json").read_text() == text, key
+    for key, data in computed.items():
+        stored = json.loads((_expected.HERE / "expected" / f"{key}.json").read_text())
+        assert make.differences(stored, data) == [], key
+
+
+def test_a_stored_value_is_out_of_date_when_it_changes_beyond_rounding():
+    differences = _make_expected().differences
+    stored = {"a": [1.0, 2, "x"], "b": {"c": 0.25}}
+    assert differences(stored, {"a": [1.0 + 4e-13, 2, "x"], "b": {"c": 0.25 + 1e-15}}) == []
+    assert differences(stored, {"a": [1.0 + 4e-12, 2, "x"], "b": {"c": 0.25}}) == [
+        "/a[0]: stored 1.0, computed 1.000000000004"
+    ]
+    assert differences(stored, {"a": [1.0, 3, "x"], "b": {"c": 0.25}}) == [
+        "/a[1]: stored 2, computed 3"
+    ]
+    assert differences(stored, {"a": [1.0, 2.0, "x"], "b": {"c": 0.25}}) == []  # 2 == 2.0
+    assert differences(stored, {"a": [1.0, 2, "y"], "b": {"c": 0.25}})[0].startswith("/a[2]")
+    assert differences(stored, {"a": [1.0, 2], "b": {"c": 0.25}}) == ["/a: 3 entries != 2"]
+    assert differences(stored, {"a": [1.0, 2, "x"]}) == ["/: keys ['a', 'b'] != ['a']"]
 
 
 def _solution_blocks(nb):
