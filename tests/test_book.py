@@ -1,6 +1,7 @@
 """The book as a whole: its table of contents, the chapters' structure and content.
 
-Running every cell of every chapter is nbval's job (``tests/test_notebooks.py``);
+Running every cell of every chapter is nbval's job (``tests/matrix/``, on several CPUs
+and versions);
 building the HTML strictly is ``tests/test_build.py``'s.
 """
 

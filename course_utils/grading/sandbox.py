@@ -96,8 +96,14 @@ def bwrap_command(box, memory_mib):
     return cmd
 
 
+#: Settings that choose the CPU kernels of the numerics, passed on from the grader's
+#: environment: an instructor (or the test matrix, ``instructor/matrix.py``) may pin them.
+CPU_SETTINGS = ("OPENBLAS_CORETYPE", "NPY_DISABLE_CPU_FEATURES", "NPY_ENABLE_CPU_FEATURES")
+
+
 def kernel_environment(home, tmp):
-    """The kernel's environment: a private home and caches, one thread for BLAS."""
+    """The kernel's environment: a private home and caches, one thread for BLAS, and the
+    grader's choice of CPU kernels (:data:`CPU_SETTINGS`), nothing else of the grader's."""
     env = {
         "HOME": str(home),
         "IPYTHONDIR": f"{tmp}/ipython",
@@ -115,6 +121,7 @@ def kernel_environment(home, tmp):
     }
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env[name] = "1"
+    env.update({name: os.environ[name] for name in CPU_SETTINGS if name in os.environ})
     return env
 
 

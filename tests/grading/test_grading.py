@@ -912,6 +912,19 @@ def test_the_sandbox_binds_only_what_the_kernel_needs(tmp_path):
     assert cmd.index("--tmpfs") < min(i for i, a in enumerate(cmd) if a == "--ro-bind")
 
 
+def test_the_kernel_gets_the_graders_cpu_settings_and_nothing_else(monkeypatch, tmp_path):
+    """The test matrix validates under other CPU kernels through the sandbox; no other
+    variable of the grader's (a token, say) reaches the student's kernel."""
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Prescott")
+    monkeypatch.setenv("NPY_DISABLE_CPU_FEATURES", "X86_V4")
+    monkeypatch.setenv("GRADER_TOKEN", "secret")
+    env = sandbox.kernel_environment(tmp_path / "home", tmp_path / "tmp")
+    assert env["OPENBLAS_CORETYPE"] == "Prescott" and env["NPY_DISABLE_CPU_FEATURES"] == "X86_V4"
+    assert "GRADER_TOKEN" not in env and "secret" not in env.values()
+    monkeypatch.delenv("OPENBLAS_CORETYPE")
+    assert "OPENBLAS_CORETYPE" not in sandbox.kernel_environment(tmp_path, tmp_path)
+
+
 def test_a_resume_refuses_a_gradebook_it_did_not_write(tmp_path):
     book, submissions, out = _toy_class(tmp_path, ["ann"])
     iso = R.Isolation(sandbox=False)
