@@ -33,28 +33,15 @@ $(LAB_OVERRIDES)/downhill.json: jupyter/downhill.json | $(STAMP)
 
 env: $(STAMP) $(LAB_OVERRIDES)/downhill.json
 
-# The book ships MathJax (no CDN): npm's mathjax package, of which the single-file SVG
-# build goes where html_extra_path (_config.yml) takes it from.
-MATHJAX_NPM := .cache/mathjax/node_modules/mathjax/es5/tex-svg-full.js
-MATHJAX     := .cache/mathjax/extra/_static/mathjax/tex-svg-full.js
+# Every edition of the book is staged and built by course_utils/grading/editions.py
+# (README, "For instructors" and "The PDF edition"); an HTML build installs MathJax
+# from npm on first use (the book loads nothing from a CDN).
+EDITIONS := $(BIN)/python -m course_utils.grading.editions
 
-$(MATHJAX_NPM):
-	@command -v npm >/dev/null || { echo "npm not found: the book needs it for MathJax (apt-get install npm)"; exit 1; }
-	npm install --prefix .cache/mathjax --no-save --no-audit --no-fund --silent mathjax@3.2.2
+book: $(STAMP)
+	$(EDITIONS) html
 
-$(MATHJAX): $(MATHJAX_NPM)
-	@mkdir -p $(dir $@)
-	cp $< $@
-
-book: $(STAMP) $(MATHJAX)
-	@if [ ! -f _toc.yml ]; then \
-	  echo "The environment is built; the book has no chapters yet (_toc.yml is missing)."; \
-	else \
-	  $(BIN)/jupyter-book build . --builder html -W -n --keep-going && \
-	  echo "Open _build/html/index.html"; \
-	fi
-
-test: $(STAMP) $(LAB_OVERRIDES)/downhill.json $(MATHJAX)
+test: $(STAMP) $(LAB_OVERRIDES)/downhill.json
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest --cov --cov-report=term
@@ -85,8 +72,8 @@ grade: $(STAMP)
 	$(BIN)/python -m course_utils.grading grade book/ $(SUBMISSIONS) --out $(GRADES) \
 	  --jobs $(JOBS) --timeout $(TIMEOUT) $(GRADE_FLAGS)
 
-student-book: $(STAMP) $(MATHJAX)
-	$(BIN)/python -m course_utils.grading student-book --out _build/student/html
+student-book: $(STAMP)
+	$(EDITIONS) student
 
 # The PDF edition (README, "The PDF edition"): _build/pdf/downhill.pdf, exercises
 # without their solutions; SOLUTIONS=1 writes the instructor's
@@ -94,7 +81,7 @@ student-book: $(STAMP) $(MATHJAX)
 SOLUTIONS ?=
 
 pdf: $(STAMP)
-	@$(BIN)/python -m course_utils.grading.pdf $(if $(filter 1 yes true,$(SOLUTIONS)),--solutions)
+	@$(EDITIONS) pdf $(if $(filter 1 yes true,$(SOLUTIONS)),--solutions)
 
 # A published copy of the course names its repository once (README, "Launch buttons"):
 # make set-repo URL=https://github.com/<you>/<repo> [BRANCH=main] [HUB=https://your.hub]

@@ -4,8 +4,9 @@
 
 Each chapter is executed with nbclient in a fresh kernel (as ``make test``'s nbval
 run does, without frames) and timed; then each explorer's frames for the static book
-are rendered and timed (wall and CPU time: the machine is shared); then the HTML build
-runs from an empty execution cache into a scratch folder, and the weight of each chapter
+are rendered and timed (wall and CPU time: the machine is shared); then the HTML book is
+built as ``make book`` builds it (``course_utils.grading.editions.build``), from an
+empty execution cache into a scratch folder, and the weight of each chapter
 page (its HTML and every local file it loads) and of the whole build is reported.
 Targets: <= 20 s per chapter, <= 90 s for all chapters together; a full build at most
 twice the 64 s of the book without frames; <= 15 MB per page, <= 80 MB in all.
@@ -14,8 +15,6 @@ twice the 64 s of the book without frames; <= 15 MB per page, <= 80 MB in all.
 import argparse
 import os
 import re
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -24,11 +23,13 @@ from urllib.parse import unquote, urljoin, urlsplit
 import nbformat
 from nbclient import NotebookClient
 
+from course_utils.grading import editions
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def execute(path):
-    os.environ.pop("DOWNHILL_BOOK_FRAMES", None)  # as students and nbval run it: no frames
+    os.environ.pop(editions.FRAMES, None)  # as students and nbval run it: no frames
     nb = nbformat.read(path, as_version=4)
     resources = {"metadata": {"path": str(path.parent)}}
     client = NotebookClient(nb, timeout=300, kernel_name="python3", resources=resources)
@@ -103,12 +104,12 @@ def main():
     if args.no_build:
         return
     with tempfile.TemporaryDirectory() as out:
-        jb = Path(sys.executable).with_name("jupyter-book")
-        cmd = [str(jb), "build", str(ROOT), "--path-output", out, "-W", "-n", "--keep-going"]
         start = time.perf_counter()
-        subprocess.run(cmd, check=True, capture_output=True)
+        done = editions.build(ROOT, out=out)
+        if done.returncode != 0:
+            raise SystemExit(f"the book did not build:\n{done.log[-4000:]}")
         print(f"\n{'full build, empty cache':40s} {time.perf_counter() - start:10.1f}")
-        weights(Path(out) / "_build" / "html")
+        weights(done.output)
 
 
 if __name__ == "__main__":

@@ -55,15 +55,54 @@ def _grid(surface, bounds, resolution):
     return _GRID_CACHE[key][1:]
 
 
-def _levels(E, n, log):
-    """Contour levels: log-spaced above the minimum when E spans orders of magnitude."""
-    finite = E[np.isfinite(E)]
-    lo, hi = finite.min(), finite.max()
+def contour_levels(E, n, log=True, minimum=None, lowest=None):
+    r"""``n`` contour levels for a picture of the values ``E``.
+
+    With :math:`E_0` the minimum and :math:`\Delta = \max E - E_0` the range: evenly
+    spaced strictly inside :math:`[E_0, E_0 + \Delta]`, or, where the values span
+    orders of magnitude, geometrically above the minimum,
+    :math:`E_0 + \delta\,(\Delta/\delta)^{i/(n-1)}` for :math:`i = 0, \dots, n-1`, so
+    that a valley shows its floor instead of one dark band.
+
+    Parameters
+    ----------
+    E : array_like
+        The values the picture shows, non-finite ones ignored: a grid, or the values at
+        the corners of the box of a convex surface (whose highest value is at one).
+    n : int
+        Number of levels.
+    log : bool
+        Geometric spacing when most values lie near the bottom (their median in the
+        lowest tenth of the range) or ``lowest`` is given.
+    minimum : float, optional
+        :math:`E_0`, the surface's least value when it is known; default the least of ``E``.
+    lowest : float, optional
+        :math:`\delta / \Delta`, the lowest level's height above the minimum as a
+        fraction of the range (geometric spacing); default: :math:`\delta` the 0.5th
+        percentile of the heights above the minimum, at least :math:`10^{-6} \Delta`.
+
+    Returns
+    -------
+    ndarray of shape (n,)
+        Increasing levels (two levels, a unit apart, if ``E`` is constant).
+    """
+    n = _validate.integer("n", n, lo=2)
+    finite = np.asarray(E, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    if finite.size == 0:
+        raise ValueError("E must have a finite value, got none")
+    lo = finite.min() if minimum is None else _validate.number("minimum", minimum)
+    if lowest is not None:
+        lowest = _validate.number("lowest", lowest, lo=0.0, hi=1.0, lo_open=True, hi_open=True)
+    hi = finite.max()
     if hi <= lo:
         return np.array([lo, lo + 1.0])
     shifted = finite - lo
-    if log and np.median(shifted) < 0.1 * (hi - lo):  # most of the box is near the bottom
-        small = max(np.percentile(shifted, 0.5), (hi - lo) * 1e-6)
+    if log and (lowest is not None or np.median(shifted) < 0.1 * (hi - lo)):
+        if lowest is None:
+            small = max(np.percentile(shifted, 0.5), (hi - lo) * 1e-6)
+        else:
+            small = (hi - lo) * lowest
         return lo + np.geomspace(small, hi - lo, n)
     return np.linspace(lo, hi, n + 2)[1:-1]
 
@@ -118,7 +157,7 @@ def plot_contours(
     resolution = _validate.integer("resolution", resolution, lo=10)
     W1, W2, E = _grid(surface, bounds, resolution)
     if np.ndim(levels) == 0:
-        levels = _levels(E, _validate.integer("levels", levels, lo=2), log)
+        levels = contour_levels(E, _validate.integer("levels", levels, lo=2), log)
     levels = np.asarray(levels, dtype=float)
     if filled:
         cm = plt.get_cmap(cmap)
@@ -265,7 +304,7 @@ def plot_taylor(
     bounds = _bounds(surface, bounds)
     W1, W2, E = _grid(surface, bounds, _validate.integer("resolution", resolution, lo=10))
     T = _taylor(surface, w_hat, np.stack([W1, W2], axis=-1), order)
-    lv = _levels(E, _validate.integer("levels", levels, lo=2), log=True)
+    lv = contour_levels(E, _validate.integer("levels", levels, lo=2), log=True)
     E_hat = float(surface.value(w_hat))
     if show_surface:
         plot_taylor_levels(surface, ax, bounds, levels, resolution)
@@ -297,7 +336,7 @@ def plot_taylor_levels(surface, ax, bounds=None, levels=12, resolution=150):
     """
     bounds = _bounds(surface, bounds)
     W1, W2, E = _grid(surface, bounds, _validate.integer("resolution", resolution, lo=10))
-    lv = _levels(E, _validate.integer("levels", levels, lo=2), log=True)
+    lv = contour_levels(E, _validate.integer("levels", levels, lo=2), log=True)
     return _contour(ax, W1, W2, E, lv, colors=COLORS[0], linewidths=1.0, linestyles="solid")
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from course_utils.grading import editions as E
 from course_utils.grading import pdf as P
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,7 +49,7 @@ def pdf():
         if os.environ.get("DOWNHILL_REQUIRE_TEX") == "1":
             pytest.fail(message)
         pytest.skip(message)
-    return P.build_pdf(ROOT, ROOT / "_build" / "pdf", log=lambda *a: None)
+    return E.pdf_book(ROOT, ROOT / "_build" / "pdf", log=lambda *a: None)
 
 
 @pytest.fixture(scope="module")
@@ -177,7 +178,7 @@ def test_ci_installs_the_packages_the_pdf_needs():
 def test_without_tex_make_pdf_says_in_one_line_what_to_install(monkeypatch, capsys):
     monkeypatch.setattr(P.shutil, "which", lambda name: None)
     assert P.missing_tex() == ["xelatex", "latexmk", "FreeSerif", "FreeSans", "DejaVu Sans Mono"]
-    assert P.main(["--root", str(ROOT)]) == 1
+    assert E.main(["--root", str(ROOT), "pdf"]) == 1
     out, err = capsys.readouterr()
     assert out == ""
     assert err.count("\n") == 1

@@ -14,6 +14,7 @@ from course_utils import plotting
 from course_utils.plotting import (
     COLORS,
     color,
+    contour_levels,
     mark_diverged,
     plot_contours,
     plot_decision_boundary,
@@ -110,6 +111,29 @@ def test_levels_are_log_spaced_when_values_span_decades_and_linear_otherwise():
     assert_allclose(np.diff(lv), 0.5)  # 7 evenly spaced levels strictly inside [-2, 2]
     lv = plot_contours(Valley(), levels=5, filled=False, log=False).collections[0].levels
     assert_allclose(np.diff(lv), np.diff(lv)[0])
+
+
+def test_levels_from_a_known_minimum_and_a_fixed_lowest_fraction():
+    # heights above E0 = 1 reach 1000 (at 1001): lowest 1e-3 gives 1, 10, 100, 1000
+    E = np.array([5.0, 1001.0, 40.0, 3.0])
+    assert_allclose(contour_levels(E, 4, minimum=1.0, lowest=1e-3), [2.0, 11.0, 101.0, 1001.0])
+    # evenly spaced strictly inside [0, 4] when the values do not crowd the bottom
+    assert_allclose(contour_levels([0.0, 2.0, 4.0], 3), [1.0, 2.0, 3.0])
+    assert_allclose(contour_levels([np.nan, 2.0, 2.0], 5), [2.0, 3.0])  # constant: two levels
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"E": [np.inf, np.nan], "n": 3}, "E must have a finite value"),
+        ({"E": [0.0, 1.0], "n": 1}, "n must be in"),
+        ({"E": [0.0, 1.0], "n": 3, "lowest": 1.0}, r"lowest must be in \(0, 1\)"),
+        ({"E": [0.0, 1.0], "n": 3, "minimum": np.nan}, "minimum must be"),
+    ],
+)
+def test_contour_levels_rejects_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        contour_levels(**kwargs)
 
 
 def test_plot_contours_accepts_explicit_levels_and_axes():

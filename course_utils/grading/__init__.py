@@ -1,7 +1,8 @@
 """Release the book's exercises to students and grade their copies with nbval.
 
 Run it as ``python -m course_utils.grading <command>``: ``validate``, ``release``,
-``check``, ``grade`` and ``student-book`` (see ``README.md``, "For instructors").
+``check`` and ``grade`` (see ``README.md``, "For instructors"); the editions of the
+book as ``python -m course_utils.grading.editions {html,student,pdf}``.
 
 Modules, one idea each:
 
@@ -10,7 +11,15 @@ Modules, one idea each:
 - :mod:`~course_utils.grading.scan`: answers that reach for the grading machinery;
 - :mod:`~course_utils.grading.run`: one graded notebook under nbval, isolated, and
   its pytest results turned into points;
+- :mod:`~course_utils.grading.sandbox`: the student's kernel under bubblewrap, and the
+  relay nbval talks to it through;
+- :mod:`~course_utils.grading.nbval_plugin`: the pytest plugin that adds each cell's
+  output and a dead kernel to its test report;
 - :mod:`~course_utils.grading.gradebook`: a whole class into ``gradebook.csv``;
-- :mod:`~course_utils.grading.book`: validate, release, the student edition;
-- :mod:`~course_utils.grading.status`: what each gradebook status means.
+- :mod:`~course_utils.grading.status`: what each gradebook status means;
+- :mod:`~course_utils.grading.book`: validate, release, solution text where students
+  can see it;
+- :mod:`~course_utils.grading.editions`: stage and build the editions of the book (the
+  HTML book, the student edition, the PDF): the one caller of ``jupyter-book build``;
+- :mod:`~course_utils.grading.pdf`: the TeX the PDF edition needs, and its text read back.
 """

@@ -64,10 +64,6 @@ def parser():
                    help="memory limit of each kernel, MiB (default 2048)")  # fmt: skip
     g.add_argument("--unsafe-no-sandbox", action="store_true",
                    help="grade without bubblewrap (student code sees this machine)")  # fmt: skip
-    s = sub.add_parser("student-book", help="build the book without solutions")
-    s.add_argument("--root", type=Path, default=Path("."), help="the repository")
-    s.add_argument("--out", type=Path, default=Path("_build/student/html"))
-    s.add_argument("--no-execute", action="store_true", help="do not run the chapters")
     return p
 
 
@@ -80,8 +76,6 @@ def main(argv=None):
             p.error(f"{name} folder {str(folder)!r} does not exist")
     if args.command == "check" and not args.notebook.is_file():
         p.error(f"notebook {str(args.notebook)!r} does not exist")
-    if args.command == "student-book" and not (args.root / "_toc.yml").is_file():
-        p.error(f"{str(args.root)!r} is not the book's repository (no _toc.yml)")
     try:
         return COMMANDS[args.command](args)
     except N.InvalidNotebook as exc:
@@ -164,17 +158,7 @@ def _grade(args):
     return 1 if failures else 0
 
 
-def _student_book(args):
-    try:
-        B.build_student_book(args.root, args.out, execute=not args.no_execute)
-    except (B.LeakError, RuntimeError) as exc:
-        print(f"student edition failed: {exc}", file=sys.stderr)
-        return 1
-    return 0
-
-
-COMMANDS = {"validate": _validate, "release": _release, "check": _check, "grade": _grade,
-            "student-book": _student_book}  # fmt: skip
+COMMANDS = {"validate": _validate, "release": _release, "check": _check, "grade": _grade}
 
 if __name__ == "__main__":
     sys.exit(main())

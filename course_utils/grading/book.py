@@ -1,17 +1,13 @@
 """The instructor's side of the book: validate the exercises, release the student copies,
-build the student edition of the book.
+find solution text in what students see (the student edition of the book is built by
+:mod:`course_utils.grading.editions`).
 """
 
 import re
-import shutil
-import subprocess
-import sys
-import tempfile
 from html import unescape
 from pathlib import Path
 
 import nbformat
-import yaml
 
 from course_utils.grading import notebook as N
 from course_utils.grading import run as R
@@ -163,63 +159,7 @@ def release(book, dest, log=print):
     return written
 
 
-# --- the student edition of the book ----------------------------------------------------------
-def build_student_book(root, out, execute=True, log=print):
-    """Build the book from the released notebooks into ``out`` and check it for solutions.
-
-    The source tree is a temporary copy of ``root``'s ``_config.yml``, ``_toc.yml`` and
-    ``book/`` (with its Sphinx extensions, ``book/_ext``), every notebook replaced by its
-    student copy. With ``execute``, the chapters run at build time (answer and check
-    cells may raise there: their errors are allowed and their outputs removed); without
-    it, no cell runs.
-    Returns the folder of the HTML.
-    """
-    root, out = Path(root), Path(out).resolve()
-    instructor = []
-    with tempfile.TemporaryDirectory(prefix="downhill-student-") as tmp:
-        src = Path(tmp) / "src"
-        shutil.copytree(root / "book", src / "book", ignore=shutil.ignore_patterns("*.ipynb"))
-        shutil.copy(root / "_toc.yml", src / "_toc.yml")
-        config = yaml.safe_load((root / "_config.yml").read_text())
-        config.setdefault("execute", {})["execute_notebooks"] = "force" if execute else "off"
-        sphinx = config.get("sphinx", {}).get("config", {})  # paths relative to root, kept
-        if "html_extra_path" in sphinx:
-            sphinx["html_extra_path"] = [str((root / p).resolve())
-                                         for p in sphinx["html_extra_path"]]  # fmt: skip
-        (src / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
-        for path in notebooks(root / "book"):
-            nb, _ = N.read_notebook(path)
-            instructor.append(nb)
-            nbformat.write(_for_the_book(release_notebook(nb)), src / "book" / path.name)
-        jb = Path(sys.executable).with_name("jupyter-book")
-        if not jb.is_file():
-            raise RuntimeError(f"jupyter-book is not installed beside {sys.executable} "
-                               "(pip install -r requirements.txt)")  # fmt: skip
-        cmd = [str(jb), "build", str(src), "--builder", "html", "--keep-going"]
-        log("building the student edition (" + ("executing the chapters" if execute else
-            "without executing") + ")…")  # fmt: skip
-        done = subprocess.run(cmd, capture_output=True, text=True, errors="replace")
-        if done.returncode != 0:
-            raise RuntimeError(f"jupyter-book failed:\n{(done.stdout + done.stderr)[-4000:]}")
-        if out.exists():
-            shutil.rmtree(out)
-        shutil.copytree(src / "_build" / "html", out)
-    leaks = find_leaks(out, N.secret_lines(*instructor))
-    if leaks:
-        raise LeakError("solution text in the student edition:\n" + "\n".join(leaks[:20]))
-    log(f"student edition: {out / 'index.html'} (no solution text found)")
-    return out
-
-
-def _for_the_book(nb):
-    """Tag the cells that raise in a student copy so that the executed book shows no error."""
-    for cell in nb.cells:
-        if N.is_answer(cell) or N.is_check(cell):
-            tags = cell.metadata.setdefault("tags", [])
-            tags += [t for t in ("raises-exception", "remove-output") if t not in tags]
-    return nb
-
-
+# --- leaks ------------------------------------------------------------------------------------
 def find_leaks(folder, solutions):
     """``"file: line"`` for each solution line (or marker) found in the files of ``folder``."""
     wanted = set(solutions) | {N.BEGIN, N.END}

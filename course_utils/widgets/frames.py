@@ -14,9 +14,9 @@ Nothing is fetched from another host. Without JavaScript the sliders stay hidden
 the default picture shows; in print only the default picture appears.
 
 Frames cost build time and page weight, so an explorer adds them to its output only
-when the environment variable :data:`ENV` is set. This module is also a Sphinx
-extension that sets it (``_config.yml`` lists it), so every build of the book, and
-only a build of the book, executes its chapters with frames; notebooks that students
+when the environment variable :data:`ENV` is set. The build of the book sets it for the
+chapters' kernels (``frames=True`` of ``course_utils.grading.editions.build``), so
+only a build of the book executes its chapters with frames; notebooks that students
 run keep their small outputs.
 """
 
@@ -226,9 +226,3 @@ def _alt(explorer):
     controls = explorer.controls.values()
     settings = ", ".join(f"{c.description} {_readout(c, c.value)}" for c in controls)
     return f"The explorer's picture at its default settings: {settings}."
-
-
-def setup(app):
-    """Sphinx extension: chapters executed while the book builds carry frames."""
-    os.environ[ENV] = "1"
-    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -541,18 +541,6 @@ def test_nbval_run_ignores_a_conftest_beside_the_notebook(tmp_path):
     assert R.parse_junit(junit)[0].outcome == "passed"
 
 
-@pytest.mark.slow
-@needs_chapter
-def test_student_edition_has_no_solution_text(tmp_path):
-    out = B.build_student_book(ROOT, tmp_path / "student", execute=False, log=lambda m: None)
-    solutions = N.secret_lines(*(c.nb for c in CHAPTERS))
-    assert B.find_leaks(out, solutions) == []
-    page = (out / "book" / f"{CHAPTERS[0].path.stem}.html").read_text()
-    assert "NotImplementedError" in page
-    downloads = list(out.rglob("*.ipynb"))
-    assert downloads, "the book offers its notebooks for download"
-
-
 def test_leaks_are_found_in_highlighted_html(tmp_path):
     from pygments import highlight
     from pygments.formatters import HtmlFormatter
@@ -847,7 +835,6 @@ def test_a_grader_failure_is_reported_not_recorded(tmp_path, monkeypatch):
         ["release", "no/such/book", "release"],
         ["validate", "no/such/book"],
         ["check", "no/such/notebook.ipynb"],
-        ["student-book", "--root", "no/such/repo"],
         ["frobnicate"],
     ],
 )

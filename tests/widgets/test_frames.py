@@ -173,9 +173,3 @@ def test_the_book_alone_gets_the_html(monkeypatch):
     bundle = ex._repr_mimebundle_()
     assert bundle["text/html"].count('type="range"') == 1
     assert "application/vnd.jupyter.widget-view+json" in bundle and "image/png" in bundle
-
-
-def test_the_sphinx_extension_sets_the_variable(monkeypatch):
-    monkeypatch.delenv(frames.ENV, raising=False)
-    assert frames.setup(app=None)["parallel_read_safe"]
-    assert frames.enabled()

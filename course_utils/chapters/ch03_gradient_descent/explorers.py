@@ -9,13 +9,15 @@ stays within a few tens of milliseconds. A run whose parameters leave the box
 counts as diverged and is reported as "diverged at step k".
 """
 
+import itertools
+
 import numpy as np
 from matplotlib.ticker import LogLocator, NullLocator
 
 from course_utils import _validate
 from course_utils.chapters.ch03_gradient_descent.stochastic import least_squares_surface, linear_sgd
 from course_utils.data import make_linear_regression
-from course_utils.plotting import COLORS, mark_diverged, plot_contours, plot_path
+from course_utils.plotting import COLORS, contour_levels, mark_diverged, plot_contours, plot_path
 from course_utils.widgets._core import Explorer, batch_slider, int_slider, lr_slider, title
 
 BOUND = 100.0  # parameters beyond this have left the picture for good: diverged
@@ -29,14 +31,6 @@ def excess_loss(surface, path):
     H = surface.hessian(surface.minima[0])
     with np.errstate(over="ignore", invalid="ignore"):
         return 0.5 * np.einsum("...i,ij,...j->...", d, H, d)
-
-
-def contour_levels(surface, n=14):
-    """Contour levels spaced geometrically above the minimum of ``surface`` within its box."""
-    (w_lo, w_hi), (b_lo, b_hi) = surface.bounds
-    corners = np.array([[w_lo, b_lo], [w_lo, b_hi], [w_hi, b_lo], [w_hi, b_hi]])
-    top = float(excess_loss(surface, corners).max())
-    return surface.min_value + np.geomspace(top * 1e-3, top, n)
 
 
 def explore_minibatch(n=64, seed=0, w0=(-0.5, 1.5)):
@@ -60,7 +54,8 @@ def explore_minibatch(n=64, seed=0, w0=(-0.5, 1.5)):
     w0 = _validate.array("w0", w0, shape=(2,))
     data = make_linear_regression(n=n, seed=seed)
     surface = least_squares_surface(data.X, data.y, start=w0, half_width=3.0)
-    levels = contour_levels(surface)
+    corners = np.array(list(itertools.product(*surface.bounds)))  # the box's highest losses
+    levels = contour_levels(surface.value(corners), 14, minimum=surface.min_value, lowest=1e-3)
 
     top = 30 * float(excess_loss(surface, w0))  # a diverging curve leaves through the top
 

@@ -13,6 +13,7 @@ figures use :func:`plot_runs`, :func:`plot_schedules` and :func:`plot_estimator_
 """
 
 import functools
+import itertools
 
 import ipywidgets as W
 import matplotlib.pyplot as plt
@@ -20,14 +21,13 @@ import numpy as np
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from course_utils import _validate
-from course_utils.chapters.ch03_gradient_descent.explorers import contour_levels
 from course_utils.chapters.ch04_learning_rate.noisy import (
     noisy_gradient,
     sgd_run,
     small_least_squares,
 )
 from course_utils.optimizers import SGD, run
-from course_utils.plotting import COLORS, mark_diverged, plot_contours, plot_path
+from course_utils.plotting import COLORS, contour_levels, mark_diverged, plot_contours, plot_path
 from course_utils.schedules import SCHEDULES, make_schedule
 from course_utils.surfaces import SURFACES
 from course_utils.widgets._core import Explorer, batch_slider, dropdown, lr_slider, title
@@ -47,8 +47,10 @@ def _problem():
 
 @functools.cache
 def _levels():
-    """Contour levels of its loss: excess losses from 1e-3 to 1 x the top."""
-    return contour_levels(_problem().surface, 12)
+    """Contour levels of its loss: excess losses from 1e-3 to 1 x the highest in its box."""
+    surface = _problem().surface
+    corners = np.array(list(itertools.product(*surface.bounds)))
+    return contour_levels(surface.value(corners), 12, minimum=surface.min_value, lowest=1e-3)
 
 
 def _power_of_ten(value, _pos):
