@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from course_utils.widgets import Explorer, batch_slider, lr_slider
-from course_utils.widgets._core import PIXEL_RATIO
+from course_utils.widgets.explorer import PIXEL_RATIO
 from course_utils.widgets.sweep import control_values, explorer_factories, settings
 
 FACTORIES = explorer_factories()
@@ -43,7 +43,7 @@ def test_display_carries_live_widget_and_static_png(name):
 
 
 def test_lr_slider_is_log_scale_and_moves_a_tenth_of_a_decade():
-    s = lr_slider(0.1, -3, 1)
+    s = lr_slider(0.1, -3, 1).widget
     assert isinstance(s, W.FloatLogSlider)
     assert (s.base, s.min, s.max, s.step) == (10, -3, 1, 0.1)
     assert s.description == "learning rate η"
@@ -54,7 +54,7 @@ def test_lr_slider_is_log_scale_and_moves_a_tenth_of_a_decade():
 
 
 def test_batch_slider_offers_powers_of_two_and_n():
-    s = batch_slider(100)
+    s = batch_slider(100).widget
     assert list(s.options) == [1, 2, 4, 8, 16, 32, 64, 100]
     assert s.value == 100
     assert s.description == "batch size B"
@@ -92,7 +92,7 @@ def test_explorer_records_warnings():
 
 
 def test_sweep_values_cover_the_ends():
-    assert control_values(lr_slider(0.1, -3, 1), n=3) == pytest.approx([1e-3, 0.1, 10.0])
+    assert control_values(lr_slider(0.1, -3, 1).widget, n=3) == pytest.approx([1e-3, 0.1, 10.0])
     assert control_values(W.IntSlider(min=1, max=9), n=3) == [1, 5, 9]
     sel = W.SelectMultiple(options=["a", "b"])
     assert control_values(sel) == [(), ("a",), ("b",), ("a", "b")]
@@ -108,7 +108,8 @@ def _pixels(png):
 def _plain_render(explorer):
     """The figure drawn the ordinary way, every artist in one pass, as RGB pixels."""
     fig = explorer.figure
-    layered = explorer._dynamic + explorer._covering
+    layers = explorer._layers
+    layered = layers.dynamic + layers.covering
     for artist in layered:
         artist.set_animated(False)
     try:
@@ -118,7 +119,7 @@ def _plain_render(explorer):
     finally:
         for artist in layered:
             artist.set_animated(True)
-        explorer._background = None  # the canvas now differs from the cached background
+        layers.background = None  # the canvas now differs from the cached background
 
 
 @pytest.mark.parametrize("name", sorted(FACTORIES))
@@ -183,12 +184,12 @@ def test_setup_runs_once_and_draw_only_adds_what_changes():
 
 
 def test_only_the_axes_that_changed_is_drawn_again(monkeypatch):
-    from course_utils.widgets import _core
+    from course_utils.widgets import drawing
 
     full = []
-    original = _core._Background._draw_all
+    original = drawing._Background._draw_all
     monkeypatch.setattr(
-        _core._Background, "_draw_all", lambda self, *a: (full.append(1), original(self, *a))
+        drawing._Background, "_draw_all", lambda self, *a: (full.append(1), original(self, *a))
     )
 
     def draw(axes, x):
@@ -250,7 +251,7 @@ def test_sliders_follow_the_drag_and_the_picture_is_sharp_at_its_natural_size():
     assert still.continuous_update is False
     assert Image.open(io.BytesIO(ex.image.value)).size == (675, 378)  # (7.5, 4.2) in at 90
     for factory in (lr_slider, lambda: batch_slider(64)):
-        assert factory().continuous_update is True
+        assert factory().widget.continuous_update is True
     with pytest.raises(ValueError, match="pixel_ratio"):
         Explorer({"x": still, "kind": kind}, draw, pixel_ratio=4)
 
@@ -302,7 +303,7 @@ def _in_a_thread_of_its_own(scenario):
 
 @pytest.fixture
 def as_in_a_kernel(monkeypatch):
-    """What ``_core._kernel_loop`` looks for: ipykernel's application, initialised."""
+    """What ``explorer._kernel_loop`` looks for: ipykernel's application, initialised."""
     from ipykernel.kernelapp import IPKernelApp
 
     monkeypatch.setattr(IPKernelApp, "initialized", classmethod(lambda cls: True))

@@ -14,7 +14,6 @@ figures use :func:`plot_runs`, :func:`plot_schedules` and :func:`plot_estimator_
 
 import functools
 
-import ipywidgets as W
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
@@ -30,7 +29,14 @@ from course_utils.optimizers import SGD, run
 from course_utils.plotting import COLORS, mark_diverged, plot_contours, plot_path
 from course_utils.schedules import SCHEDULES, make_schedule
 from course_utils.surfaces import SURFACES
-from course_utils.widgets._core import Explorer, batch_slider, dropdown, lr_slider, title
+from course_utils.widgets import (
+    Explorer,
+    batch_slider,
+    dropdown,
+    lr_slider,
+    selection_slider,
+    title,
+)
 
 _BOX = ((-3.0, 4.5), (-1.5, 3.0))  # around the start (-2, 0) and the minimum (2, 1)
 _FLOOR = 1e-8  # smallest value drawn on a log axis
@@ -268,14 +274,7 @@ def explore_cliff(lr=0.1, batch_size=8, clip=5.0, steps=150):
     controls = {
         "lr": lr_slider(lr, -2.5, 0.5),
         "batch_size": batch_slider(_CLIFF_N, batch_size),
-        "clip": W.SelectionSlider(
-            options=list(CLIP_OPTIONS),
-            value=clip,
-            description="clip threshold c",
-            continuous_update=False,
-            style={"description_width": "10em"},
-            layout={"width": "34em"},
-        ),
+        "clip": selection_slider(CLIP_OPTIONS, clip, "clip threshold c"),
     }
 
     def setup(fig):

@@ -17,7 +17,7 @@ from course_utils.chapters.ch06_adaptive.race import (
 )
 from course_utils.optimizers import OPTIMIZERS
 from course_utils.plotting import COLORS, mark_diverged, plot_contours
-from course_utils.widgets._core import (
+from course_utils.widgets import (
     Explorer,
     batch_slider,
     dropdown,

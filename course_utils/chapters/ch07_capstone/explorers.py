@@ -17,7 +17,7 @@ from course_utils.chapters.ch07_capstone.experiments import digits_split, run_up
 from course_utils.nn import MLP
 from course_utils.optimizers import SGD, Adam
 from course_utils.plotting import COLORS, mark_diverged
-from course_utils.widgets._core import Explorer, batch_slider, dropdown, lr_slider
+from course_utils.widgets import Explorer, batch_slider, dropdown, lr_slider
 
 #: The choices of the drop-down, each a factory ``lr -> optimizer``.
 OPTIMIZERS = {
