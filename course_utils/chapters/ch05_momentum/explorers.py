@@ -125,12 +125,8 @@ def explore_momentum(lr=0.1, beta=0.8, batch_size=64, nesterov=False, steps=80):
         "nesterov": checkbox(nesterov, "Nesterov"),
     }
 
-    def setup(fig):
-        return _setup_momentum(fig, steps, problem)
-
-    def draw(axes, lr, beta, batch_size, nesterov):
-        _draw_momentum(axes, lr, beta, batch_size, nesterov, steps, problem)
-
+    draw = functools.partial(_draw_momentum, steps=steps, problem=problem)
+    setup = functools.partial(_setup_momentum, steps=steps, problem=problem)
     return Explorer(controls, draw, figsize=(7.5, 4.2), setup=setup)
 
 
