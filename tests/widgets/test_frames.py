@@ -14,9 +14,7 @@ from course_utils.widgets import (
     BATCH_SIZE,
     LEARNING_RATE,
     OTHER,
-    ROLES,
     SECOND,
-    Control,
     Explorer,
     batch_slider,
     checkbox,
@@ -72,14 +70,6 @@ def test_without_a_learning_rate_the_first_two_second_controls():
                "seed": int_slider(0, 0, 20, "seed", role=SECOND),
                "x": int_slider(0, 0, 20, "x", role=SECOND)})  # fmt: skip
     assert frames.frame_controls(ex) == ["K", "seed"]
-
-
-def test_a_role_is_one_of_the_known_roles():
-    assert ROLES == (LEARNING_RATE, BATCH_SIZE, SECOND, OTHER)
-    with pytest.raises(ValueError, match="role must be one of 'learning rate', .*got 'lr'"):
-        int_slider(3, 1, 9, "k", role="lr")
-    with pytest.raises(ValueError, match="role"):
-        Control(W.IntSlider(), role=None)
 
 
 def test_learning_rates_are_nine_slider_positions_plus_the_default():
