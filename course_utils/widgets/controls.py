@@ -29,7 +29,7 @@ from course_utils.data import batch_sizes
 LEARNING_RATE = "learning rate"
 #: The mini-batch size B. The frames span it second.
 BATCH_SIZE = "batch size"
-#: Another control worth a sweep: the frames span the first one when there is no batch
+#: Another control worth a sweep. The frames span the first one when there is no batch
 #: size (the first two when there is no learning rate either).
 SECOND = "second"
 #: Any other control; the static book holds it at its default.
