@@ -6,9 +6,10 @@ import io
 import ipywidgets as W
 import numpy as np
 import pytest
+from matplotlib.figure import Figure
 from PIL import Image
 
-from course_utils.widgets import Explorer
+from course_utils.widgets import Explorer, drawing
 from course_utils.widgets.sweep import explorer_factories, settings
 
 FACTORIES = explorer_factories()
@@ -97,8 +98,6 @@ def test_setup_runs_once_and_draw_only_adds_what_changes():
 
 
 def test_only_the_axes_that_changed_is_drawn_again(monkeypatch):
-    from course_utils.widgets import drawing
-
     full = []
     original = drawing._Background._draw_all
     monkeypatch.setattr(
@@ -124,3 +123,15 @@ def test_draw_may_not_add_axes():
     )
     assert isinstance(ex.last_error, RuntimeError)
     assert "create every Axes in setup()" in str(ex.last_error)
+
+
+def test_a_removed_suptitle_is_forgotten_so_that_the_next_one_shows():
+    """matplotlib 3.8 keeps a removed suptitle as the figure's, and ``suptitle`` would then
+    edit that Text, no longer drawn; the layers let the figure forget it."""
+    fig = Figure()
+    layers = drawing.Layers(fig)
+    for text in ("first", "second"):
+        with layers.replacing():
+            fig.suptitle(text)
+        shown = [t.get_text() for t in fig.texts]
+        assert shown == [text] and fig.get_suptitle() == text

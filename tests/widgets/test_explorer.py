@@ -128,6 +128,7 @@ def test_explorers_are_drawn_at_one_pixel_per_css_pixel_while_the_book_is_built(
     assert make().pixel_ratio == 1 and make().figure.dpi == 50
 
 
+# --- when to redraw: at once, or just after the kernel's current message ------------------
 def _counting_explorer():
     drawn = []
 
