@@ -21,7 +21,8 @@ import time
 import numpy as np
 from PIL import Image
 
-from course_utils.widgets import _core, png
+from course_utils import widgets
+from course_utils.widgets import png
 from course_utils.widgets.sweep import explorer_factories, settings
 
 
@@ -47,7 +48,7 @@ def timed(encode, pixels, repeat):
 
 def pictures(factory, points, pixel_ratio):
     """The canvas pixels (RGBA) of the explorer at every setting of its sweep."""
-    _core.PIXEL_RATIO = pixel_ratio
+    widgets.explorer.PIXEL_RATIO = pixel_ratio
     explorer = factory()
     for values in settings(explorer, n=points):
         explorer.set(**values)
@@ -62,7 +63,7 @@ def decoded(data):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=3, help="values per control")
-    parser.add_argument("--pixel-ratio", type=float, default=_core.PIXEL_RATIO)
+    parser.add_argument("--pixel-ratio", type=float, default=widgets.explorer.PIXEL_RATIO)
     parser.add_argument("--repeat", type=int, default=5, help="encodings per picture")
     args = parser.parse_args()
     print(f"{'explorer':46s} {'pictures':>8s} {'ours ms':>8s} {'Pillow ms':>9s} "

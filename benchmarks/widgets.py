@@ -13,7 +13,7 @@ revisits (a student moving a slider back), where cached runs are reused. Prints 
 median and 95th percentile of each pass per explorer. Target: p95 <= 100 ms.
 
 ``--pixel-ratio`` gives the image pixels per CSS pixel of the pictures (2, the
-default of ``course_utils.widgets._core.PIXEL_RATIO``, is sharp on high-density
+default of ``course_utils.widgets.explorer.PIXEL_RATIO``, is sharp on high-density
 screens). With several ratios each explorer is measured at each of them back to
 back, so that a busy machine weighs on all alike, and the last lines compare them.
 """
@@ -24,8 +24,7 @@ import time
 
 import numpy as np
 
-from course_utils import plotting
-from course_utils.widgets import _core
+from course_utils import plotting, widgets
 from course_utils.widgets.sweep import explorer_factories, settings
 
 
@@ -44,7 +43,7 @@ def clear_caches():
 def measure(factory, points, pixel_ratio):
     """Redraw times in seconds over the sweep: (first visits, revisits)."""
     clear_caches()
-    _core.PIXEL_RATIO = pixel_ratio  # the default of the explorer made next
+    widgets.explorer.PIXEL_RATIO = pixel_ratio  # the default of the explorer made next
     explorer = factory()
     sweep = list(settings(explorer, n=points))
     passes = []
@@ -62,7 +61,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=7, help="values per control")
     parser.add_argument(
-        "--pixel-ratio", type=float, nargs="+", default=[_core.PIXEL_RATIO],
+        "--pixel-ratio", type=float, nargs="+", default=[widgets.explorer.PIXEL_RATIO],
         help="image pixels per CSS pixel (several: compared back to back)",
     )  # fmt: skip
     args = parser.parse_args()

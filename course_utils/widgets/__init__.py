@@ -1,6 +1,55 @@
-"""The explorer kit (ipywidgets): Explorer, sliders, the sweep; each chapter's explorers live in
-``course_utils.chapters.chNN_<slug>.explorers``."""
+"""The explorer kit (ipywidgets): what each chapter builds its explorers from.
 
-from course_utils.widgets._core import Explorer, batch_slider, lr_slider
+- :mod:`~course_utils.widgets.controls`: the sliders and menus, each with its role;
+- :mod:`~course_utils.widgets.explorer`: :class:`Explorer`, which draws a figure again
+  whenever its controls move, and decides when;
+- :mod:`~course_utils.widgets.drawing`: the fast redraw behind it, and :func:`title`
+  for ``draw`` functions;
+- :mod:`~course_utils.widgets.frames`: the static book's precomputed pictures;
+  ``png`` and ``saved``: the PNG encoder, and the note a reopened notebook shows;
+- :mod:`~course_utils.widgets.sweep`: every chapter's explorers, driven over their
+  controls (for the tests and the benchmarks).
 
-__all__ = ["Explorer", "batch_slider", "lr_slider"]
+Each chapter's explorers live in ``course_utils.chapters.chNN_<slug>.explorers`` and
+import what they need from here.
+"""
+
+from course_utils.widgets.controls import (
+    BATCH_SIZE,
+    LEARNING_RATE,
+    OTHER,
+    ROLES,
+    SECOND,
+    Control,
+    batch_slider,
+    checkbox,
+    dropdown,
+    float_slider,
+    int_slider,
+    log_slider,
+    lr_slider,
+    multi_select,
+    selection_slider,
+)
+from course_utils.widgets.drawing import title
+from course_utils.widgets.explorer import Explorer
+
+__all__ = [
+    "BATCH_SIZE",
+    "LEARNING_RATE",
+    "OTHER",
+    "ROLES",
+    "SECOND",
+    "Control",
+    "Explorer",
+    "batch_slider",
+    "checkbox",
+    "dropdown",
+    "float_slider",
+    "int_slider",
+    "log_slider",
+    "lr_slider",
+    "multi_select",
+    "selection_slider",
+    "title",
+]

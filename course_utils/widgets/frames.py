@@ -32,6 +32,8 @@ import ipywidgets as W
 import numpy as np
 from PIL import Image
 
+from course_utils.widgets.controls import BATCH_SIZE, LEARNING_RATE, SECOND
+
 #: The environment variable that turns frames on (any value but empty or ``"0"``).
 ENV = "DOWNHILL_BOOK_FRAMES"
 #: Learning rates per explorer, log-spaced over the slider (the default is added).
@@ -39,7 +41,7 @@ LR_VALUES = 9
 #: Values of a second numeric control that is not the batch size.
 OTHER_VALUES = 5
 
-_RANGE = (W.FloatLogSlider, W.FloatSlider, W.IntSlider, W.SelectionSlider)
+_SPANNED = (LEARNING_RATE, BATCH_SIZE, SECOND)  # the roles the frames span, in this order
 _SHOWN = itertools.count(1)  # numbers the static explorers of a page (unique ids)
 
 
@@ -51,24 +53,12 @@ def enabled():
 def frame_controls(explorer):
     """The names of the one or two controls the frames span, the first one first.
 
-    The learning rate (the control described as "learning rate …") comes first; then
-    the batch size ("batch size …") if the explorer has one, else its first other
-    slider, else its first drop-down. Without a learning rate: the first two sliders.
+    Chosen by role (:mod:`course_utils.widgets.controls`, set where each control is
+    made): the learning rate, then the batch size, then the controls marked ``SECOND``
+    in the order of the explorer's controls; the first two of these.
     """
-    controls = explorer.controls
-
-    def described(prefix):
-        return [n for n, c in controls.items() if c.description.startswith(prefix)]
-
-    lr = described("learning rate")
-    rest = [n for n in controls if n not in lr[:1]]
-    sliders = [n for n in rest if isinstance(controls[n], _RANGE)]
-    menus = [n for n in rest if isinstance(controls[n], W.Dropdown)]
-    batch = [n for n in described("batch size") if n in rest]
-    if lr:
-        second = (batch or sliders or menus)[:1]
-        return lr[:1] + second
-    return (sliders + menus)[:2]
+    roles = explorer.roles
+    return [name for role in _SPANNED for name in roles if roles[name] == role][:2]
 
 
 def frame_values(control, n=None):

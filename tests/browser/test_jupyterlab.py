@@ -15,7 +15,7 @@ import ipywidgets as W
 import pytest
 from browser_support import CHAPTERS, ROOT, chapter_number, skip_without_chromium
 
-from course_utils.widgets._core import PIXEL_RATIO
+from course_utils.widgets.explorer import PIXEL_RATIO
 from course_utils.widgets.sweep import explorer_factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

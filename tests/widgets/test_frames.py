@@ -10,8 +10,20 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from course_utils.widgets import Explorer, batch_slider, frames, lr_slider
-from course_utils.widgets._core import dropdown, float_slider, int_slider
+from course_utils.widgets import (
+    BATCH_SIZE,
+    LEARNING_RATE,
+    OTHER,
+    SECOND,
+    Explorer,
+    batch_slider,
+    checkbox,
+    dropdown,
+    float_slider,
+    frames,
+    int_slider,
+    lr_slider,
+)
 from course_utils.widgets.sweep import explorer_factories
 
 FACTORIES = explorer_factories()
@@ -30,47 +42,55 @@ def _toy(controls):
 
 
 # --- which controls, which values ------------------------------------------------------
-def test_learning_rate_comes_first_then_the_batch_size():
-    ex = _toy({"beta": float_slider(0.5, 0, 1, 0.1, "momentum β"), "B": batch_slider(8),
-               "eta": lr_slider(0.1, -2, 0)})  # fmt: skip
+def test_the_learning_rate_comes_first_then_the_batch_size_then_a_second_control():
+    beta = float_slider(0.5, 0, 1, 0.1, "momentum β", role=SECOND)
+    ex = _toy({"beta": beta, "B": batch_slider(8), "eta": lr_slider(0.1, -2, 0)})
+    assert ex.roles == {"beta": SECOND, "B": BATCH_SIZE, "eta": LEARNING_RATE}
     assert frames.frame_controls(ex) == ["eta", "B"]
+    ex = _toy({"beta": beta, "eta": lr_slider(0.1, -2, 0), "k": int_slider(3, 1, 9, "k")})
+    assert frames.frame_controls(ex) == ["eta", "beta"]
 
 
-def test_without_a_batch_size_the_first_other_slider_then_a_menu():
-    ex = _toy({"m": dropdown(["a", "b"], "a", "menu"), "lr": lr_slider(0.1, -2, 0),
-               "k": int_slider(3, 1, 9, "steps k")})  # fmt: skip
-    assert frames.frame_controls(ex) == ["lr", "k"]
-    ex = _toy({"m": dropdown(["a", "b"], "a", "menu"), "lr": lr_slider(0.1, -2, 0)})
-    assert frames.frame_controls(ex) == ["lr", "m"]
-    ex = _toy({"lr": lr_slider(0.1, -2, 0), "on": W.Checkbox(description="on")})
+def test_the_role_decides_not_the_label_nor_the_kind_of_widget():
+    # labelled like a learning rate and a batch size, but with other roles
+    ex = _toy({"k": int_slider(3, 1, 9, "learning rate η"), "b": batch_slider(8),
+               "m": dropdown(["a", "b"], "a", "batch size B", role=SECOND)})  # fmt: skip
+    assert frames.frame_controls(ex) == ["b", "m"]
+    # a bare widget has the role "other": held at its default
+    ex = _toy({"lr": lr_slider(0.1, -2, 0), "x": W.FloatSlider(description="batch size")})
+    assert ex.roles["x"] == OTHER
+    assert frames.frame_controls(ex) == ["lr"]
+    ex = _toy({"lr": lr_slider(0.1, -2, 0), "on": checkbox(False, "on")})
     assert frames.frame_controls(ex) == ["lr"]
 
 
-def test_without_a_learning_rate_the_first_two_sliders():
-    ex = _toy({"m": dropdown(["a", "b"], "a", "menu"), "K": int_slider(8, 1, 40, "starts K"),
-               "seed": int_slider(0, 0, 20, "seed")})  # fmt: skip
+def test_without_a_learning_rate_the_first_two_second_controls():
+    ex = _toy({"m": dropdown(["a", "b"], "a", "menu"),
+               "K": int_slider(8, 1, 40, "starts K", role=SECOND),
+               "seed": int_slider(0, 0, 20, "seed", role=SECOND),
+               "x": int_slider(0, 0, 20, "x", role=SECOND)})  # fmt: skip
     assert frames.frame_controls(ex) == ["K", "seed"]
 
 
 def test_learning_rates_are_nine_slider_positions_plus_the_default():
     # 30 steps of 0.1 from 1e-3 to 1: positions round(30 k / 8) = 0 4 8 11 15 19 22 26 30
-    values = frames.frame_values(lr_slider(0.1, -3.0, 0.0))
+    values = frames.frame_values(lr_slider(0.1, -3.0, 0.0).widget)
     exponents = [-3.0, -2.6, -2.2, -1.9, -1.5, -1.1, -1.0, -0.8, -0.4, 0.0]
     np.testing.assert_allclose(values, [10.0**e for e in exponents], rtol=1e-12)
     assert 0.1 in values  # the default, exactly
     # a default between two positions is added as it is, next to its neighbours
-    values = frames.frame_values(lr_slider(0.15, -3.0, 0.5))
+    values = frames.frame_values(lr_slider(0.15, -3.0, 0.5).widget)
     assert 0.15 in values and len(values) == 10 and values == sorted(values)
 
 
 def test_other_values():
-    assert frames.frame_values(batch_slider(20, value=4)) == [1, 2, 4, 8, 16, 20]
-    assert frames.frame_values(dropdown(["x", "y", "z"], "y", "d")) == ["x", "y", "z"]
+    assert frames.frame_values(batch_slider(20, value=4).widget) == [1, 2, 4, 8, 16, 20]
+    assert frames.frame_values(dropdown(["x", "y", "z"], "y", "d").widget) == ["x", "y", "z"]
     # 99 steps: round(99 k / 4) = 0 25 50 74 99, and the default 0.8
-    beta = frames.frame_values(float_slider(0.8, 0.0, 0.99, 0.01, "momentum β"))
+    beta = frames.frame_values(float_slider(0.8, 0.0, 0.99, 0.01, "momentum β").widget)
     np.testing.assert_allclose(beta, [0.0, 0.25, 0.5, 0.74, 0.8, 0.99])
     # 39 steps: round(39 k / 4) = 0 10 20 29 39 (19.5 rounds to even), so K = 1 11 21 30 40
-    assert frames.frame_values(int_slider(8, 1, 40, "K")) == [1, 8, 11, 21, 30, 40]
+    assert frames.frame_values(int_slider(8, 1, 40, "K").widget) == [1, 8, 11, 21, 30, 40]
     with pytest.raises(TypeError, match="Checkbox"):
         frames.frame_values(W.Checkbox())
 
@@ -79,7 +99,7 @@ def test_every_explorer_of_chapters_2_to_7_spans_learning_rate_and_batch_size():
     with_batch = 0
     for name, factory in FACTORIES.items():
         ex = factory()
-        batch = [n for n, c in ex.controls.items() if c.description == "batch size B"]
+        batch = [n for n, role in ex.roles.items() if role == BATCH_SIZE]
         if batch:
             with_batch += 1
             assert frames.frame_controls(ex) == ["lr", batch[0]], name

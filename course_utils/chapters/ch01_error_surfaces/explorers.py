@@ -16,14 +16,21 @@ The numbers each figure states come from :func:`step_predictions` and
 from functools import lru_cache
 from typing import NamedTuple
 
-import ipywidgets as W
 import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch
 from matplotlib.ticker import LogLocator, NullLocator
 
 from course_utils import _validate, optimizers, plotting, surfaces
-from course_utils.widgets._core import Explorer, dropdown, float_slider, lr_slider, title
+from course_utils.widgets import (
+    SECOND,
+    Explorer,
+    dropdown,
+    float_slider,
+    log_slider,
+    lr_slider,
+    title,
+)
 
 #: The non-quadratic surfaces offered by :func:`explore_taylor`.
 TAYLOR_SURFACES = ("himmelblau", "rosenbrock", "wells", "saddle")
@@ -249,7 +256,7 @@ def explore_taylor(surface="himmelblau", u1=0.3, u2=0.75, lr=0.01, order=2):
     """
     controls = {
         "surface": dropdown(list(TAYLOR_SURFACES), surface, "surface"),
-        "u1": float_slider(u1, 0.0, 1.0, 0.01, "ŵ₁: left → right"),
+        "u1": float_slider(u1, 0.0, 1.0, 0.01, "ŵ₁: left → right", role=SECOND),
         "u2": float_slider(u2, 0.0, 1.0, 0.01, "ŵ₂: bottom → top"),
         "lr": lr_slider(lr, -4.0, 0.0),
         "order": dropdown([1, 2], order, "Taylor order"),
@@ -405,19 +412,9 @@ def explore_bowl_lr(lr=0.15, kappa=10.0):
     -------
     Explorer
     """
+    kappa = _validate.number("kappa", kappa, lo=1.0, hi=100.0)
     controls = {
         "lr": lr_slider(lr, -3.0, 0.5),
-        "kappa": W.FloatLogSlider(
-            value=_validate.number("kappa", kappa, lo=1.0, hi=100.0),
-            base=10,
-            min=0.0,
-            max=2.0,
-            step=0.1,
-            description="condition number κ",
-            readout_format=".3g",
-            continuous_update=False,
-            style={"description_width": "10em"},
-            layout={"width": "34em"},
-        ),
+        "kappa": log_slider(kappa, 0.0, 2.0, "condition number κ", role=SECOND),
     }
     return Explorer(controls, _draw_bowl, figsize=(8.0, 4.2), setup=_setup_bowl)

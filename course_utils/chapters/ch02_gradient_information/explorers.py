@@ -22,7 +22,7 @@ from course_utils.optimizers import SGD
 from course_utils.plotting import COLORS, mark_diverged, plot_contours
 from course_utils.surfaces import SURFACES
 from course_utils.training import train
-from course_utils.widgets._core import Explorer, batch_slider, int_slider, lr_slider, title
+from course_utils.widgets import SECOND, Explorer, batch_slider, int_slider, lr_slider, title
 
 _LOSS_FLOOR = 1e-3  # bottom of the loss axis
 
@@ -222,7 +222,7 @@ def explore_restarts(lr=0.3, steps=150):
         )
 
     controls = {
-        "K": int_slider(8, 1, 40, "random starts K"),
-        "seed": int_slider(0, 0, 20, "seed"),
+        "K": int_slider(8, 1, 40, "random starts K", role=SECOND),
+        "seed": int_slider(0, 0, 20, "seed", role=SECOND),
     }
     return Explorer(controls, draw, figsize=(8.0, 4.0), setup=setup)

@@ -18,7 +18,7 @@ from course_utils import _validate
 from course_utils.chapters.ch03_gradient_descent.stochastic import least_squares_surface, linear_sgd
 from course_utils.data import make_linear_regression
 from course_utils.plotting import COLORS, contour_levels, mark_diverged, plot_contours, plot_path
-from course_utils.widgets._core import Explorer, batch_slider, int_slider, lr_slider, title
+from course_utils.widgets import Explorer, batch_slider, int_slider, lr_slider, title
 
 BOUND = 100.0  # parameters beyond this have left the picture for good: diverged
 

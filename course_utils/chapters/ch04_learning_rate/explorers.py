@@ -15,7 +15,6 @@ figures use :func:`plot_runs`, :func:`plot_schedules` and :func:`plot_estimator_
 import functools
 import itertools
 
-import ipywidgets as W
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
@@ -30,7 +29,14 @@ from course_utils.optimizers import SGD, run
 from course_utils.plotting import COLORS, contour_levels, mark_diverged, plot_contours, plot_path
 from course_utils.schedules import SCHEDULES, make_schedule
 from course_utils.surfaces import SURFACES
-from course_utils.widgets._core import Explorer, batch_slider, dropdown, lr_slider, title
+from course_utils.widgets import (
+    Explorer,
+    batch_slider,
+    dropdown,
+    lr_slider,
+    selection_slider,
+    title,
+)
 
 _BOX = ((-3.0, 4.5), (-1.5, 3.0))  # around the start (-2, 0) and the minimum (2, 1)
 _FLOOR = 1e-8  # smallest value drawn on a log axis
@@ -71,12 +77,17 @@ def _path(ax, points, color, label, zorder=5, lw=1.4):
     ax.plot(*points[-1], "X", color=color, mec="black", ms=9, zorder=zorder + 1)
 
 
-def _log_axis(ax, lo, hi):
+def _per_step_axes(ax, lo, hi, steps, xlabel, ylabel, heading):
+    """An explorer's right panel: steps 0 to ``steps``, a log scale from ``lo`` to ``hi``."""
     ax.set_yscale("log")
     ax.set_ylim(lo, hi)
     ax.yaxis.set_major_locator(LogLocator(base=10.0, numticks=6))
     ax.yaxis.set_minor_locator(NullLocator())  # minor log ticks cost tens of ms a redraw
     ax.yaxis.set_major_formatter(_PLAIN)
+    ax.set_xlim(0, steps)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(heading, fontsize=10)
 
 
 # --- explorer 1: schedules and the noise ball -------------------------------------------
@@ -100,11 +111,9 @@ def _setup_schedule(fig, steps):
         resolution=70,
         show_title=False,
     )
-    _log_axis(ax_loss, _FLOOR, 1e2)
-    ax_loss.set_xlim(0, steps)
-    ax_loss.set_xlabel("step $t$")
-    ax_loss.set_ylabel(r"$E(\mathbf{w}_t) - E^*$ (solid), $\eta_t$ (dashed)")
-    ax_loss.set_title("full-batch excess loss and learning rate", fontsize=10)
+    ylabel = r"$E(\mathbf{w}_t) - E^*$ (solid), $\eta_t$ (dashed)"
+    heading = "full-batch excess loss and learning rate"
+    _per_step_axes(ax_loss, _FLOOR, 1e2, steps, "step $t$", ylabel, heading)
     return ax_path, ax_loss
 
 
@@ -167,12 +176,8 @@ def explore_schedule(lr=0.1, batch_size=4, schedule="constant", steps=300):
         "schedule": dropdown(list(SCHEDULES), schedule, "schedule"),
     }
 
-    def setup(fig):
-        return _setup_schedule(fig, steps)
-
-    def draw(axes, lr, batch_size, schedule):
-        _draw_schedule(axes, lr, batch_size, schedule, steps)
-
+    draw = functools.partial(_draw_schedule, steps=steps)
+    setup = functools.partial(_setup_schedule, steps=steps)
     return Explorer(controls, draw, figsize=(8.0, 4.6), setup=setup)
 
 
@@ -203,11 +208,8 @@ def _setup_cliff(fig, steps):
     fig.subplots_adjust(left=0.07, right=0.98, top=0.88, bottom=0.19, wspace=0.28)
     # no title: draw() writes its own, with the gradient noise
     plot_contours(_CLIFF, ax=ax_path, levels=16, resolution=70, show_title=False)
-    _log_axis(ax_dist, 1e-6, 1e4)
-    ax_dist.set_xlim(0, steps)
-    ax_dist.set_xlabel("step")
-    ax_dist.set_ylabel(r"distance to the minimum $\|\mathbf{w} - \mathbf{w}^*\|$")
-    ax_dist.set_title("how far from the minimum", fontsize=10)
+    ylabel = r"distance to the minimum $\|\mathbf{w} - \mathbf{w}^*\|$"
+    _per_step_axes(ax_dist, 1e-6, 1e4, steps, "step", ylabel, "how far from the minimum")
     return ax_path, ax_dist
 
 
@@ -270,22 +272,11 @@ def explore_cliff(lr=0.1, batch_size=8, clip=5.0, steps=150):
     controls = {
         "lr": lr_slider(lr, -2.5, 0.5),
         "batch_size": batch_slider(_CLIFF_N, batch_size),
-        "clip": W.SelectionSlider(
-            options=list(CLIP_OPTIONS),
-            value=clip,
-            description="clip threshold c",
-            continuous_update=False,
-            style={"description_width": "10em"},
-            layout={"width": "34em"},
-        ),
+        "clip": selection_slider(CLIP_OPTIONS, clip, "clip threshold c"),
     }
 
-    def setup(fig):
-        return _setup_cliff(fig, steps)
-
-    def draw(axes, lr, batch_size, clip):
-        _draw_cliff(axes, lr, batch_size, clip, steps)
-
+    draw = functools.partial(_draw_cliff, steps=steps)
+    setup = functools.partial(_setup_cliff, steps=steps)
     return Explorer(controls, draw, figsize=(8.0, 4.2), setup=setup)
 
 

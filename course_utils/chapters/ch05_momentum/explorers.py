@@ -6,7 +6,6 @@ The numbers come from :mod:`course_utils.chapters.ch05_momentum.theory` and
 
 import functools
 
-import ipywidgets as W
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib import patheffects
@@ -19,7 +18,7 @@ from course_utils.chapters.ch05_momentum.experiments import momentum_path
 from course_utils.chapters.ch05_momentum.theory import heavy_ball_rate, max_stable_lr, nesterov_rate
 from course_utils.least_squares import least_squares_ravine
 from course_utils.plotting import COLORS, plot_contours, plot_path
-from course_utils.widgets._core import Explorer, batch_slider, float_slider, lr_slider
+from course_utils.widgets import Explorer, batch_slider, checkbox, float_slider, lr_slider
 
 _FLOOR = 1e-12  # smallest excess loss drawn on the log axis
 
@@ -123,15 +122,11 @@ def explore_momentum(lr=0.1, beta=0.8, batch_size=64, nesterov=False, steps=80):
         "lr": lr_slider(lr, -3.0, 0.0),
         "beta": float_slider(beta, 0.0, 0.99, 0.01, "momentum β"),
         "batch_size": batch_slider(len(problem.X), batch_size),
-        "nesterov": W.Checkbox(value=bool(nesterov), description="Nesterov", indent=False),
+        "nesterov": checkbox(nesterov, "Nesterov"),
     }
 
-    def setup(fig):
-        return _setup_momentum(fig, steps, problem)
-
-    def draw(axes, lr, beta, batch_size, nesterov):
-        _draw_momentum(axes, lr, beta, batch_size, nesterov, steps, problem)
-
+    draw = functools.partial(_draw_momentum, steps=steps, problem=problem)
+    setup = functools.partial(_setup_momentum, steps=steps, problem=problem)
     return Explorer(controls, draw, figsize=(7.5, 4.2), setup=setup)
 
 

@@ -17,7 +17,7 @@ from course_utils.chapters.ch06_adaptive.race import (
 )
 from course_utils.optimizers import OPTIMIZERS
 from course_utils.plotting import COLORS, mark_diverged, plot_contours
-from course_utils.widgets._core import (
+from course_utils.widgets import (
     Explorer,
     batch_slider,
     dropdown,
@@ -136,12 +136,8 @@ def explore_race(
         "rates": dropdown(list(RATE_MODES), rates, "learning rates"),
     }
 
-    def setup(fig):
-        return _setup_race(fig, steps)
-
-    def draw(axes, optimizers, lr, batch_size, rates):
-        _draw_race(axes, optimizers, lr, batch_size, rates, steps)
-
+    draw = functools.partial(_draw_race, steps=steps)
+    setup = functools.partial(_setup_race, steps=steps)
     return Explorer(controls, draw, figsize=(7.5, 4.2), setup=setup)
 
 

@@ -17,7 +17,7 @@ from course_utils.chapters.ch07_capstone.experiments import digits_split, run_up
 from course_utils.nn import MLP
 from course_utils.optimizers import SGD, Adam
 from course_utils.plotting import COLORS, mark_diverged
-from course_utils.widgets._core import Explorer, batch_slider, dropdown, lr_slider
+from course_utils.widgets import Explorer, batch_slider, dropdown, lr_slider
 
 #: The choices of the drop-down, each a factory ``lr -> optimizer``.
 OPTIMIZERS = {
@@ -139,10 +139,6 @@ def explore_digits(lr=0.1, batch_size=16, optimizer="SGD+momentum", n_train=256,
         "optimizer": dropdown(list(OPTIMIZERS), optimizer, "optimizer"),
     }
 
-    def setup(fig):
-        return _setup_digits(fig, updates)
-
-    def draw(axes, lr, batch_size, optimizer):
-        _draw_digits(axes, lr, batch_size, optimizer, n_train, updates)
-
+    draw = functools.partial(_draw_digits, n_train=n_train, updates=updates)
+    setup = functools.partial(_setup_digits, updates=updates)
     return Explorer(controls, draw, figsize=(7.5, 4.2), setup=setup)
