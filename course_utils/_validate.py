@@ -90,6 +90,14 @@ def same_shape(name_a, a, name_b, b):
         )
 
 
+def function(name, f, optional=False):
+    """Return ``f`` after checking it is callable (or None, when ``optional``)."""
+    if not (callable(f) or (optional and f is None)):
+        kind = "callable or None" if optional else "callable"
+        raise TypeError(f"{name} must be {kind}, got {type(f).__name__}")
+    return f
+
+
 def rng(seed):
     """Return a ``numpy.random.Generator`` from a seed or an existing generator."""
     if isinstance(seed, np.random.Generator):
