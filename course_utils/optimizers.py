@@ -34,7 +34,7 @@ def _betas(betas):
 
 
 class Optimizer:
-    """Base class: validation of ``step``'s arguments, ``repr``; subclasses define the rule."""
+    """Base class: the checks of ``step``, ``repr``; subclasses define the rule (``_update``)."""
 
     name = "Optimizer"
     State = None  # each subclass's NamedTuple of state
@@ -56,7 +56,8 @@ class Optimizer:
     def step(self, params, grad, state, lr=None):
         """Take one step; return ``(new_params, new_state)`` without modifying any input.
 
-        Non-finite values propagate silently (no numpy warning); ``run`` detects them.
+        Checks its arguments, then applies :meth:`update`. Non-finite values propagate
+        silently (no numpy warning); the loops detect them.
 
         Parameters
         ----------
@@ -78,18 +79,28 @@ class Optimizer:
             New state (new arrays; the old state is left unchanged).
         """
         w = _validate.array("params", params, finite=False)
-        g = _validate.array("grad", grad, finite=False).copy()  # SGD's state may keep g itself
+        g = _validate.array("grad", grad, finite=False)
         _validate.same_shape("params", w, "grad", g)
         if not isinstance(state, self.State):
             raise TypeError(f"state must be the {self.State.__name__} returned by {self.name}.init")
         for field, value in zip(state._fields, state, strict=True):
             if isinstance(value, np.ndarray):
                 _validate.same_shape("params", w, f"state.{field}", value)
-        lr = self.lr if lr is None else _validate.number("lr", lr, lo=0.0)
+        if lr is not None:
+            lr = _validate.number("lr", lr, lo=0.0)
         with np.errstate(all="ignore"):
-            if self.weight_decay:
-                g = g + self.weight_decay * w
-            return self._update(w, g, state, lr)
+            return self.update(w, g, state, lr)
+
+    def update(self, w, g, state, lr=None):
+        """The update rule itself: :meth:`step` without its checks, as the loops call it.
+
+        ``w`` and ``g`` are float arrays of one shape, ``state`` comes from ``init`` or
+        ``update``, ``lr`` is a number >= 0 or None (``self.lr``); nothing is checked and
+        numpy's warnings are not silenced. Pure, like ``step``.
+        """
+        if self.weight_decay:
+            g = g + self.weight_decay * w
+        return self._update(w, g, state, self.lr if lr is None else lr)
 
 
 class SGDState(NamedTuple):
@@ -155,8 +166,8 @@ class SGD(Optimizer):
 
     def _update(self, w, g, s, lr):
         mu, v = self.momentum, s.v
-        if mu:
-            v = g if s.t == 0 else mu * s.v + (1 - self.dampening) * g
+        if mu:  # torch clones g into the buffer at the first step
+            v = g.copy() if s.t == 0 else mu * s.v + (1 - self.dampening) * g
             g = g + mu * v if self.nesterov else v
         return w - lr * g, SGDState(s.t + 1, v)
 
