@@ -24,6 +24,8 @@ from course_utils import _validate
 
 def _arrays(grads):
     """Return (list of float arrays, True if the input was a list or tuple)."""
+    if type(grads) is np.ndarray and grads.dtype == np.float64:
+        return [grads], False  # already what the checks below would make of it
     if isinstance(grads, (list, tuple)):
         return [_validate.array(f"grads[{i}]", g, finite=False) for i, g in enumerate(grads)], True
     return [_validate.array("grads", grads, finite=False)], False
@@ -51,10 +53,10 @@ def global_norm(grads):
     """
     arrays, _ = _arrays(grads)
     with np.errstate(all="ignore"):
-        scale = max((float(np.max(np.abs(g))) for g in arrays if g.size), default=0.0)
+        scale = max((float(np.abs(g).max()) for g in arrays if g.size), default=0.0)
         if scale == 0.0 or not math.isfinite(scale):
             return scale  # 0 for all-zero gradients, inf or nan for non-finite ones
-        return scale * math.sqrt(sum(float(np.sum((g / scale) ** 2)) for g in arrays))
+        return scale * math.sqrt(sum(float(((g / scale) ** 2).sum()) for g in arrays))
 
 
 def clip_by_global_norm(grads, max_norm):
