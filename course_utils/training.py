@@ -327,9 +327,8 @@ class Evaluation:
                 )
         self.X_val, self.y_val, self.rule = X_val, y_val, rule
         self.classify = _is_classification(model, self.y)
-        self.steps, self.losses, self.accuracy, self.val_losses, self.val_accuracy = (
-            [], [], [], [], []
-        )  # fmt: skip
+        self.steps, self.losses, self.accuracy = [], [], []
+        self.val_losses, self.val_accuracy = [], []
 
     def __call__(self, t, w):
         """Record the numbers at ``w``; False if the training loss diverged.
