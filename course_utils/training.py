@@ -67,7 +67,7 @@ class Divergence(NamedTuple):
 
     def point_ok(self, w):
         """Whether every entry of ``w`` is finite and within ``bound`` in size."""
-        size = float(np.abs(w).max()) if w.size else 0.0  # nan if w holds a nan
+        size = float(np.maximum.reduce(np.abs(w), axis=None)) if w.size else 0.0  # nan if a nan
         return math.isfinite(size) and size <= self.bound
 
     def rows_ok(self, W, losses=None):
