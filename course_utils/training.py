@@ -149,14 +149,11 @@ class Descent:
     rule : Divergence or None
         The divergence rule; None stops nothing (the caller checks what it needs).
 
-    Attributes
-    ----------
-    w : ndarray
-        The current point: ``w0``, then the last point yielded.
-    state : object
-        The optimizer's state at ``w``.
-    diverged_at : int or None
-        The index of the step that diverged, once one has.
+    Notes
+    -----
+    ``descent.w`` is the current point (``w0``, then the last point yielded),
+    ``descent.state`` the optimizer's state there, ``descent.k`` the number of steps
+    made, and ``descent.diverged_at`` the index of the step that diverged, or None.
 
     Examples
     --------
@@ -301,15 +298,14 @@ class Evaluation:
     rule : Divergence
         Its ``loss_ok`` judges the training loss of every evaluation.
 
-    Attributes
-    ----------
-    steps, losses, accuracy, val_losses, val_accuracy : list
-        One entry per recorded evaluation (``accuracy`` only for classification, the
-        ``val_`` lists only with a validation set).
-    classify : bool
-        Accuracy is recorded: the model has ``flat_accuracy`` and the task is
-        classification (its ``loss_name`` is ``"cross_entropy"``, or, if it names no
-        loss, ``y`` holds integer labels of shape (N,)).
+    Notes
+    -----
+    The lists ``steps``, ``losses``, ``accuracy``, ``val_losses`` and ``val_accuracy``
+    hold one entry per recorded evaluation (``accuracy`` only for classification, the
+    ``val_`` lists only with a validation set). ``classify`` says whether accuracy is
+    recorded: the model has ``flat_accuracy`` and the task is classification (its
+    ``loss_name`` is ``"cross_entropy"``, or, if it names no loss, ``y`` holds integer
+    labels of shape (N,)).
     """
 
     def __init__(self, model, X, y, X_val=None, y_val=None, rule=DIVERGENCE):
