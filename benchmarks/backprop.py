@@ -19,7 +19,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import numpy as np  # noqa: E402
 
-from course_utils.nn import MLP  # noqa: E402
+from course_utils import MLP  # noqa: E402
 
 SIZES = [784, 256, 256, 10]
 N = 256

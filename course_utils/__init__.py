@@ -47,10 +47,11 @@ from course_utils.optimizers import (
     Trajectory,
     make_optimizer,
     run,
+    run_starts,
 )
 from course_utils.schedules import SCHEDULES, make_schedule
 from course_utils.surfaces import SURFACES, Surface, bowl, get_surface, quadratic
-from course_utils.training import History, compare, train
+from course_utils.training import Descent, Divergence, History, compare, train
 
 __version__ = "0.1.0"
 
@@ -65,6 +66,8 @@ __all__ = [
     "Adam",
     "Adamax",
     "Dataset",
+    "Descent",
+    "Divergence",
     "Eigen",
     "GradientCheck",
     "History",
@@ -94,6 +97,7 @@ __all__ = [
     "numerical_jacobian",
     "quadratic",
     "run",
+    "run_starts",
     "taylor_approximation",
     "taylor_gradient",
     "train",

@@ -84,10 +84,18 @@ def array(name, value, ndim=None, shape=None, finite=True):
 
 def same_shape(name_a, a, name_b, b):
     """Check that two arrays have the same shape."""
-    if np.shape(a) != np.shape(b):
-        raise ValueError(
-            f"{name_b} must have the same shape as {name_a}: {np.shape(b)} != {np.shape(a)}"
-        )
+    shape_a = a.shape if isinstance(a, np.ndarray) else np.shape(a)
+    shape_b = b.shape if isinstance(b, np.ndarray) else np.shape(b)
+    if shape_a != shape_b:
+        raise ValueError(f"{name_b} must have the same shape as {name_a}: {shape_b} != {shape_a}")
+
+
+def function(name, f, optional=False):
+    """Return ``f`` after checking it is callable (or None, when ``optional``)."""
+    if not (callable(f) or (optional and f is None)):
+        kind = "callable or None" if optional else "callable"
+        raise TypeError(f"{name} must be {kind}, got {type(f).__name__}")
+    return f
 
 
 def rng(seed):

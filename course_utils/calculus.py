@@ -31,12 +31,6 @@ import numpy as np
 from course_utils import _validate
 
 
-def _callable(name, f, optional=False):
-    if not (callable(f) or (optional and f is None)):
-        kind = "callable or None" if optional else "callable"
-        raise TypeError(f"{name} must be {kind}, got {type(f).__name__}")
-
-
 def _scalar(f, w):
     out = np.asarray(f(w), dtype=float)
     if out.size != 1:
@@ -83,7 +77,7 @@ def numerical_gradient(f, w, h=1e-6):
     >>> np.round(g, 6).tolist()
     [2.0, 3.0]
     """
-    _callable("f", f)
+    _validate.function("f", f)
     w = _validate.array("w", w)
     h = _validate.positive("h", h)
     g = np.empty(w.size)
@@ -126,7 +120,7 @@ def numerical_hessian(f, w, h=1e-4):
     >>> np.allclose(H, [[4.0, 2.0], [2.0, 0.0]], atol=1e-6)
     True
     """
-    _callable("f", f)
+    _validate.function("f", f)
     w = _validate.array("w", w)
     h = _validate.positive("h", h)
     x, n = w.ravel(), w.size
@@ -170,7 +164,7 @@ def numerical_jacobian(F, w, h=1e-6):
     >>> np.round(J, 6).tolist()
     [[3.0, 2.0], [1.0, 1.0]]
     """
-    _callable("F", F)
+    _validate.function("F", F)
     w = _validate.array("w", w)
     h = _validate.positive("h", h)
     m = np.asarray(F(w), dtype=float).size
@@ -223,9 +217,9 @@ def taylor_approximation(f, w_hat, w, order=2, grad=None, hessian=None):
     ...                            hessian=lambda w: np.diag(6 * w)))
     3.25
     """
-    _callable("f", f)
-    _callable("grad", grad, optional=True)
-    _callable("hessian", hessian, optional=True)
+    _validate.function("f", f)
+    _validate.function("grad", grad, optional=True)
+    _validate.function("hessian", hessian, optional=True)
     w_hat = _validate.array("w_hat", w_hat, ndim=1)
     n = w_hat.size
     w = _points("w", w, n)
@@ -441,7 +435,7 @@ def gradient_check(f, grad, w, h=1e-6, rtol=1e-5, *, atol=1e-8):
     >>> gradient_check(lambda w: np.sum(w**2), lambda w: w, [1.0, -2.0]).passed
     False
     """
-    _callable("grad", grad)
+    _validate.function("grad", grad)
     w = _validate.array("w", w)
     rtol = _validate.number("rtol", rtol, lo=0.0)
     atol = _validate.number("atol", atol, lo=0.0)
@@ -501,7 +495,7 @@ def chord(f, a, b, num=101):
     >>> c.E.tolist(), c.chord.tolist(), c.gap
     ([1.0, 0.0, 1.0], [1.0, 1.0, 1.0], 0.0)
     """
-    _callable("f", f)
+    _validate.function("f", f)
     a = _validate.array("a", a)
     b = _validate.array("b", b)
     _validate.same_shape("a", a, "b", b)

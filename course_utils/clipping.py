@@ -24,6 +24,8 @@ from course_utils import _validate
 
 def _arrays(grads):
     """Return (list of float arrays, True if the input was a list or tuple)."""
+    if type(grads) is np.ndarray and grads.dtype == np.float64:
+        return [grads], False  # already what the checks below would make of it
     if isinstance(grads, (list, tuple)):
         return [_validate.array(f"grads[{i}]", g, finite=False) for i, g in enumerate(grads)], True
     return [_validate.array("grads", grads, finite=False)], False
@@ -51,10 +53,20 @@ def global_norm(grads):
     """
     arrays, _ = _arrays(grads)
     with np.errstate(all="ignore"):
-        scale = max((float(np.max(np.abs(g))) for g in arrays if g.size), default=0.0)
+        scale = max((_max_abs(g) for g in arrays if g.size), default=0.0)
         if scale == 0.0 or not math.isfinite(scale):
             return scale  # 0 for all-zero gradients, inf or nan for non-finite ones
-        return scale * math.sqrt(sum(float(np.sum((g / scale) ** 2)) for g in arrays))
+        return scale * math.sqrt(sum(_sum_of_squares(g / scale) for g in arrays))
+
+
+# What abs(g).max() and (g**2).sum() compute, by the ufuncs those methods call: their
+# wrappers cost as much as the arithmetic on a small gradient, once per step of a loop.
+def _max_abs(g):
+    return float(np.maximum.reduce(np.abs(g), axis=None))
+
+
+def _sum_of_squares(g):
+    return float(np.add.reduce(g**2, axis=None))
 
 
 def clip_by_global_norm(grads, max_norm):

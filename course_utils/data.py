@@ -251,6 +251,23 @@ def minibatches(X, y, batch_size, rng, shuffle=True, drop_last=False):
     return ((X[idx], y[idx]) for idx in _chunks(order[:stop], batch_size))
 
 
+def minibatch_stream(X, y, batch_size, rng):
+    """Mini-batches without end: :func:`minibatches` of one shuffled epoch after another.
+
+    Each epoch draws its permutation from ``rng`` when its first batch is asked for, so
+    a consumer that stops after any batch has drawn exactly what it used.
+
+    Examples
+    --------
+    >>> X, y = np.arange(3)[:, None], np.arange(3)
+    >>> stream = minibatch_stream(X, y, 2, np.random.default_rng(0))
+    >>> [len(next(stream)[1]) for _ in range(5)]  # epochs of 2 + 1 examples
+    [2, 1, 2, 1, 2]
+    """
+    while True:
+        yield from minibatches(X, y, batch_size, rng, shuffle=True)
+
+
 def _chunks(order, size):
     for start in range(0, len(order), size):
         yield order[start : start + size]

@@ -20,7 +20,7 @@ from typing import NamedTuple
 import numpy as np
 
 from course_utils import _validate
-from course_utils.data import minibatches
+from course_utils.data import minibatch_stream
 from course_utils.surfaces import Surface, bowl
 
 
@@ -101,7 +101,7 @@ def least_squares_ravine(
 def minibatch_gradients(problem, batch_size=None, seed=0):
     r"""Return ``grad_fn(w)`` that gives the gradient of the next mini-batch at each call.
 
-    The batches come from shuffled epochs (``data.minibatches`` with a generator seeded by
+    The batches come from shuffled epochs (``data.minibatch_stream`` with a generator seeded by
     ``seed``), one after another, so two optimizers given two such functions with the
     same seed see exactly the same batches. The batch gradient is
     :math:`\frac1B X_B^\top (X_B \mathbf w - \mathbf y_B)`.
@@ -121,13 +121,7 @@ def minibatch_gradients(problem, batch_size=None, seed=0):
     """
     X, y = problem.X, problem.y
     B = len(X) if batch_size is None else _validate.integer("batch_size", batch_size, 1, len(X))
-    rng = _validate.rng(seed)
-
-    def batches():
-        while True:
-            yield from minibatches(X, y, B, rng, shuffle=True)
-
-    stream = batches()
+    stream = minibatch_stream(X, y, B, _validate.rng(seed))
 
     def grad_fn(w):
         Xb, yb = next(stream)

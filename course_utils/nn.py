@@ -246,17 +246,6 @@ class MLP:
         for p, piece in zip(self.params, self._unflatten(self._check_w(w)), strict=True):
             p[...] = piece
 
-    def flat_loss_and_grad(self, w, X, y):
-        """Return ``(E, g)`` at the flat parameter vector ``w`` without changing the model.
-
-        ``g`` is the flat gradient, of shape ``(n_params,)``. This is the interface the
-        optimizers and the training loop use.
-        """
-        w = self._check_w(w)
-        X, y = self._check_data(X, y)
-        E, grads = self._loss_and_grad(self._unflatten(w), X, y)
-        return float(E), np.concatenate([g.ravel() for g in grads])
-
     def numerical_grads(self, X, y, h=1e-6):
         r"""Gradient by central finite differences, the twin of :meth:`loss_and_grad`.
 
@@ -295,14 +284,39 @@ class MLP:
 
     def accuracy(self, X, y):
         """Fraction of rows whose predicted class equals the label (classification only)."""
+        return self._accuracy(self.params, X, y)
+
+    # --- the same on a flat parameter vector, pure: the model is only read ------------------
+
+    def flat_loss(self, w, X, y):
+        """Return :meth:`loss` at the flat parameter vector ``w``, not changing the model."""
+        X, y = self._check_data(X, y)
+        return float(self._loss(self._unflatten(self._check_w(w)), X, y))
+
+    def flat_loss_and_grad(self, w, X, y):
+        """Return ``(E, g)`` at the flat parameter vector ``w`` without changing the model.
+
+        ``g`` is the flat gradient, of shape ``(n_params,)``. This is the interface the
+        optimizers and the training loop use.
+        """
+        w = self._check_w(w)
+        X, y = self._check_data(X, y)
+        E, grads = self._loss_and_grad(self._unflatten(w), X, y)
+        return float(E), np.concatenate([g.ravel() for g in grads])
+
+    def flat_accuracy(self, w, X, y):
+        """Return :meth:`accuracy` at the flat parameter vector ``w``, not changing the model."""
+        return self._accuracy(self._unflatten(self._check_w(w)), X, y)
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _accuracy(self, params, X, y):
         if self.loss_name != "cross_entropy":
             raise ValueError(
                 f"accuracy needs loss='cross_entropy', this model has loss={self.loss_name!r}"
             )
         X, y = self._check_data(X, y)
-        return float(np.mean(self.predict(X) == y))
-
-    # --- helpers ---------------------------------------------------------------------------
+        return float(np.mean(self._forward(params, X)[1][-1].argmax(axis=1) == y))
 
     def _unflatten(self, w):
         """Split the vector ``w`` into views shaped like ``params``."""

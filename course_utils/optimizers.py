@@ -1,4 +1,4 @@
-r"""Gradient-based optimizers with explicit state, and a runner that records a trajectory.
+r"""Gradient-based optimizers with explicit state, and runners that record trajectories.
 
 Every optimizer follows ``torch.optim``'s single-tensor update step for step (same
 keywords, same defaults, same place for :math:`\epsilon`, same bias corrections), but
@@ -8,6 +8,11 @@ the state is explicit and the update is pure, as in optax::
     state = opt.init(w)
     for k in range(100):
         w, state = opt.step(w, grad(w), state)
+
+``step`` checks its arguments; ``update`` is the same step without the checks, which
+the loops call. :func:`run` (one start) and :func:`run_starts` (many starts side by
+side) run an optimizer in the stepping core, :class:`course_utils.training.Descent`,
+and record what it does.
 
 Symbols: :math:`w` the parameters, :math:`g_t` the gradient at :math:`w_{t-1}`,
 :math:`\eta` the learning rate (``lr``), :math:`\lambda` the ``weight_decay``, which is an
@@ -22,7 +27,7 @@ from typing import NamedTuple
 import numpy as np
 
 from course_utils import _validate
-from course_utils.clipping import clip_by_global_norm, global_norm
+from course_utils.training import Descent, Divergence, gradient_oracle
 
 
 def _betas(betas):
@@ -34,7 +39,7 @@ def _betas(betas):
 
 
 class Optimizer:
-    """Base class: validation of ``step``'s arguments, ``repr``; subclasses define the rule."""
+    """Base class: the checks of ``step``, ``repr``; subclasses define the rule (``_update``)."""
 
     name = "Optimizer"
     State = None  # each subclass's NamedTuple of state
@@ -56,7 +61,8 @@ class Optimizer:
     def step(self, params, grad, state, lr=None):
         """Take one step; return ``(new_params, new_state)`` without modifying any input.
 
-        Non-finite values propagate silently (no numpy warning); ``run`` detects them.
+        Checks its arguments, then applies :meth:`update`. Non-finite values propagate
+        silently (no numpy warning); the loops detect them.
 
         Parameters
         ----------
@@ -78,18 +84,28 @@ class Optimizer:
             New state (new arrays; the old state is left unchanged).
         """
         w = _validate.array("params", params, finite=False)
-        g = _validate.array("grad", grad, finite=False).copy()  # SGD's state may keep g itself
+        g = _validate.array("grad", grad, finite=False)
         _validate.same_shape("params", w, "grad", g)
         if not isinstance(state, self.State):
             raise TypeError(f"state must be the {self.State.__name__} returned by {self.name}.init")
         for field, value in zip(state._fields, state, strict=True):
             if isinstance(value, np.ndarray):
                 _validate.same_shape("params", w, f"state.{field}", value)
-        lr = self.lr if lr is None else _validate.number("lr", lr, lo=0.0)
+        if lr is not None:
+            lr = _validate.number("lr", lr, lo=0.0)
         with np.errstate(all="ignore"):
-            if self.weight_decay:
-                g = g + self.weight_decay * w
-            return self._update(w, g, state, lr)
+            return self.update(w, g, state, lr)
+
+    def update(self, w, g, state, lr=None):
+        """The update rule itself: :meth:`step` without its checks, as the loops call it.
+
+        ``w`` and ``g`` are float arrays of one shape, ``state`` comes from ``init`` or
+        ``update``, ``lr`` is a number >= 0 or None (``self.lr``); nothing is checked and
+        numpy's warnings are not silenced. Pure, like ``step``.
+        """
+        if self.weight_decay:
+            g = g + self.weight_decay * w
+        return self._update(w, g, state, self.lr if lr is None else lr)
 
 
 class SGDState(NamedTuple):
@@ -155,8 +171,8 @@ class SGD(Optimizer):
 
     def _update(self, w, g, s, lr):
         mu, v = self.momentum, s.v
-        if mu:
-            v = g if s.t == 0 else mu * s.v + (1 - self.dampening) * g
+        if mu:  # torch clones g into the buffer at the first step
+            v = g.copy() if s.t == 0 else mu * s.v + (1 - self.dampening) * g
             g = g + mu * v if self.nesterov else v
         return w - lr * g, SGDState(s.t + 1, v)
 
@@ -543,10 +559,7 @@ class Trajectory(NamedTuple):
     the loss at each point (shape ``(k + 1,)``) or None without a ``loss_fn``;
     ``grad_norms`` the global norm of the raw (unclipped) gradient used by each step
     (shape ``(k,)``); ``diverged`` and ``diverged_at``, the index of the step whose result
-    was rejected (or None); ``steps`` the number of steps completed, :math:`k`. A run of
-    independent rows (``run(..., rows=True)``) has one more axis of size :math:`K` after
-    the first in ``points``, ``losses`` and ``grad_norms``, and ``diverged`` and
-    ``diverged_at`` (-1 for no divergence) per row.
+    was rejected (or None); ``steps`` the number of steps completed, :math:`k`.
     """
 
     points: np.ndarray
@@ -555,11 +568,6 @@ class Trajectory(NamedTuple):
     diverged: bool
     diverged_at: int | None
     steps: int
-
-
-def _callable(name, f, optional=False):
-    if not (callable(f) or (optional and f is None)):
-        raise TypeError(f"{name} must be callable{' or None' if optional else ''}, got {f!r}")
 
 
 def run(
@@ -572,25 +580,18 @@ def run(
     clip_norm=None,
     bound=1e6,
     until=None,
-    rows=False,
 ):
     r"""Run ``optimizer`` from ``w0`` for ``steps`` steps and record the trajectory.
 
-    Step :math:`k = 0, 1, \dots` evaluates :math:`g = \nabla E(w_k)`, clips it to global
-    norm ``clip_norm`` if given, and calls ``optimizer.step`` with learning rate
-    ``schedule(k)`` (or the optimizer's own ``lr``). The run stops early, with
-    ``diverged=True`` and ``diverged_at=k``, at the first step whose result is not finite,
-    leaves the box :math:`\max_i |w_i| \le` ``bound``, or has a non-finite loss; that
-    result is not recorded, so every recorded point and loss is finite. With ``until``,
-    the run also stops, after recording it, at the first point where ``until(w)`` holds
-    (``w_0`` included). No numpy warning escapes.
-
-    With ``rows=True`` every row of ``w0`` (shape ``(K, ...)``) is a separate start, all
-    run side by side in one loop: ``grad_fn`` (and ``loss_fn``, which then returns
-    ``(K,)`` losses) receive the whole array and act row by row. A row diverges by the
-    rule above, applied to that row alone; it is then frozen at its last point (its
-    optimizer state is not used again) while the other rows go on, so the run always
-    makes ``steps`` steps unless ``until`` stops it.
+    The steps are those of the stepping core, :class:`course_utils.training.Descent`:
+    step :math:`k = 0, 1, \dots` evaluates :math:`g = \nabla E(w_k)`, clips it to global
+    norm ``clip_norm`` if given, and lets the optimizer update with learning rate
+    ``schedule(k)`` (or its own ``lr``). The run stops early, with ``diverged=True`` and
+    ``diverged_at=k``, at the first step whose gradient or result is not finite, whose
+    result leaves the box :math:`\max_i |w_i| \le` ``bound``, or whose result has a
+    non-finite loss; that result is not recorded, so every recorded point and loss is
+    finite. With ``until``, the run also stops, after recording it, at the first point
+    where ``until(w)`` holds (``w_0`` included). No numpy warning escapes.
 
     Parameters
     ----------
@@ -612,12 +613,6 @@ def run(
         A step whose result has a coordinate larger than this in size counts as diverged.
     until : callable, optional
         ``until(w)`` returns True when the run has reached its goal (e.g. a tolerance).
-    rows : bool
-        Run the rows of ``w0`` as independent starts (see above). Then ``points`` has
-        shape ``(k + 1, K, ...)`` (a frozen row repeats its last point), ``losses``
-        ``(k + 1, K)``, ``grad_norms`` ``(k, K)`` (each row's norm), ``diverged`` is a
-        bool array ``(K,)`` and ``diverged_at`` an int array ``(K,)``, -1 for a row that
-        did not diverge. ``clip_norm`` cannot be combined with ``rows``.
 
     Returns
     -------
@@ -630,76 +625,164 @@ def run(
     >>> traj.points[-1], traj.losses[-1]
     (array([ 0.125, -0.25 ]), np.float64(0.0390625))
     """
-    if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {optimizer!r}")
-    _callable("grad_fn", grad_fn)
-    _callable("loss_fn", loss_fn, optional=True)
-    _callable("schedule", schedule, optional=True)
-    _callable("until", until, optional=True)
-    w = _validate.array("w0", w0)
-    steps = _validate.integer("steps", steps, lo=0)
-    bound = _validate.positive("bound", bound)
-    if clip_norm is not None:
-        clip_norm = _validate.positive("clip_norm", clip_norm)
-    if not isinstance(rows, bool):
-        raise ValueError(f"rows must be True or False, got {rows!r}")
-    if rows and (w.ndim < 1 or clip_norm is not None):
-        raise ValueError("rows=True needs w0 of shape (K, ...) and no clip_norm")
-    if w.size and np.max(np.abs(w)) > bound:
-        raise ValueError(
-            f"w0 must lie within bound = {bound:g}, got max |w0| = {np.abs(w).max():g}"
-        )
-    axes = tuple(range(1, w.ndim)) if rows else None  # the axes within one start
-
-    def loss_at(w):
-        if loss_fn is None:
-            return None
-        return np.asarray(loss_fn(w), dtype=float) if rows else float(loss_fn(w))
-
-    def good(w, loss):
-        """Whether each start (or the whole run) is finite and within bound."""
-        ok = np.all(np.isfinite(w), axis=axes) & (np.max(np.abs(w), axis=axes, initial=0) <= bound)
-        return ok if loss is None else ok & np.isfinite(loss)
-
-    points, losses, norms = [w], [loss_at(w)], []
-    if loss_fn is not None and not np.all(np.isfinite(losses[0])):
-        raise ValueError(f"loss_fn(w0) must be finite, got {losses[0]}")
-    state = optimizer.init(w)
-    alive = np.ones(len(w) if rows else (), dtype=bool)
-    diverged_at = np.full(alive.shape, -1)
+    steps = _check_run(optimizer, steps, loss_fn)
+    _validate.function("until", until, optional=True)
+    rule = Divergence(bound=_validate.positive("bound", bound))
+    descent = Descent(optimizer, gradient_oracle(grad_fn), w0, schedule, clip_norm, rule)
+    points, norms, diverged_at = [descent.w], [], None
     with np.errstate(all="ignore"):
-        for k in range(steps):
-            if until is not None and until(w):
+        losses = [_finite_start(None if loss_fn is None else float(loss_fn(descent.w)))]
+        if until is not None and until(descent.w):
+            steps = 0
+        for step in descent.take(steps):
+            loss = None if loss_fn is None else float(loss_fn(step.w))
+            if loss is not None and not rule.loss_ok(loss):
+                diverged_at = step.k
                 break
-            g = np.asarray(grad_fn(w), dtype=float)
-            if rows:
-                norm = np.sqrt(np.sum(g * g, axis=axes))
-            elif clip_norm is None:
-                norm = global_norm(g)
-            else:
-                g, norm = clip_by_global_norm(g, clip_norm)
-            lr = None if schedule is None else schedule(k)
-            w_new, state = optimizer.step(w, g, state, lr=lr)
-            loss = loss_at(w_new)
-            ok = good(w_new, loss)
-            diverged_at[alive & ~ok] = k
-            alive &= ok
-            if not rows and not alive:
-                break
-            if rows:  # a frozen row keeps its last point and loss
-                w_new = np.where(alive.reshape((-1,) + (1,) * len(axes)), w_new, w)
-                loss = None if loss is None else np.where(alive, loss, losses[-1])
-            w = w_new
-            points.append(w)
+            points.append(step.w)
             losses.append(loss)
-            norms.append(norm)
-    if not rows:
-        alive, diverged_at = bool(alive), (None if alive else int(diverged_at))
+            norms.append(step.grad_norm)
+            if until is not None and until(step.w):
+                break
+        else:
+            diverged_at = descent.diverged_at
     return Trajectory(
         points=np.array(points),
         losses=None if loss_fn is None else np.array(losses),
         grad_norms=np.array(norms, dtype=float),
-        diverged=~alive if rows else not alive,
+        diverged=diverged_at is not None,
         diverged_at=diverged_at,
         steps=len(points) - 1,
     )
+
+
+class Starts(NamedTuple):
+    """What :func:`run_starts` records, for :math:`K` starts side by side.
+
+    ``points`` has shape ``(k + 1, K, ...)`` (a start that diverged repeats its last
+    point), ``losses`` ``(k + 1, K)`` or None, ``grad_norms`` ``(k, K)`` (each start's
+    gradient norm, at its frozen point once it has diverged), ``diverged`` a bool array
+    ``(K,)``, ``diverged_at`` an int array ``(K,)`` (-1 for a start that did not
+    diverge) and ``steps`` the number of steps :math:`k`.
+    """
+
+    points: np.ndarray
+    losses: np.ndarray | None
+    grad_norms: np.ndarray
+    diverged: np.ndarray
+    diverged_at: np.ndarray
+    steps: int
+
+
+class _RowsState(NamedTuple):
+    inner: object  # the optimizer's state for all rows
+    alive: np.ndarray  # (K,) rows that have not diverged
+    diverged_at: np.ndarray  # (K,) the step at which each row diverged, -1 if none
+    losses: np.ndarray | None  # (K,) the loss of each row's current point
+    t: int  # steps taken
+
+
+class _Rows:
+    """An optimizer that steps the rows of ``W`` side by side, each under ``rule`` alone.
+
+    A row whose new point (or its loss) breaks the rule stays where it was from then on;
+    its state in the wrapped optimizer is no longer used.
+    """
+
+    def __init__(self, optimizer, rule, loss_fn):
+        self.optimizer, self.rule, self.loss_fn, self.lr = optimizer, rule, loss_fn, optimizer.lr
+
+    def _losses(self, W):
+        return None if self.loss_fn is None else np.asarray(self.loss_fn(W), dtype=float)
+
+    def init(self, W):
+        K = len(W)
+        inner = self.optimizer.init(W)
+        return _RowsState(inner, np.ones(K, bool), np.full(K, -1), self._losses(W), 0)
+
+    def update(self, W, G, s, lr):
+        W_new, inner = self.optimizer.update(W, G, s.inner, lr)
+        losses = self._losses(W_new)
+        alive = s.alive & self.rule.rows_ok(W_new, losses)
+        diverged_at = np.where(s.alive & ~alive, s.t, s.diverged_at)
+        if losses is not None:
+            losses = np.where(alive, losses, s.losses)
+        keep = alive.reshape((-1,) + (1,) * (W.ndim - 1))
+        return np.where(keep, W_new, W), _RowsState(inner, alive, diverged_at, losses, s.t + 1)
+
+    step = update
+
+
+def run_starts(optimizer, grad_fn, starts, steps, loss_fn=None, bound=1e6):
+    r"""Run ``optimizer`` from every row of ``starts`` at once, each row a separate run.
+
+    The :math:`K` rows of ``starts`` (shape ``(K, ...)``) are stepped side by side in one
+    stepping core (:class:`course_utils.training.Descent`): ``grad_fn`` (and
+    ``loss_fn``, which then returns ``(K,)`` losses) receive the whole array and act row
+    by row. A row diverges by :func:`run`'s rule applied to that row alone; it is then
+    frozen at its last point (its optimizer state is not used again) while the other
+    rows go on, so the run always makes ``steps`` steps. No numpy warning escapes.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+        One of this module's optimizers.
+    grad_fn : callable
+        ``grad_fn(W)`` returns the gradients of all rows, shaped like ``W``.
+    starts : ndarray of shape (K, ...)
+        The starting points, finite and within ``bound``.
+    steps : int
+        Number of steps, ``>= 0``.
+    loss_fn : callable, optional
+        ``loss_fn(W)`` returns the ``(K,)`` losses; recorded at every point if given.
+    bound : float
+        A row whose new point has a coordinate larger than this in size diverges.
+
+    Returns
+    -------
+    Starts
+        ``points``, ``losses``, ``grad_norms``, ``diverged``, ``diverged_at``, ``steps``.
+
+    Examples
+    --------
+    >>> r = run_starts(SGD(lr=0.5), lambda W: W, [[1.0], [4.0]], steps=2)
+    >>> r.points[:, :, 0].tolist()
+    [[1.0, 4.0], [0.5, 2.0], [0.25, 1.0]]
+    """
+    steps = _check_run(optimizer, steps, loss_fn)
+    rule = Divergence(bound=_validate.positive("bound", bound))
+    W = _validate.array("starts", starts)
+    if W.ndim < 1 or not rule.point_ok(W):
+        raise ValueError(f"starts must have shape (K, ...) and lie within bound = {bound:g}")
+    axes = tuple(range(1, W.ndim))  # the axes within one start
+    with np.errstate(all="ignore"):
+        # the rows obey the rule one by one, so the core itself stops nothing
+        rows = _Rows(optimizer, rule, loss_fn)
+        descent = Descent(rows, gradient_oracle(grad_fn), W, rule=None)
+        points, losses, norms = [W], [_finite_start(descent.state.losses)], []
+        for step in descent.take(steps):
+            points.append(step.w)
+            losses.append(step.state.losses)
+            norms.append(np.sqrt(np.sum(step.grad * step.grad, axis=axes)))
+    return Starts(
+        points=np.array(points),
+        losses=None if loss_fn is None else np.array(losses),
+        grad_norms=np.array(norms, dtype=float).reshape(-1, len(W)),
+        diverged=~descent.state.alive,
+        diverged_at=descent.state.diverged_at,
+        steps=len(points) - 1,
+    )
+
+
+def _check_run(optimizer, steps, loss_fn):
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {optimizer!r}")
+    _validate.function("loss_fn", loss_fn, optional=True)
+    return _validate.integer("steps", steps, lo=0)
+
+
+def _finite_start(loss):
+    """The loss at the start (one per row for many starts), which must be finite."""
+    if loss is not None and not np.all(np.isfinite(loss)):
+        raise ValueError(f"loss_fn(w0) must be finite, got {loss}")
+    return loss

@@ -1,12 +1,25 @@
-r"""One training loop for batch, stochastic and mini-batch gradient descent.
+r"""The stepping core, and one training loop for batch, stochastic and mini-batch descent.
 
-The loop is the algorithm of chapter 3, written out once:
+**The core.** Every loop of the package is a :class:`Descent`: an iterator over the steps
+of an optimizer, fed by an *oracle* that gives the loss and the gradient at a point,
+
+.. math::
+
+    (E_k, g_k) = \text{oracle}(w_k), \qquad
+    w_{k+1} = \text{update}(w_k, g_k, \eta_k),
+
+under one divergence rule (:class:`Divergence`). Whatever iterates decides when to stop
+and what to keep: :func:`course_utils.optimizers.run` records a trajectory, :func:`train`
+a :class:`History`, with an :class:`Evaluation` (the whole-set numbers) every epoch.
+Mini-batches are an oracle like any other (:func:`minibatch_oracle`).
+
+**Training** is the algorithm of chapter 3, written out once:
 
 1. initialise the parameters :math:`w^{(0)}`;
 2. every **epoch**, shuffle the training set and split it into batches of
    :math:`B` examples;
 3. for every batch (one **training step** :math:`\tau`): compute the batch loss and
-   its gradient, optionally clip the gradient, and let the optimizer update
+   its gradient and let the optimizer update
 
    .. math:: w^{(\tau+1)} = w^{(\tau)} - \eta_\tau \nabla E_{\text{batch}}(w^{(\tau)})
 
@@ -15,8 +28,9 @@ The loop is the algorithm of chapter 3, written out once:
 ``batch_size = N`` is batch gradient descent, ``batch_size = 1`` stochastic gradient
 descent and anything in between mini-batch training. The model is anything with
 ``get_flat()``, ``set_flat(w)`` and ``flat_loss_and_grad(w, X, y)`` (for example
-:class:`course_utils.nn.MLP`); the optimizer is anything with ``init(params)`` and
-``step(params, grad, state, lr=None)`` (every class of :mod:`course_utils.optimizers`).
+:class:`course_utils.nn.MLP`); the optimizer is anything with ``init(params)``, ``lr``
+and ``step(params, grad, state, lr=None)`` (every class of :mod:`course_utils.optimizers`,
+whose ``update`` is the same step without its argument checks).
 """
 
 import math
@@ -26,14 +40,319 @@ import numpy as np
 
 from course_utils import _validate
 from course_utils.clipping import clip_by_global_norm, global_norm
-from course_utils.data import minibatches
+from course_utils.data import minibatch_stream
+
+
+class Divergence(NamedTuple):
+    r"""The one divergence rule of the package.
+
+    A run diverges at the first step whose loss is not finite or exceeds ``max_loss``,
+    whose gradient is not finite, or whose new parameters are not finite or leave the
+    box :math:`\max_i |w_i| \le` ``bound``. :class:`Descent` applies it to the oracle's
+    loss and gradient and to every new point; whoever computes further losses (a loss
+    recorded at every point, an evaluation on the whole training set) applies
+    :meth:`loss_ok` to them.
+    """
+
+    bound: float = 1e6
+    max_loss: float = math.inf
+
+    def loss_ok(self, loss):
+        """Whether ``loss`` (a float) is finite and at most ``max_loss``."""
+        return math.isfinite(loss) and loss <= self.max_loss
+
+    def gradient_ok(self, loss, grad_norm):
+        """Whether an oracle's answer is fine: its loss (if any) and its gradient's norm."""
+        return (loss is None or self.loss_ok(loss)) and math.isfinite(grad_norm)
+
+    def point_ok(self, w):
+        """Whether every entry of ``w`` is finite and within ``bound`` in size."""
+        size = float(np.maximum.reduce(np.abs(w), axis=None)) if w.size else 0.0  # nan if a nan
+        return math.isfinite(size) and size <= self.bound
+
+    def rows_ok(self, W, losses=None):
+        """:meth:`point_ok` (and :meth:`loss_ok`) of each row of ``W`` alone: a bool array."""
+        size = np.max(np.abs(W), axis=tuple(range(1, W.ndim)), initial=0.0)
+        ok = np.isfinite(size) & (size <= self.bound)
+        if losses is not None:
+            ok &= np.isfinite(losses) & (losses <= self.max_loss)
+        return ok
+
+
+DIVERGENCE = Divergence()  # the default rule: |w_i| <= 1e6 and finite losses
+
+
+class _Never:
+    """The rule of ``Descent(..., rule=None)``: nothing diverges."""
+
+    def gradient_ok(self, loss, grad_norm):
+        return True
+
+    def point_ok(self, w):
+        return True
+
+
+class Step(NamedTuple):
+    """One step of a :class:`Descent`, from :math:`w_k` to :math:`w_{k+1}`."""
+
+    k: int  # the index of the step, 0 first
+    w: np.ndarray  # the new parameters w_{k+1}
+    loss: float | None  # E(w_k) as the oracle gave it; None if it gives no loss
+    grad: np.ndarray  # g_k, the oracle's gradient at w_k (before any clipping)
+    grad_norm: float  # ||g_k||, its global norm
+    lr: float  # the learning rate eta_k of the step
+    state: object  # the optimizer's state after the step
+
+
+class Descent:
+    r"""The stepping core: iterate over the steps of ``optimizer`` from ``w0``.
+
+    Step :math:`k` asks the oracle for :math:`(E_k, g_k)` at :math:`w_k`, takes the
+    learning rate :math:`\eta_k` = ``schedule(k)`` (or the optimizer's ``lr``), clips
+    :math:`g_k` to global norm ``clip_norm`` if given, and lets the optimizer make
+    :math:`w_{k+1}`; it yields a :class:`Step`. The iteration never ends by itself
+    unless the run diverges (``rule``, see :class:`Divergence`): then the step that
+    failed is not yielded, ``diverged_at`` is its index :math:`k`, and ``w`` stays the
+    last good point. Stopping sooner is the caller's choice: iterate over
+    ``descent.take(n)``, or ``break``. Iterating again goes on from where the last
+    iteration stopped. No numpy warning escapes a step.
+
+    The arguments are checked here, once; the steps check nothing but the rule. The
+    optimizer's ``update`` (the rule without the checks of ``step``) is what a step
+    calls; an optimizer without one is called through ``step``.
+
+    Methods built on this core need nothing more from it. A decreasing step
+    :math:`\eta_k = a/(b + k)` is a ``schedule``. Newton's method is an optimizer that
+    holds the Hessian function; L-BFGS keeps its last steps and gradient changes in its
+    state. A backtracking line search is an optimizer that holds the loss function: it
+    tries step sizes on the ``update`` of the optimizer it wraps (pure, so a rejected try
+    leaves nothing behind) and keeps the size it chose in its state. An oracle that
+    returns the loss too puts :math:`E(w_k)` into every :class:`Step`, beside the
+    gradient's norm and the learning rate, for a stopping rule or a record.
+
+    Parameters
+    ----------
+    optimizer : object
+        Has ``init(params)``, ``lr`` and ``update(w, g, state, lr)`` or
+        ``step(params, grad, state, lr=None)``, e.g. one of :mod:`course_utils.optimizers`.
+    oracle : callable
+        ``oracle(w)`` returns ``(loss, grad)``: the loss at ``w`` (a number, or None
+        if it is not known) and the gradient, shaped like ``w``. See
+        :func:`gradient_oracle` and :func:`minibatch_oracle`.
+    w0 : array_like
+        The starting point, finite (and within ``rule.bound``).
+    schedule : callable, optional
+        ``schedule(k)`` returns the learning rate of step ``k`` (>= 0; see
+        :mod:`course_utils.schedules`). Default: the optimizer's own ``lr``.
+    clip_norm : float, optional
+        Clip each gradient to this global norm (:func:`~course_utils.clipping.clip_by_global_norm`).
+    rule : Divergence or None
+        The divergence rule; None stops nothing (the caller checks what it needs).
+
+    Notes
+    -----
+    ``descent.w`` is the current point (``w0``, then the last point yielded),
+    ``descent.state`` the optimizer's state there, ``descent.k`` the number of steps
+    made, and ``descent.diverged_at`` the index of the step that diverged, or None.
+
+    Examples
+    --------
+    >>> from course_utils.optimizers import SGD
+    >>> descent = Descent(SGD(lr=0.5), gradient_oracle(lambda w: w), [1.0, -2.0])
+    >>> [step.w.tolist() for step in descent.take(2)]
+    [[0.5, -1.0], [0.25, -0.5]]
+    """
+
+    def __init__(self, optimizer, oracle, w0, schedule=None, clip_norm=None, rule=DIVERGENCE):
+        _check_optimizer(optimizer)
+        _validate.function("oracle", oracle)
+        _validate.function("schedule", schedule, optional=True)
+        if clip_norm is not None:
+            clip_norm = _validate.positive("clip_norm", clip_norm)
+        _check_rule(rule, optional=True)
+        w = _validate.array("w0", w0)
+        if rule is not None and not rule.point_ok(w):
+            raise ValueError(
+                f"w0 must lie within bound = {rule.bound:g}, got max |w0| = {np.abs(w).max():g}"
+            )
+        self.optimizer, self.oracle, self.schedule = optimizer, oracle, schedule
+        self.clip_norm, self.rule = clip_norm, _Never() if rule is None else rule
+        self.update = getattr(optimizer, "update", optimizer.step)
+        self.w, self.state, self.k, self.diverged_at = w, optimizer.init(w), 0, None
+
+    def __iter__(self):
+        oracle, update, rule = self.oracle, self.update, self.rule
+        w, state, k = self.w, self.state, self.k
+        while self.diverged_at is None:
+            with np.errstate(all="ignore"):
+                lr = self._lr(k)
+                loss, g = oracle(w)  # the loss and the gradient at w (say, of the next batch)
+                loss, g, norm, g_step = self._answer(loss, g)  # g_step: g clipped, if asked
+                ok = rule.gradient_ok(loss, norm)
+                if ok:
+                    w_new, state_new = update(w, g_step, state, lr)  # the optimizer's rule
+                    ok = rule.point_ok(w_new)
+            if not ok:
+                self.diverged_at = k
+                return
+            w, state = w_new, state_new
+            self.w, self.state, self.k = w, state, k + 1
+            yield Step(k, w, loss, g, norm, lr, state)
+            k += 1
+
+    def _lr(self, k):
+        if self.schedule is None:
+            return self.optimizer.lr
+        return _validate.number(f"schedule({k})", self.schedule(k), lo=0.0)
+
+    def _answer(self, loss, g):
+        """The oracle's answer as floats, the gradient's norm, and the gradient to step with."""
+        loss, g = None if loss is None else float(loss), np.asarray(g, dtype=float)
+        if self.clip_norm is None:
+            return loss, g, global_norm(g), g
+        g_step, norm = clip_by_global_norm(g, self.clip_norm)
+        return loss, g, norm, g_step
+
+    def take(self, n):
+        """Iterate over at most ``n`` more steps (fewer if the run diverges)."""
+        n = _validate.integer("n", n, lo=0)
+        for _, step in zip(range(n), self, strict=False):  # range first: no extra step
+            yield step
+
+
+def gradient_oracle(grad_fn):
+    """The oracle of a gradient function: ``w -> (None, grad_fn(w))`` (the loss unknown).
+
+    Examples
+    --------
+    >>> gradient_oracle(lambda w: 2 * w)(3.0)
+    (None, 6.0)
+    """
+    _validate.function("grad_fn", grad_fn)
+
+    def oracle(w):
+        return None, grad_fn(w)
+
+    return oracle
+
+
+def minibatch_oracle(loss_and_grad, X, y, batch_size=None, seed=0):
+    r"""The oracle of mini-batch training: each call answers on the next batch.
+
+    The batches come from shuffled epochs, one after another
+    (:func:`~course_utils.data.minibatch_stream`, a generator seeded by ``seed``): the
+    :math:`\lceil N/B \rceil` batches of an epoch visit every example once. A call at
+    ``w`` returns ``loss_and_grad(w, X_batch, y_batch)``, the batch loss and its gradient.
+
+    Parameters
+    ----------
+    loss_and_grad : callable
+        ``loss_and_grad(w, X, y) -> (loss, grad)``, e.g. a model's ``flat_loss_and_grad``.
+    X, y : ndarray
+        The training set, ``N`` rows each.
+    batch_size : int, optional
+        :math:`B` in [1, N]; default N (batch gradient descent).
+    seed : int or numpy.random.Generator
+        Seeds the shuffling.
+
+    Returns
+    -------
+    callable
+
+    Examples
+    --------
+    >>> X, y = np.array([[1.0], [2.0]]), np.array([1.0, 2.0])
+    >>> oracle = minibatch_oracle(lambda w, X, y: (len(X), X[:, 0] @ y), X, y)
+    >>> oracle(None)  # the full batch: 1 * 1 + 2 * 2
+    (2, np.float64(5.0))
+    """
+    _validate.function("loss_and_grad", loss_and_grad)
+    X, y = _check_data("X", X, "y", y)
+    B = len(X) if batch_size is None else _validate.integer("batch_size", batch_size, 1, len(X))
+    batches = minibatch_stream(X, y, B, _validate.rng(seed))
+
+    def oracle(w):
+        X_batch, y_batch = next(batches)
+        return loss_and_grad(w, X_batch, y_batch)
+
+    return oracle
+
+
+class Evaluation:
+    """An observer of the core: the whole-set numbers at the points it is shown.
+
+    Each call ``evaluation(t, w)`` records, at the flat parameters ``w`` after ``t``
+    steps, the loss on the whole training set, the training accuracy (classification
+    only), and the loss and accuracy on the validation set if there is one. The model is
+    only read: ``flat_loss_and_grad(w, X, y)`` and, for accuracy, ``flat_accuracy(w, X,
+    y)``, which it has if it can compute one (as :class:`course_utils.nn.MLP` does).
+
+    Parameters
+    ----------
+    model : object
+        Has ``flat_loss_and_grad(w, X, y)``, and possibly ``flat_accuracy(w, X, y)``.
+    X, y : ndarray
+        The training set.
+    X_val, y_val : ndarray, optional
+        A validation set, given together.
+    rule : Divergence
+        Its ``loss_ok`` judges the training loss of every evaluation.
+
+    Notes
+    -----
+    The lists ``steps``, ``losses``, ``accuracy``, ``val_losses`` and ``val_accuracy``
+    hold one entry per recorded evaluation (``accuracy`` only for classification, the
+    ``val_`` lists only with a validation set). ``classify`` says whether accuracy is
+    recorded: the model has ``flat_accuracy`` and the task is classification (its
+    ``loss_name`` is ``"cross_entropy"``, or, if it names no loss, ``y`` holds integer
+    labels of shape (N,)).
+    """
+
+    def __init__(self, model, X, y, X_val=None, y_val=None, rule=DIVERGENCE):
+        _check_rule(rule)
+        self.model = model
+        self.X, self.y = _check_data("X", X, "y", y)
+        if (X_val is None) != (y_val is None):
+            raise ValueError("X_val and y_val must be given together")
+        if X_val is not None:
+            X_val, y_val = _check_data("X_val", X_val, "y_val", y_val)
+            shape = self.X.shape[1:]
+            if X_val.shape[1:] != shape:
+                raise ValueError(
+                    f"X_val must have rows shaped like X's {shape}, got {X_val.shape[1:]}"
+                )
+        self.X_val, self.y_val, self.rule = X_val, y_val, rule
+        self.classify = _is_classification(model, self.y)
+        self.steps, self.losses, self.accuracy = [], [], []
+        self.val_losses, self.val_accuracy = [], []
+
+    def __call__(self, t, w):
+        """Record the numbers at ``w``; False if the training loss diverged.
+
+        A training loss that is not finite is not recorded (nor anything else); one
+        above the rule's ``max_loss`` is recorded with the rest.
+        """
+        model, has_val = self.model, self.X_val is not None
+        with np.errstate(all="ignore"):
+            loss = float(model.flat_loss_and_grad(w, self.X, self.y)[0])
+            if not math.isfinite(loss):
+                return False
+            self.losses.append(loss)
+            self.steps.append(t)
+            if self.classify:
+                self.accuracy.append(float(model.flat_accuracy(w, self.X, self.y)))
+            if has_val:
+                val_loss = model.flat_loss_and_grad(w, self.X_val, self.y_val)[0]
+                self.val_losses.append(float(val_loss))
+                if self.classify:
+                    self.val_accuracy.append(float(model.flat_accuracy(w, self.X_val, self.y_val)))
+        return self.rule.loss_ok(loss)
 
 
 class History(NamedTuple):
     r"""What happened during :func:`train`.
 
-    With :math:`T` completed training steps and :math:`E` evaluations after the start
-    (one per completed epoch, or see ``eval_every`` in :func:`train`):
+    With :math:`T` completed training steps and :math:`E` completed epochs:
 
     - ``losses`` (T,): the mini-batch loss at each step, before its update;
     - ``epoch_losses`` (E+1,): the loss on the whole training set at the start and
@@ -47,7 +366,7 @@ class History(NamedTuple):
     - ``steps_per_epoch``: :math:`\lceil N / B \rceil`;
     - ``diverged``, ``diverged_at``: whether training stopped early, and the index of
       the step that failed (then ``T == diverged_at``);
-    - ``grad_norms`` (T,): :math:`\|\nabla E_{\text{batch}}\|` before clipping;
+    - ``grad_norms`` (T,): :math:`\|\nabla E_{\text{batch}}\|` at each step;
     - ``examples_seen`` (T,): examples processed after each step (a cost axis that
       compares batch sizes fairly);
     - ``w`` (W,): the final parameters (also written into the model).
@@ -69,52 +388,6 @@ class History(NamedTuple):
     eval_steps: np.ndarray
 
 
-def _check_model(model):
-    for method in ("get_flat", "set_flat", "flat_loss_and_grad"):
-        if not callable(getattr(model, method, None)):
-            raise TypeError(f"model must have a {method}() method, got {type(model).__name__}")
-
-
-def _check_optimizer(optimizer):
-    for method in ("init", "step"):
-        if not callable(getattr(optimizer, method, None)):
-            raise TypeError(
-                f"optimizer must have init() and step() methods, got {type(optimizer).__name__}"
-            )
-
-
-def _check_data(name_X, X, name_y, y):
-    X = _validate.array(name_X, X)
-    if X.ndim == 0 or len(X) == 0:
-        raise ValueError(f"{name_X} must hold at least one example, got shape {X.shape}")
-    y = np.asarray(y)
-    if y.ndim == 0 or len(y) != len(X):
-        raise ValueError(
-            f"{name_y} must have one entry per row of {name_X} ({len(X)}), got shape {y.shape}"
-        )
-    if y.dtype.kind not in "biuf" or (y.dtype.kind == "f" and not np.all(np.isfinite(y))):
-        raise ValueError(f"{name_y} must contain only finite numbers")
-    return X, y
-
-
-def _is_classification(model, y):
-    """Record accuracy if the model can compute it and this is a classification task.
-
-    The task is the model's ``loss_name == "cross_entropy"`` if it names its loss (as
-    :class:`course_utils.nn.MLP` does), otherwise integer labels ``y`` of shape (N,).
-    """
-    if not callable(getattr(model, "accuracy", None)):
-        return False
-    loss_name = getattr(model, "loss_name", None)
-    if loss_name is not None:
-        return loss_name == "cross_entropy"
-    return y.ndim == 1 and y.dtype.kind in "biu"
-
-
-def _finite_within(w, bound):
-    return bool(np.all(np.isfinite(w)) and np.max(np.abs(w), initial=0.0) <= bound)
-
-
 def train(
     model,
     X,
@@ -124,54 +397,40 @@ def train(
     epochs=10,
     seed=0,
     schedule=None,
-    clip_norm=None,
     X_val=None,
     y_val=None,
     record_path=False,
-    w0=None,
-    bound=1e6,
-    updates=None,
-    eval_every=None,
-    max_loss=None,
 ):
     r"""Train ``model`` on ``(X, y)`` with mini-batches of ``batch_size`` examples.
 
-    Each epoch shuffles the training set with a generator seeded by ``seed`` and
-    visits it in :math:`\lceil N/B \rceil` batches (the last one may be smaller).
-    Each step computes the batch loss :math:`E_{\text{batch}}(w)` and gradient
-    :math:`g`, clips :math:`g` to norm ``clip_norm`` if given, and calls
-    ``optimizer.step(w, g, state, lr=schedule(t))``.
+    The core (:class:`Descent`) runs ``epochs`` epochs of :func:`minibatch_oracle`'s
+    batches, from the model's own parameters: each epoch shuffles the training set with
+    a generator seeded by ``seed`` and visits it in :math:`\lceil N/B \rceil` batches
+    (the last one may be smaller), and each step calls ``optimizer`` with learning rate
+    ``schedule(t)`` (or its own ``lr``) on the batch gradient. An :class:`Evaluation`
+    records the whole-set numbers at the start and after every epoch.
 
-    **Divergence** stops training cleanly (no exception, no numpy warning) at the first
-    step whose batch loss or gradient is not finite (or the loss exceeds ``max_loss``),
-    or whose update gives parameters that are not finite or exceed ``bound`` in absolute
-    value, or after an evaluation whose training loss is not finite (or exceeds
-    ``max_loss``; such a finite loss is still recorded). A failed step is not recorded:
-    the history holds the ``diverged_at`` steps completed before it, and the model keeps
-    the last good parameters.
+    **Divergence** (:class:`Divergence`: a batch loss or gradient that is not finite,
+    parameters that are not finite or exceed :math:`10^6` in size, or a training loss
+    that is not finite after an epoch) stops training cleanly, without an exception or
+    a numpy warning. A failed step is not recorded: the history holds the
+    ``diverged_at`` steps completed before it.
 
-    **Budget and evaluations.** Training makes ``epochs`` passes, or stops sooner after
-    ``updates`` steps (possibly in the middle of an epoch, which then counts as the last
-    one). The whole-set numbers (``epoch_losses``, accuracies, validation) are recorded
-    at the start and after every epoch; with ``eval_every = k`` they are recorded
-    instead at the start, after every :math:`k` steps and at the final parameters
-    (whether the budget ran out or training diverged), and ``eval_steps`` says when.
-
-    **The model is updated in place**: at the end, ``model.set_flat(w)`` stores the
-    final parameters in it (like training a ``torch.nn.Module``). Nothing else about
-    the model changes; if an exception interrupts training, its parameters are restored.
+    **The model is updated** at the end: ``model.set_flat(w)`` stores the final (last
+    good) parameters in it, like training a ``torch.nn.Module``. Nothing else reads or
+    changes it while training.
 
     Parameters
     ----------
     model : object
-        Has ``get_flat()``, ``set_flat(w)`` and ``flat_loss_and_grad(w, X, y)``; if it
-        also has ``accuracy(X, y)`` and ``y`` holds integer labels, accuracy is recorded.
+        Has ``get_flat()``, ``set_flat(w)`` and ``flat_loss_and_grad(w, X, y)``; for a
+        classification task with ``flat_accuracy(w, X, y)``, accuracy is recorded.
     X : ndarray of shape (N, ...)
         Training inputs.
     y : ndarray of shape (N, ...)
         Training targets (integer labels for classification).
     optimizer : object
-        Has ``init(params)`` and ``step(params, grad, state, lr=None)``.
+        Has ``init(params)``, ``lr`` and ``step(params, grad, state, lr=None)``.
     batch_size : int, optional
         Examples per step, in [1, N]. Default N (batch gradient descent).
     epochs : int
@@ -181,23 +440,10 @@ def train(
     schedule : callable, optional
         ``schedule(t) -> float``, the learning rate of step ``t = 0, 1, ...``.
         Default: the optimizer's own ``lr``.
-    clip_norm : float, optional
-        If given (> 0), gradients are clipped to this global norm.
     X_val, y_val : ndarray, optional
         A validation set, evaluated at the start and after every epoch.
     record_path : bool
         Record the flat parameters after every step.
-    w0 : ndarray of shape (W,), optional
-        Starting parameters. Default: the model's current parameters.
-    bound : float
-        Parameters larger than this in absolute value count as divergence.
-    updates : int, optional
-        At most this many steps in all (>= 0). Default: no limit but ``epochs``.
-    eval_every : int, optional
-        Evaluate every this many steps (>= 1) instead of after every epoch.
-    max_loss : float, optional
-        A batch or evaluated training loss above this counts as divergence (> 0).
-        Default: only a non-finite loss does.
 
     Returns
     -------
@@ -207,9 +453,8 @@ def train(
     Raises
     ------
     ValueError
-        For an invalid argument (the message names it), a start outside ``bound``, a
-        non-finite loss (or one above ``max_loss``) at the start, or a negative learning
-        rate from ``schedule``.
+        For an invalid argument (the message names it), or a training loss at the
+        start that is not finite.
     TypeError
         For a model or optimizer without the methods listed above.
 
@@ -225,129 +470,47 @@ def train(
     (50, 6, 10)
     """
     _check_model(model)
-    _check_optimizer(optimizer)
-    X, y = _check_data("X", X, "y", y)
-    N = len(X)
+    evaluation = Evaluation(model, X, y, X_val, y_val)
+    N = len(evaluation.X)
     B = N if batch_size is None else _validate.integer("batch_size", batch_size, lo=1, hi=N)
     epochs = _validate.integer("epochs", epochs, lo=0)
-    rng = _validate.rng(seed)
-    if schedule is not None and not callable(schedule):
-        raise TypeError(f"schedule must be callable or None, got {type(schedule).__name__}")
-    if clip_norm is not None:
-        clip_norm = _validate.positive("clip_norm", clip_norm)
-    if (X_val is None) != (y_val is None):
-        raise ValueError("X_val and y_val must be given together")
-    if X_val is not None:
-        X_val, y_val = _check_data("X_val", X_val, "y_val", y_val)
-        if X_val.shape[1:] != X.shape[1:]:
-            raise ValueError(
-                f"X_val must have rows shaped like X's {X.shape[1:]}, got {X_val.shape[1:]}"
-            )
-    bound = _validate.positive("bound", bound)
-    budget = math.inf if updates is None else _validate.integer("updates", updates, lo=0)
-    if eval_every is not None:
-        eval_every = _validate.integer("eval_every", eval_every, lo=1)
-    max_loss = math.inf if max_loss is None else _validate.positive("max_loss", max_loss)
-    w_start = np.array(model.get_flat(), dtype=float).ravel()
-    if w0 is not None:
-        w_start = _validate.array("w0", w0, shape=(w_start.size,)).copy()
-    if np.max(np.abs(w_start), initial=0.0) > bound:
-        raise ValueError(f"the starting parameters must lie within bound = {bound:g}")
+    oracle = minibatch_oracle(model.flat_loss_and_grad, evaluation.X, evaluation.y, B, seed)
+    w0 = np.array(model.get_flat(), dtype=float).ravel()
+    if not evaluation(0, w0):
+        raise ValueError("the training loss at the starting parameters is not finite")
+    descent = Descent(optimizer, oracle, w0, schedule)
 
-    classify = _is_classification(model, y)
+    per_epoch, losses, lrs, norms, path = math.ceil(N / B), [], [], [], [w0]
+    failed_at = None  # an evaluation after this many steps found the training loss diverged
+    for step in descent.take(epochs * per_epoch):
+        losses.append(step.loss)
+        lrs.append(step.lr)
+        norms.append(step.grad_norm)
+        if record_path:
+            path.append(step.w)
+        t = step.k + 1
+        if t % per_epoch == 0 and not evaluation(t, step.w):
+            failed_at = t
+            break
+    diverged_at = descent.diverged_at if failed_at is None else failed_at
+    model.set_flat(descent.w)
     has_val = X_val is not None
-    losses, lrs, norms, seen, path = [], [], [], [], [w_start.copy()]
-    ep_loss, ep_acc, val_loss, val_acc, ev_steps = [], [], [], [], []
-
-    def evaluate(w):
-        """Record the whole-set numbers at w; False if the training loss diverged."""
-        with np.errstate(all="ignore"):
-            loss = float(model.flat_loss_and_grad(w, X, y)[0])
-        if not math.isfinite(loss):
-            return False
-        ep_loss.append(loss)
-        ev_steps.append(t)
-        if classify or has_val:
-            model.set_flat(w)  # accuracy() reads the model's own parameters
-            with np.errstate(all="ignore"):
-                if classify:
-                    ep_acc.append(float(model.accuracy(X, y)))
-                if has_val:
-                    val_loss.append(float(model.flat_loss_and_grad(w, X_val, y_val)[0]))
-                    if classify:
-                        val_acc.append(float(model.accuracy(X_val, y_val)))
-        return loss <= max_loss
-
-    w_model = np.array(model.get_flat(), dtype=float)  # restored if an exception escapes
-    w, t, failed = w_start, 0, False
-    try:
-        if not evaluate(w):
-            raise ValueError(
-                "the training loss at the starting parameters is not finite (or above max_loss)"
-            )
-        state = optimizer.init(w)
-        for _ in range(epochs):
-            if t == budget:
-                break
-            for Xb, yb in minibatches(X, y, B, rng, shuffle=True):
-                lr = None  # None: the optimizer's own lr
-                if schedule is not None:
-                    lr = _validate.number(f"schedule({t})", schedule(t), lo=0)
-                with np.errstate(all="ignore"):
-                    loss, g = model.flat_loss_and_grad(w, Xb, yb)
-                    g = np.asarray(g, dtype=float)
-                    if clip_norm is None:
-                        norm = float(global_norm(g))
-                    else:
-                        g, norm = clip_by_global_norm(g, clip_norm)
-                    failed = not (math.isfinite(loss) and loss <= max_loss)
-                    failed = failed or not math.isfinite(norm)
-                    if not failed:
-                        w_new, state = optimizer.step(w, g, state, lr=lr)
-                        failed = not _finite_within(w_new, bound)
-                if failed:
-                    break
-                w = np.asarray(w_new, dtype=float)
-                losses.append(float(loss))
-                lrs.append(float(optimizer.lr if lr is None else lr))
-                norms.append(norm)
-                seen.append((seen[-1] if seen else 0) + len(Xb))
-                if record_path:
-                    path.append(w.copy())
-                t += 1
-                if eval_every is not None and t % eval_every == 0:
-                    failed = not evaluate(w)
-                if failed or t == budget:
-                    break
-            if eval_every is None:
-                failed = failed or not evaluate(w)
-            if failed:
-                break
-        if eval_every is not None and ev_steps[-1] != t:
-            failed = not evaluate(w) or failed
-    except BaseException:
-        model.set_flat(w_model)
-        raise
-    model.set_flat(w)
-
-    def arr(values, wanted=True):
-        return np.array(values, dtype=float) if wanted else None
-
+    t = np.arange(1, len(losses) + 1)
     return History(
-        losses=arr(losses),
-        epoch_losses=arr(ep_loss),
-        epoch_accuracy=arr(ep_acc, classify),
-        val_losses=arr(val_loss, has_val),
-        val_accuracy=arr(val_acc, classify and has_val),
+        losses=np.array(losses, dtype=float),
+        epoch_losses=np.array(evaluation.losses),
+        epoch_accuracy=np.array(evaluation.accuracy) if evaluation.classify else None,
+        val_losses=np.array(evaluation.val_losses) if has_val else None,
+        val_accuracy=np.array(evaluation.val_accuracy) if has_val and evaluation.classify else None,
         path=np.array(path) if record_path else None,
-        lrs=arr(lrs),
-        steps_per_epoch=math.ceil(N / B),
-        diverged=failed,
-        diverged_at=t if failed else None,
-        grad_norms=arr(norms),
-        examples_seen=np.array(seen, dtype=int),
-        w=w.copy(),
-        eval_steps=np.array(ev_steps, dtype=int),
+        lrs=np.array(lrs, dtype=float),
+        steps_per_epoch=per_epoch,
+        diverged=diverged_at is not None,
+        diverged_at=diverged_at,
+        grad_norms=np.array(norms, dtype=float),
+        examples_seen=t // per_epoch * N + t % per_epoch * B,
+        w=descent.w.copy(),
+        eval_steps=np.array(evaluation.steps, dtype=int),
     )
 
 
@@ -390,3 +553,57 @@ def compare(model_factory, X, y, configs, **common):
     return {
         label: train(model_factory(), X, y, **{**common, **kw}) for label, kw in configs.items()
     }
+
+
+# --- argument checks ----------------------------------------------------------------------
+
+
+def _check_rule(rule, optional=False):
+    if rule is None and optional:
+        return
+    if not isinstance(rule, Divergence):
+        raise TypeError(f"rule must be a Divergence{' or None' if optional else ''}, got {rule!r}")
+    if not rule.bound > 0 or not rule.max_loss > 0:  # inf allowed: no limit
+        raise ValueError(f"rule.bound and rule.max_loss must be > 0, got {rule}")
+
+
+def _check_model(model):
+    for method in ("get_flat", "set_flat", "flat_loss_and_grad"):
+        if not callable(getattr(model, method, None)):
+            raise TypeError(f"model must have a {method}() method, got {type(model).__name__}")
+
+
+def _check_optimizer(optimizer):
+    for method in ("init", "step"):
+        if not callable(getattr(optimizer, method, None)):
+            raise TypeError(
+                f"optimizer must have init() and step() methods, got {type(optimizer).__name__}"
+            )
+
+
+def _check_data(name_X, X, name_y, y):
+    X = _validate.array(name_X, X)
+    if X.ndim == 0 or len(X) == 0:
+        raise ValueError(f"{name_X} must hold at least one example, got shape {X.shape}")
+    y = np.asarray(y)
+    if y.ndim == 0 or len(y) != len(X):
+        raise ValueError(
+            f"{name_y} must have one entry per row of {name_X} ({len(X)}), got shape {y.shape}"
+        )
+    if y.dtype.kind not in "biuf" or (y.dtype.kind == "f" and not np.all(np.isfinite(y))):
+        raise ValueError(f"{name_y} must contain only finite numbers")
+    return X, y
+
+
+def _is_classification(model, y):
+    """Record accuracy if the model can compute it and this is a classification task.
+
+    The task is the model's ``loss_name == "cross_entropy"`` if it names its loss (as
+    :class:`course_utils.nn.MLP` does), otherwise integer labels ``y`` of shape (N,).
+    """
+    if not callable(getattr(model, "flat_accuracy", None)):
+        return False
+    loss_name = getattr(model, "loss_name", None)
+    if loss_name is not None:
+        return loss_name == "cross_entropy"
+    return y.ndim == 1 and y.dtype.kind in "biu"

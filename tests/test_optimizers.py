@@ -26,6 +26,7 @@ from course_utils.optimizers import (
     Trajectory,
     make_optimizer,
     run,
+    run_starts,
 )
 from course_utils.schedules import step_decay
 
@@ -588,13 +589,13 @@ def test_run_stops_at_the_first_point_that_meets_until():
         run(SGD(), lambda w: w, [1.0], 3, until=0.1)
 
 
-def test_run_with_rows_runs_every_start_alone_and_freezes_the_diverged_one():
+def test_run_starts_runs_every_start_alone_and_freezes_the_diverged_one():
     # E_i(w) = c_i w^2 / 2 for row i, c = (1, 10), lr 0.25: row 0 is multiplied by 0.75
     # per step and never diverges; row 1 by -1.5 and first leaves 1e6 at step n - 1
     # (as in test_run_divergence_by_bound), after which it stays at (-1.5)^(n-1)
     c = np.array([[1.0], [10.0]])
     loss = lambda W: 0.5 * np.sum(c * W**2, axis=1)  # noqa: E731
-    t = run(SGD(lr=0.25), lambda W: c * W, [[1.0], [1.0]], 40, loss_fn=loss, rows=True)
+    t = run_starts(SGD(lr=0.25), lambda W: c * W, [[1.0], [1.0]], 40, loss_fn=loss)
     n = math.ceil(math.log(1e6) / math.log(1.5))
     assert t.steps == 40 and t.points.shape == (41, 2, 1) and t.losses.shape == (41, 2)
     assert t.diverged.tolist() == [False, True] and t.diverged_at.tolist() == [-1, n - 1]
@@ -607,12 +608,10 @@ def test_run_with_rows_runs_every_start_alone_and_freezes_the_diverged_one():
     for i in range(2):
         alone = run(SGD(lr=0.25), lambda w, i=i: c[i] * w, [1.0], 40, bound=1e6)
         np.testing.assert_array_equal(t.points[: alone.steps + 1, i], alone.points)
-    with pytest.raises(ValueError, match="rows"):
-        run(SGD(), lambda w: w, [[1.0]], 3, rows=True, clip_norm=1.0)
-    with pytest.raises(ValueError, match="rows"):
-        run(SGD(), lambda w: w, 1.0, 3, rows=True)
-    with pytest.raises(ValueError, match="rows"):
-        run(SGD(), lambda w: w, [1.0], 3, rows=1)
+    with pytest.raises(ValueError, match="starts"):
+        run_starts(SGD(), lambda w: w, 1.0, 3)
+    with pytest.raises(ValueError, match="starts must .* lie within bound = 10"):
+        run_starts(SGD(), lambda w: w, [[1.0], [11.0]], 3, bound=10)
 
 
 def test_run_argument_checks():

@@ -3,7 +3,9 @@
 The models and the optimizer used here are tiny classes written in this file, following
 the contracts of SPEC (get_flat / set_flat / flat_loss_and_grad; init / step), so the
 loop is tested independently of nn.py and optimizers.py. Expected numbers come from
-updates written out by hand below.
+updates written out by hand below. The options of the stepping core (clipping, a bound, a
+loss limit, a budget in updates, evaluations every k steps) are tested on the core's
+pieces, which train and chapter 7's run_updates compose.
 """
 
 import math
@@ -13,7 +15,16 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from course_utils.training import History, compare, train
+from course_utils.training import (
+    Descent,
+    Divergence,
+    Evaluation,
+    History,
+    compare,
+    gradient_oracle,
+    minibatch_oracle,
+    train,
+)
 
 
 class GD:
@@ -153,9 +164,9 @@ def test_zero_epochs_evaluates_the_start_only():
     assert_array_equal(model.get_flat(), [1.0, 2.0])
 
 
-def test_w0_overrides_the_model_start():
+def test_training_starts_from_the_model_parameters():
     X, y = line_data()
-    h = train(Line(9.0, 9.0), X, y, GD(), epochs=0, w0=[1.0, -1.0])
+    h = train(Line(1.0, -1.0), X, y, GD(), epochs=0)
     assert_allclose(h.epoch_losses[0], hand_loss([1.0, -1.0], X, y), rtol=1e-12)
 
 
@@ -207,12 +218,16 @@ def test_schedule_sets_each_steps_learning_rate():
 def test_clipping_rescales_large_gradients_only():
     X, y = np.zeros((1, 1)), np.zeros(1)
     w0 = np.array([3.0, 4.0])  # gradient (3, 4), norm 5
-    h = train(Bowl(w0), X, y, GD(0.1), epochs=1, clip_norm=1.0, record_path=True)
+
+    def first_step(clip_norm):
+        oracle = minibatch_oracle(Bowl(w0).flat_loss_and_grad, X, y)
+        return next(iter(Descent(GD(0.1), oracle, w0, clip_norm=clip_norm)))
+
+    step = first_step(1.0)
     coef = 1.0 / (5.0 + 1e-6)  # torch's rule: max_norm / (norm + 1e-6)
-    assert_allclose(h.path[1], w0 - 0.1 * coef * w0, rtol=1e-12)
-    assert_allclose(h.grad_norms, [5.0])  # recorded before clipping
-    h = train(Bowl(w0), X, y, GD(0.1), epochs=1, clip_norm=10.0)  # below the threshold
-    assert_allclose(h.w, 0.9 * w0, rtol=1e-12)
+    assert_allclose(step.w, w0 - 0.1 * coef * w0, rtol=1e-12)
+    assert_allclose(step.grad_norm, 5.0)  # recorded before clipping
+    assert_allclose(first_step(10.0).w, 0.9 * w0, rtol=1e-12)  # below the threshold
 
 
 def test_validation_losses_are_recorded_per_epoch():
@@ -227,8 +242,8 @@ def test_validation_losses_are_recorded_per_epoch():
 class Perceptron(Line):
     """Line fitted to 0/1 labels, predicting class 1 where w x + b > 1/2; no loss_name."""
 
-    def accuracy(self, X, y):
-        return np.mean((self.wb[0] * X[:, 0] + self.wb[1] > 0.5) == y)
+    def flat_accuracy(self, wb, X, y):
+        return np.mean((wb[0] * X[:, 0] + wb[1] > 0.5) == y)
 
 
 def test_accuracy_is_recorded_for_integer_labels_when_the_model_has_accuracy():
@@ -260,21 +275,24 @@ def test_divergence_stops_at_the_step_that_crosses_the_bound():
 
 def test_divergence_by_overflow_raises_no_warning():
     X, y = np.zeros((4, 1)), np.zeros(4)
+    oracle = minibatch_oracle(Bowl([1.0], a=1e12).flat_loss_and_grad, X, y, batch_size=1)
+    descent = Descent(GD(1.0), oracle, [1.0], rule=Divergence(bound=1e300))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        h = train(Bowl([1.0], a=1e12), X, y, GD(1.0), batch_size=1, epochs=100, bound=1e300)
+        steps = list(descent.take(400))
     # |w_t| ~ 1e12^t: the loss a/2 w^2 overflows to inf before w passes 1e300
-    assert h.diverged and 0 < h.diverged_at < 30
-    assert np.all(np.isfinite(h.losses)) and np.all(np.isfinite(h.w))
-    assert len(h.losses) == h.diverged_at
+    assert descent.diverged_at is not None and 0 < descent.diverged_at < 30
+    assert np.all(np.isfinite([s.loss for s in steps])) and np.all(np.isfinite(descent.w))
+    assert len(steps) == descent.diverged_at
 
 
 def test_a_start_beyond_the_bound_or_with_infinite_loss_is_an_error():
     X, y = np.zeros((2, 1)), np.zeros(2)
+    oracle = minibatch_oracle(Bowl([10.0]).flat_loss_and_grad, X, y)
     with pytest.raises(ValueError, match="bound = 5"):
-        train(Bowl([10.0]), X, y, GD(), epochs=3, bound=5.0)
+        Descent(GD(), oracle, [10.0], rule=Divergence(bound=5.0))
     with pytest.raises(ValueError, match="not finite"):
-        train(Bowl([1e200]), X, y, GD(), epochs=3, bound=1e300)
+        train(Bowl([1e200]), X, y, GD(), epochs=3)
 
 
 # --- redundancy: SGD on a data set copied twice ---------------------------------------------
@@ -329,11 +347,6 @@ def test_compare_trains_a_fresh_model_per_config():
         ({"batch_size": 2.5}, TypeError, "batch_size"),
         ({"epochs": -1}, ValueError, "epochs"),
         ({"epochs": 1.0}, TypeError, "epochs"),
-        ({"clip_norm": 0.0}, ValueError, "clip_norm"),
-        ({"clip_norm": -1.0}, ValueError, "clip_norm"),
-        ({"bound": 0.0}, ValueError, "bound"),
-        ({"w0": [1.0, 2.0, 3.0]}, ValueError, "w0"),
-        ({"w0": [np.nan, 0.0]}, ValueError, "w0"),
         ({"schedule": 0.1}, TypeError, "schedule"),
         ({"seed": "zero"}, TypeError, "seed"),
         ({"X_val": np.zeros((3, 1))}, ValueError, "X_val and y_val"),
@@ -369,7 +382,7 @@ def test_a_bad_schedule_value_fails_and_restores_the_model():
     with pytest.raises(ValueError, match=r"schedule\(2\)"):
         train(model, X, y, GD(), batch_size=1, schedule=lambda t: 0.1 if t < 2 else -1.0)
     assert_array_equal(model.get_flat(), [0.5, 0.5])
-    # evaluating the validation set writes w0 into the model; the failure undoes it
+    # evaluations read the parameters without writing them into the model
     with pytest.raises(ValueError, match=r"schedule\(5\)"):
         train(
             model,
@@ -377,7 +390,6 @@ def test_a_bad_schedule_value_fails_and_restores_the_model():
             y,
             GD(),
             batch_size=1,
-            w0=[1.0, 1.0],
             X_val=X,
             y_val=y,
             schedule=lambda t: 0.1 if t < 5 else -1.0,
@@ -447,66 +459,96 @@ def test_mlp_regression_records_no_accuracy_and_diverges_quietly():
     assert h.diverged and len(h.losses) == h.diverged_at and np.all(np.isfinite(h.w))
 
 
-# --- budget in updates, evaluations every k steps, a loss limit ------------------------------
+# --- the core: a budget in updates, evaluations every k steps, a loss limit ---------------
 
 
-def test_updates_cut_training_short_even_mid_epoch():
+def test_a_budget_cuts_the_batches_short_without_changing_them():
     # N = 10, B = 4: epochs of 4, 4, 2 examples. 5 updates = one epoch and 2 batches of the
-    # next, which counts as the last epoch: evaluations after 3 and after 5 steps.
+    # next; the same 5 steps as an uncut run: the budget stops, it does not change the batches
     X, y = line_data(n=10)
-    h = train(Line(), X, y, GD(0.1), batch_size=4, epochs=10, updates=5)
-    assert len(h.losses) == 5 and h.examples_seen.tolist() == [4, 8, 10, 14, 18]
-    assert h.eval_steps.tolist() == [0, 3, 5] and not h.diverged
-    assert_allclose(h.epoch_losses[-1], hand_loss(h.w, X, y))
-    # the same 5 steps as an uncut run: the budget stops, it does not change the batches
+    descent = Descent(GD(0.1), minibatch_oracle(Line().flat_loss_and_grad, X, y, 4), [0.0, 0.0])
+    steps = list(descent.take(5))
     full = train(Line(), X, y, GD(0.1), batch_size=4, epochs=2, record_path=True)
-    assert_allclose(h.w, full.path[5])
-    assert_array_equal(h.losses, full.losses[:5])
-    # a budget of 0 makes no step; more than epochs allow changes nothing
-    zero = train(Line(), X, y, GD(0.1), batch_size=4, epochs=3, updates=0)
-    assert len(zero.losses) == 0 and zero.eval_steps.tolist() == [0]
-    big = train(Line(), X, y, GD(0.1), batch_size=4, epochs=2, updates=100)
-    assert_array_equal(big.losses, full.losses) and big.eval_steps.tolist() == [0, 3, 6]
+    assert_allclose(descent.w, full.path[5])
+    assert_array_equal([s.loss for s in steps], full.losses[:5])
+    assert [s.k for s in steps] == [0, 1, 2, 3, 4] and descent.diverged_at is None
+    assert_array_equal(full.examples_seen, [4, 8, 10, 14, 18, 20])
+    # iterating again goes on from where the budget stopped
+    assert_allclose(next(iter(descent)).w, full.path[6])
 
 
-def test_eval_every_records_every_k_steps_and_the_end():
+def evaluate_every(k, model, X, y, steps, batch_size, rule=None):
+    """Chapter 7's run_updates in small: evaluate every k steps and at the end."""
+    rule = Divergence() if rule is None else rule
+    oracle = minibatch_oracle(model.flat_loss_and_grad, X, y, batch_size)
+    descent = Descent(GD(model.lr), oracle, model.get_flat(), rule=rule)
+    evaluation = Evaluation(model, X, y, rule=rule)
+    evaluation(0, descent.w)
+    for step in descent.take(steps):
+        if (step.k + 1) % k == 0 and not evaluation(step.k + 1, step.w):
+            break
+    if evaluation.steps[-1] != descent.k:
+        evaluation(descent.k, descent.w)
+    return descent, evaluation
+
+
+class Steep(Bowl):
+    """Bowl that carries its own learning rate, for evaluate_every."""
+
+    def __init__(self, w0, lr):
+        super().__init__(w0)
+        self.lr = lr
+
+
+def test_evaluations_every_k_steps_and_the_end():
     # E = w^2 / 2 with eta = 0.5: w_t = 2^-t, E_t = 4^-t / 2. N = 4, B = 2: 2 steps an
     # epoch, 3 epochs = 6 steps; every 4 steps -> after 0 and 4 steps, then the end (6)
     X, y = np.zeros((4, 1)), np.zeros(4)
-    h = train(Bowl([1.0]), X, y, GD(0.5), batch_size=2, epochs=3, eval_every=4)
-    assert h.eval_steps.tolist() == [0, 4, 6]
-    assert_allclose(h.epoch_losses, [0.5, 0.5 * 4.0**-4, 0.5 * 4.0**-6])
-    # every 2 steps = after every epoch: the same numbers as the default
-    every2 = train(Bowl([1.0]), X, y, GD(0.5), batch_size=2, epochs=3, eval_every=2)
+    _, ev = evaluate_every(4, Steep([1.0], 0.5), X, y, steps=6, batch_size=2)
+    assert ev.steps == [0, 4, 6]
+    assert_allclose(ev.losses, [0.5, 0.5 * 4.0**-4, 0.5 * 4.0**-6])
+    # every 2 steps = after every epoch: the same numbers as train's
+    _, every2 = evaluate_every(2, Steep([1.0], 0.5), X, y, steps=6, batch_size=2)
     default = train(Bowl([1.0]), X, y, GD(0.5), batch_size=2, epochs=3)
-    assert_array_equal(every2.epoch_losses, default.epoch_losses)
-    assert every2.eval_steps.tolist() == default.eval_steps.tolist() == [0, 2, 4, 6]
+    assert_array_equal(every2.losses, default.epoch_losses)
+    assert every2.steps == default.eval_steps.tolist() == [0, 2, 4, 6]
 
 
 def test_max_loss_is_divergence_of_a_batch_or_an_evaluation():
     # eta a = 3: |w_t| = 2^t, E_t = 4^t / 2 = 0.5, 2, 8, 32, ... and max_loss = 10.
     X, y = np.zeros((4, 1)), np.zeros(4)
+    rule = Divergence(max_loss=10.0)
     # one step an epoch: steps 0, 1, 2 see batch losses 0.5, 2, 8 <= 10; the evaluation
     # after step 2 (t = 3) finds 32 > 10, records it and stops
-    h = train(Bowl([1.0]), X, y, GD(3.0), epochs=10, max_loss=10.0)
-    assert h.diverged and h.diverged_at == 3
-    assert_allclose(h.losses, [0.5, 2.0, 8.0])
-    assert_allclose(h.epoch_losses, [0.5, 2.0, 8.0, 32.0])
+    descent, ev = evaluate_every(1, Steep([1.0], 3.0), X, y, steps=10, batch_size=4, rule=rule)
+    assert ev.losses == [0.5, 2.0, 8.0, 32.0] and ev.steps == [0, 1, 2, 3]
+    assert descent.k == 3 and descent.diverged_at is None  # the evaluation stopped it
     # evaluating only at the start and end: the batch loss 32 of step 3 stops it, and the
     # final evaluation at the last good w = -8 records 32
-    h = train(Bowl([1.0]), X, y, GD(3.0), epochs=10, max_loss=10.0, eval_every=100)
-    assert h.diverged_at == 3 and h.eval_steps.tolist() == [0, 3]
-    assert_allclose(h.epoch_losses, [0.5, 32.0])
-    assert_allclose(h.w, [-8.0])
+    descent, ev = evaluate_every(100, Steep([1.0], 3.0), X, y, steps=10, batch_size=4, rule=rule)
+    assert descent.diverged_at == 3 and ev.steps == [0, 3]
+    assert_allclose(ev.losses, [0.5, 32.0])
+    assert_allclose(descent.w, [-8.0])
 
 
-def test_budget_and_limit_arguments_are_checked():
+def test_the_core_checks_its_arguments_once():
     X, y = np.zeros((4, 1)), np.zeros(4)
-    with pytest.raises(ValueError, match="updates"):
-        train(Bowl([1.0]), X, y, GD(0.5), updates=-1)
-    with pytest.raises(ValueError, match="eval_every"):
-        train(Bowl([1.0]), X, y, GD(0.5), eval_every=0)
+    oracle = gradient_oracle(lambda w: w)
+    with pytest.raises(ValueError, match="clip_norm"):
+        Descent(GD(), oracle, [1.0], clip_norm=0.0)
+    with pytest.raises(ValueError, match="clip_norm"):
+        Descent(GD(), oracle, [1.0], clip_norm=-1.0)
+    with pytest.raises(ValueError, match="rule.bound"):
+        Descent(GD(), oracle, [1.0], rule=Divergence(bound=0.0))
     with pytest.raises(ValueError, match="max_loss"):
-        train(Bowl([1.0]), X, y, GD(0.5), max_loss=0.0)
-    with pytest.raises(ValueError, match="max_loss"):
-        train(Bowl([2.0]), X, y, GD(0.5), max_loss=1.0)  # E(w0) = 2 is already above
+        Evaluation(Bowl([1.0]), X, y, rule=Divergence(max_loss=0.0))
+    with pytest.raises(TypeError, match="rule must be a Divergence"):
+        Descent(GD(), oracle, [1.0], rule=1e6)
+    with pytest.raises(ValueError, match="w0"):
+        Descent(GD(), oracle, [np.nan, 0.0])
+    with pytest.raises(TypeError, match="oracle"):
+        Descent(GD(), None, [1.0])
+    with pytest.raises(TypeError, match="optimizer must have init"):
+        Descent(object(), oracle, [1.0])
+    with pytest.raises(ValueError, match="batch_size"):
+        minibatch_oracle(Bowl([1.0]).flat_loss_and_grad, X, y, batch_size=5)

@@ -163,7 +163,7 @@ def shown_lines(nb):
 
 def package_lines():
     """The stripped lines of the installed ``course_utils`` source: public to students
-    (a chapter may print a helper's source, as chapter 3 prints ``training.train``)."""
+    (a chapter may print a helper's source, as chapter 3 prints the training loop's)."""
     root = Path(__file__).resolve().parents[1]
     lines = set()
     for path in root.rglob("*.py"):
@@ -176,9 +176,9 @@ def secret_lines(*nbs):
 
     A solution line is public, and so not counted, when a visible code cell of the book
     holds it (say ``w = model.get_flat()`` in an earlier example) or the course package
-    students install does (chapter 3 prints the source of ``training.train``, whose
-    ``for _ in range(epochs):`` is also a line of a solution). Lines shown in Markdown
-    do count: the release copies Markdown as it is.
+    students install does (``for _ in range(epochs):``, a line of a solution, is also
+    one of the package's). Lines shown in Markdown do count: the release copies Markdown
+    as it is.
     """
     solutions = set().union(*(solution_lines(nb) for nb in nbs))
     return solutions - set().union(package_lines(), *(shown_lines(nb) for nb in nbs))

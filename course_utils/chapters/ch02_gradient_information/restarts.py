@@ -20,7 +20,7 @@ import numpy as np
 
 from course_utils import _validate
 from course_utils.nn import MLP
-from course_utils.optimizers import SGD, run
+from course_utils.optimizers import SGD, run_starts
 from course_utils.training import train
 
 
@@ -69,8 +69,8 @@ def random_starts(bounds, k, seed=0):
 def descend_from(surface, starts, lr=0.3, steps=200, tol=0.05, bound=1e6):
     r"""Plain gradient descent :math:`w \leftarrow w - \eta \nabla E(w)` from every start.
 
-    All starts run side by side in :func:`course_utils.optimizers.run` (``rows=True``),
-    with its divergence rule applied to each start separately.
+    All starts run side by side in :func:`course_utils.optimizers.run_starts`, with the
+    divergence rule applied to each start separately.
 
     Parameters
     ----------
@@ -108,7 +108,7 @@ def descend_from(surface, starts, lr=0.3, steps=200, tol=0.05, bound=1e6):
     bound = _validate.positive("bound", bound)
     if np.any(np.max(np.abs(W), axis=1) > bound):
         raise ValueError(f"starts must lie within bound = {bound:g}")
-    traj = run(SGD(lr=lr), surface.grad, W, steps, bound=bound, rows=True)
+    traj = run_starts(SGD(lr=lr), surface.grad, W, steps, bound=bound)
     W, alive = traj.points[-1], ~traj.diverged
     with np.errstate(all="ignore"):
         values = np.asarray(surface.value(W), dtype=float)

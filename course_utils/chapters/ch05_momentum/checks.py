@@ -23,6 +23,7 @@ from course_utils.exercises._feedback import (
     passed,
 )
 from course_utils.optimizers import SGD
+from course_utils.training import Descent, gradient_oracle
 
 EXPECTED = _expected.expected(__name__)
 
@@ -206,13 +207,8 @@ def measured_rate(lr, beta, lam, steps=300, window=50):
     a factor per step, is the rate (the maximum over a window follows the envelope of a
     spiralling error, too). Returns ``(rate, ws)``, ``ws`` the weights of the run.
     """
-    opt = SGD(lr=lr, momentum=beta)
-    w = np.array([1.0])
-    state, ws = opt.init(w), [1.0]
-    for _ in range(steps):
-        w, state = opt.step(w, lam * w, state)
-        ws.append(float(w[0]))
-    ws = np.abs(np.array(ws))
+    run = Descent(SGD(lr=lr, momentum=beta), gradient_oracle(lambda w: lam * w), [1.0], rule=None)
+    ws = np.abs(np.array([1.0] + [float(step.w[0]) for step in run.take(steps)]))
     half = steps // 2
     early, late = ws[half - window + 1 : half + 1].max(), ws[-window:].max()
     return float((late / early) ** (1 / (steps - half))), ws

@@ -11,9 +11,9 @@ r"""Numerics of chapter 7: the digits task, learning-rate sweeps, restarts, fixe
 - :func:`accuracy`, :func:`evaluate` and :func:`results_table`: accuracy from logits, the
   score of a parameter vector on a data set, and a plain-text table of finished runs.
 
-Everything here is built on :func:`course_utils.training.train`,
-:func:`course_utils.data.minibatches` and any model with ``get_flat`` and
-``flat_loss_and_grad`` (such as :class:`course_utils.nn.MLP`).
+Everything here is built on :func:`course_utils.training.train` and the stepping core of
+:mod:`course_utils.training`, for any model with ``get_flat``, ``flat_loss_and_grad`` and
+``flat_accuracy`` (such as :class:`course_utils.nn.MLP`).
 """
 
 import math
@@ -23,7 +23,7 @@ import numpy as np
 
 from course_utils import _validate
 from course_utils.data import load_digits, train_test_split
-from course_utils.training import train
+from course_utils.training import Descent, Divergence, Evaluation, minibatch_oracle, train
 
 
 class DigitsSplit(NamedTuple):
@@ -246,27 +246,28 @@ def run_updates(
     ``eval_every`` updates (and at the start and the end) the loss and accuracy on the
     whole training set and on ``(X_val, y_val)`` are recorded.
 
-    This is :func:`course_utils.training.train` with ``updates`` and ``eval_every``.
+    This is the stepping core composed by hand: :func:`~course_utils.training.minibatch_oracle`
+    feeds a :class:`~course_utils.training.Descent` for ``updates`` steps, and an
+    :class:`~course_utils.training.Evaluation` observes it every ``eval_every`` steps.
 
-    **Divergence** is ``train``'s rule, with ``max_loss`` set to ``blowup`` times the
-    starting training loss: training stops, and ``diverged_at`` is the number of updates
-    made, as soon as the parameters stop being finite or one exceeds ``bound`` in size,
-    or a batch loss or the training loss at an evaluation is not finite or above that
-    limit (for a 10-class cross-entropy that starts near
-    :math:`\ln 10 \approx 2.3`, a loss of 23 means confidently wrong answers). The
-    curves then end with an evaluation at the last (finite) parameters, so the blow-up shows.
+    **Divergence** is the package's rule (:class:`~course_utils.training.Divergence`),
+    with ``max_loss`` set to ``blowup`` times the starting training loss: training
+    stops, and ``diverged_at`` is the number of updates made, as soon as the parameters
+    stop being finite or one exceeds ``bound`` in size, or a batch loss or the training
+    loss at an evaluation is not finite or above that limit (for a 10-class
+    cross-entropy that starts near :math:`\ln 10 \approx 2.3`, a loss of 23 means
+    confidently wrong answers). The curves then end with an evaluation at the last
+    (finite) parameters, so the blow-up shows.
 
     Parameters
     ----------
     model : object
-        A classifier that :func:`~course_utils.training.train` records accuracy for: it
-        has ``get_flat()``, ``set_flat(w)``, ``flat_loss_and_grad(w, X, y)`` and
-        ``accuracy(X, y)`` (at its current parameters), for example
-        :class:`course_utils.nn.MLP` with a cross-entropy loss. Its parameters are
-        restored at the end.
+        A classifier with ``get_flat()``, ``flat_loss_and_grad(w, X, y)`` and
+        ``flat_accuracy(w, X, y)``, for example :class:`course_utils.nn.MLP` with a
+        cross-entropy loss. It is only read: training starts from its parameters.
     X, y, X_val, y_val : ndarray
     optimizer : object
-        Has ``init(params)`` and ``step(params, grad, state)``.
+        Has ``init(params)``, ``lr`` and ``step(params, grad, state, lr=None)``.
     batch_size : int
         In [1, N].
     updates : int
@@ -288,36 +289,32 @@ def run_updates(
     eval_every = _validate.integer("eval_every", eval_every, lo=1)
     blowup = _validate.number("blowup", blowup, lo=1.0, lo_open=True)
     bound = _validate.positive("bound", bound)
-    w_model = model.get_flat()
-    try:
-        with np.errstate(all="ignore"):
-            start_loss = float(model.flat_loss_and_grad(np.asarray(w_model), X, y)[0])
-        h = train(
-            model,
-            X,
-            y,
-            optimizer,
-            batch_size=B,
-            epochs=math.ceil(updates / math.ceil(N / B)),
-            seed=seed,
-            X_val=X_val,
-            y_val=y_val,
-            bound=bound,
-            updates=updates,
-            eval_every=eval_every,
-            max_loss=blowup * start_loss,
-        )
-    finally:
-        model.set_flat(w_model)
-    seen = np.concatenate([[0], h.examples_seen])[h.eval_steps]
+    w0 = np.array(model.get_flat(), dtype=float)
+    with np.errstate(all="ignore"):
+        start_loss = float(model.flat_loss_and_grad(w0, X, y)[0])
+    rule = Divergence(bound, blowup * start_loss)
+    evaluation = Evaluation(model, X, y, X_val, y_val, rule)
+    if not evaluation(0, w0):
+        raise ValueError("the training loss at the starting parameters is not finite")
+    oracle = minibatch_oracle(model.flat_loss_and_grad, X, y, B, seed)
+    descent = Descent(optimizer, oracle, w0, rule=rule)
+    failed_at = None  # an evaluation after this many updates found the loss diverged
+    for step in descent.take(updates):
+        if (step.k + 1) % eval_every == 0 and not evaluation(step.k + 1, step.w):
+            failed_at = step.k + 1
+            break
+    t = descent.k
+    if evaluation.steps[-1] != t and not evaluation(t, descent.w):  # the end, if not yet
+        failed_at = t
+    steps, per_epoch = np.array(evaluation.steps), math.ceil(N / B)
     return UpdateRun(
-        h.eval_steps,
-        seen,
-        h.epoch_losses,
-        h.val_losses,
-        h.epoch_accuracy,
-        h.val_accuracy,
-        h.diverged_at,
+        steps,
+        steps // per_epoch * N + steps % per_epoch * B,
+        np.array(evaluation.losses),
+        np.array(evaluation.val_losses),
+        np.array(evaluation.accuracy),
+        np.array(evaluation.val_accuracy),
+        descent.diverged_at if failed_at is None else failed_at,
     )
 
 
@@ -331,12 +328,12 @@ class Score(NamedTuple):
 def evaluate(model, w, X, y):
     """The loss and accuracy of ``model`` with the flat parameters ``w`` on ``(X, y)``.
 
-    The model's own parameters are left as they were.
+    The model is only read: its own parameters stay as they were.
 
     Parameters
     ----------
     model : object
-        Has ``get_flat()``, ``set_flat(w)``, ``loss(X, y)`` and ``accuracy(X, y)``, e.g.
+        Has ``flat_loss(w, X, y)`` and ``flat_accuracy(w, X, y)``, e.g.
         :class:`course_utils.nn.MLP` with a cross-entropy loss.
     w : ndarray of shape (W,)
     X, y : ndarray
@@ -345,12 +342,7 @@ def evaluate(model, w, X, y):
     -------
     Score
     """
-    w_model = model.get_flat()
-    try:
-        model.set_flat(w)
-        return Score(float(model.loss(X, y)), float(model.accuracy(X, y)))
-    finally:
-        model.set_flat(w_model)
+    return Score(float(model.flat_loss(w, X, y)), float(model.flat_accuracy(w, X, y)))
 
 
 def results_table(histories, model, X_test, y_test, lrs=None):

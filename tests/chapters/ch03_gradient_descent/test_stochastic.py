@@ -207,17 +207,9 @@ def test_linear_sgd_is_the_training_loop_for_the_line():
     w0 = np.array([0.5, 0.5])
     for B, seed in [(1, 0), (3, 1), (7, 2), (20, 3)]:
         r = linear_sgd(X, y, w0, lr=0.05, batch_size=B, epochs=3, seed=seed)
-        h = train(
-            MLP([1, 1]),
-            X,
-            y,
-            SGD(lr=0.05),
-            batch_size=B,
-            epochs=3,
-            seed=seed,
-            record_path=True,
-            w0=w0,
-        )
+        line = MLP([1, 1])
+        line.set_flat(w0)
+        h = train(line, X, y, SGD(lr=0.05), batch_size=B, epochs=3, seed=seed, record_path=True)
         assert r.steps_per_epoch == h.steps_per_epoch == -(-20 // B)
         assert_allclose(r.path, h.path, rtol=1e-12, atol=1e-12)
         assert r.diverged_at is None

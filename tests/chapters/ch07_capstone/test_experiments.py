@@ -269,10 +269,7 @@ def test_run_updates_stops_on_non_finite_parameters():
         def flat_loss_and_grad(self, w, X, y):
             return 0.5 * float(w @ w), w.copy()
 
-        def loss(self, X, y):
-            return 0.5 * float(self.w @ self.w)
-
-        def accuracy(self, X, y):
+        def flat_accuracy(self, w, X, y):
             return 0.0
 
     X, y = np.zeros((4, 1)), np.zeros(4, dtype=int)
