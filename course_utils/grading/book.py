@@ -13,10 +13,11 @@ from pathlib import Path
 import nbformat
 import yaml
 
+from course_utils.exercises import _hidden
 from course_utils.grading import notebook as N
 from course_utils.grading import run as R
 from course_utils.grading import status as S
-from course_utils.grading.gradebook import instructor_checks, number
+from course_utils.grading.gradebook import number
 
 
 class LeakError(RuntimeError):
@@ -106,7 +107,7 @@ def validate(book, cell_timeout=120.0, run=True, log=print):
             total += 1
             continue
         problems = structure_problems(nb, path.name)
-        template = N.make_template(nb, hidden=instructor_checks(book))
+        template = N.make_template(nb, hidden=_hidden.sources(book))
         if run and template.exercises and not problems:
             problems += _run_problems(template, cell_timeout)
         for problem in problems:

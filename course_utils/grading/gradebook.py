@@ -16,6 +16,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
+from course_utils.exercises import _hidden
 from course_utils.grading import notebook as N
 from course_utils.grading import run as R
 from course_utils.grading import status as S
@@ -30,18 +31,12 @@ class Chapter:
     def __init__(self, path):
         self.path, self.name = Path(path), Path(path).name
         self.nb, _ = N.read_notebook(self.path)
-        self.template = N.make_template(self.nb, hidden=instructor_checks(self.path.parent))
+        self.template = N.make_template(self.nb, hidden=_hidden.sources(self.path.parent))
         self.exercises = self.template.exercises
         setup = [self.nb.cells[i] for i in N.setup_cells(self.nb)]
         self.protected = set().union(
             *(imported_names(N.source(c)) for c in setup), {"course_utils"}
         )
-
-
-def instructor_checks(book):
-    """The hidden checks beside the instructor's ``book`` folder (``../instructor/checks``),
-    else those of the checkout the package comes from (None: the default)."""
-    return N.hidden_sources(Path(book).resolve().parent / "instructor" / "checks") or None
 
 
 def load_chapters(book):

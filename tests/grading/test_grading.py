@@ -1001,7 +1001,7 @@ def test_hidden_checks_run_last_and_carry_the_instructors_code():
     ]
     built = template.build({})
     last = built.cells[-1].source
-    assert last.startswith("from course_utils.exercises import _expected as _grader\n")
+    assert last.startswith("from course_utils.exercises import _hidden as _grader\n")
     assert "_grader.supply('ch01', 'def check_double_hidden(f):\\n    pass\\n')" in last
     assert last.endswith("ch01.check_double_hidden(answer_value)")
     assert all("supply" not in c.source for c in built.cells[:-1])
