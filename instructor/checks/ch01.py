@@ -6,7 +6,6 @@ The module ``instructor.checks.ch01`` (see ``course_utils/exercises/_hidden.py``
 import numpy as np
 
 from course_utils.chapters.ch01_error_surfaces import checks as ch01
-from course_utils.exercises._feedback import call, check_close, passed
 
 
 # --- gradients written out by hand (the reference of exercise 1.1) ------------------------
@@ -34,8 +33,8 @@ def _g_cubic5(w):
     return g
 
 
-_GRADIENTS = {ch01._f_exp_sin: _g_exp_sin, ch01._f_rosenbrock: _g_rosenbrock, ch01._f_log3: _g_log3,
-              _f_cubic5: _g_cubic5}  # fmt: skip
+_GRADIENTS = {ch01._f_exp_sin: _g_exp_sin, ch01._f_rosenbrock: _g_rosenbrock,
+              ch01._f_log3: _g_log3, _f_cubic5: _g_cubic5}  # fmt: skip
 
 
 def _gradients(cases):
@@ -79,10 +78,10 @@ def check_central_gradient_hidden(central_gradient):
     """Exercise 1.1, hidden: 5 weights, a zero gradient, large coordinates, default h."""
     ch01._gradient_cases(central_gradient, _HIDDEN_CASES, (1e-4,), _gradients(_HIDDEN_CASES))
     w = np.array([0.2, -0.7])
-    got = call("central_gradient", central_gradient, ch01._f_exp_sin, w)  # the default h
-    check_close("central_gradient with its default h", got, _g_exp_sin(w), rtol=1e-7, atol=1e-8,
-                hint="keep the default step h = 1e-5")  # fmt: skip
-    passed("central_gradient also works in 3 and 5 dimensions and with its default step.")
+    got = ch01.call("central_gradient", central_gradient, ch01._f_exp_sin, w)  # the default h
+    ch01.check_close("central_gradient with its default h", got, _g_exp_sin(w), rtol=1e-7,
+                     atol=1e-8, hint="keep the default step h = 1e-5")  # fmt: skip
+    ch01.passed("central_gradient also works in 3 and 5 dimensions and with its default step.")
 
 
 def check_newton_step_hidden(newton_step):
@@ -96,4 +95,4 @@ def check_newton_step_hidden(newton_step):
         ("a saddle-shaped quadratic", saddle, [0.0, 0.0], [3.0, 3.0]),
     ]
     ch01._newton_cases(newton_step, cases)
-    passed("newton_step works in 3-D, and (rightly) jumps to a saddle when the model has one.")
+    ch01.passed("newton_step works in 3-D, and (rightly) jumps to a saddle when the model has one.")

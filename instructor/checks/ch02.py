@@ -8,7 +8,6 @@ import math
 import numpy as np
 
 from course_utils.chapters.ch02_gradient_information import checks as ch02
-from course_utils.exercises._feedback import passed
 
 
 # --- reference computations (the solutions: never shipped as checker code) ----------------
@@ -72,7 +71,7 @@ def check_backward_hidden(backward):
     cases = [(2, 3, 1, 1, 3, 1.0), (4, 16, 3, 20, 4, 1.0), (2, 6, 2, 10, 5, 4.0)]
     stored = [_backward(case) for case in cases]
     ch02._backward_cases(backward, cases, stored)
-    passed("backward also works for N = 1, for 3 outputs and with saturated tanh units.")
+    ch02.passed("backward also works for N = 1, for 3 outputs and with saturated tanh units.")
 
 
 def check_max_relative_error_hidden(max_relative_error):
@@ -106,4 +105,4 @@ def check_max_relative_error_hidden(max_relative_error):
         ),
     ]
     ch02._relative_error_cases(max_relative_error, cases)
-    passed("max_relative_error handles a zero component and checks a network's gradient.")
+    ch02.passed("max_relative_error handles a zero component and checks a network's gradient.")

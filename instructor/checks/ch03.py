@@ -6,7 +6,6 @@ The module ``instructor.checks.ch03`` (see ``course_utils/exercises/_hidden.py``
 import numpy as np
 
 from course_utils.chapters.ch03_gradient_descent import checks as ch03
-from course_utils.exercises._feedback import call, check_close, passed
 
 
 # --- reference computations (the solutions: never shipped in the package) ----------------
@@ -61,9 +60,9 @@ def check_sgd_epoch_more(sgd_epoch):
     for epoch in range(3):
         w_ref = _epoch(_sine_grad, w_ref, X, y, 0.3, 4, gen_ref)
         w_got = np.asarray(
-            call("sgd_epoch", sgd_epoch, _sine_grad, w_got, X, y, 0.3, 4, gen_got), dtype=float
+            ch03.call("sgd_epoch", sgd_epoch, _sine_grad, w_got, X, y, 0.3, 4, gen_got), dtype=float
         )
-        check_close(
+        ch03.check_close(
             f"w after epoch {epoch + 1} (sine model, N=9, batch_size=4)",
             w_got,
             w_ref,
@@ -71,11 +70,11 @@ def check_sgd_epoch_more(sgd_epoch):
             1e-12,
             "use the generator passed in, one permutation per epoch",
         )
-    passed("sgd_epoch also works for a non-linear model over several epochs.")
+    ch03.passed("sgd_epoch also works for a non-linear model over several epochs.")
 
 
 def check_training_steps_edge(training_steps):
     """Exercise 3.3, hidden: edge cases (B = N, B = N - 1, a single epoch, zero epochs)."""
     cases = [(7, 7, 1, True), (7, 6, 4, False), (7, 6, 4, True), (1, 1, 3, False), (9, 2, 0, False)]
     ch03._check_steps(training_steps, cases, [_steps(*case) for case in cases])
-    passed("training_steps handles the edge cases too.")
+    ch03.passed("training_steps handles the edge cases too.")

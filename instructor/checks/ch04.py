@@ -8,7 +8,6 @@ import math
 import numpy as np
 
 from course_utils.chapters.ch04_learning_rate import checks as ch04
-from course_utils.exercises._feedback import passed
 from course_utils.schedules import cosine
 
 
@@ -67,7 +66,7 @@ def check_clip_by_norm_more(clip_by_norm):
              (1, 2, 3, 5, 8, 13, 50)]  # fmt: skip
     cases += [(np.zeros(4), 1.0), (np.array([0.6, 0.8]), 1.0)]
     ch04._check_clip_cases(clip_by_norm, cases, _expected_of(cases, _clip))
-    passed("clip_by_norm also handles random vectors, a zero gradient and ||g|| = max_norm.")
+    ch04.passed("clip_by_norm also handles random vectors, a zero gradient and ||g|| = max_norm.")
 
 
 def check_output_gradients_more(output_gradients):
@@ -75,11 +74,11 @@ def check_output_gradients_more(output_gradients):
     z = np.array([-30.0, -12.0, -1.0, 0.5, 4.0, 12.0, 30.0])
     cases = [(z, 1.0), (z, 0.0)]
     ch04._check_grad_cases(output_gradients, cases, _expected_of(cases, _output_grads))
-    passed("output_gradients works on arrays and far into saturation.")
+    ch04.passed("output_gradients works on arrays and far into saturation.")
 
 
 def check_cosine_lr_more(cosine_lr):
     """Exercise 4.3, hidden: a one-step schedule, lr_min = lr, long runs."""
     cases = [(0.3, 1, 0.0), (0.2, 5, 0.2), (0.05, 101, 0.001)]
     ch04._check_cosine_cases(cosine_lr, cases, _expected_of(cases, _cosine_run))
-    passed("cosine_lr also handles total_steps = 1, lr_min = lr and long runs.")
+    ch04.passed("cosine_lr also handles total_steps = 1, lr_min = lr and long runs.")

@@ -6,7 +6,6 @@ The module ``instructor.checks.ch06`` (see ``course_utils/exercises/_hidden.py``
 import numpy as np
 
 from course_utils.chapters.ch06_adaptive import checks as ch06
-from course_utils.exercises._feedback import passed
 from course_utils.optimizers import Adagrad, Adam
 
 
@@ -60,4 +59,4 @@ def check_adam_step_hidden(adam_step):
         ((2, 3), 30, {"lr": 0.3, "beta1": 0.0, "beta2": 0.99, "eps": 1e-3}, 12),
     ]
     ch06._adam_cases(cases, adam_step, "adam_step", _adam_runs(cases))
-    passed("adam_step also matches with other betas and a large eps, over 30 steps.")
+    ch06.passed("adam_step also matches with other betas and a large eps, over 30 steps.")

@@ -4,7 +4,6 @@ The module ``instructor.checks.ch07`` (see ``course_utils/exercises/_hidden.py``
 """
 
 from course_utils.chapters.ch07_capstone import checks as ch07
-from course_utils.exercises._feedback import call, check_close, passed
 from course_utils.optimizers import SGD, Adam
 from course_utils.training import train
 
@@ -41,10 +40,10 @@ def check_accuracy_hidden(accuracy_from_logits):
     split = ch07._split()
     model = ch07._net()
     logits = model.forward(split.X_val)
-    got = call("accuracy_from_logits", accuracy_from_logits, logits, split.y_val.copy())
-    check_close("accuracy_from_logits of an untrained network on the validation digits",
-                got, model.accuracy(split.X_val, split.y_val), rtol=1e-12)  # fmt: skip
-    passed("accuracy_from_logits also works for single rows and a real network's logits.")
+    got = ch07.call("accuracy_from_logits", accuracy_from_logits, logits, split.y_val.copy())
+    ch07.check_close("accuracy_from_logits of an untrained network on the validation digits",
+                     got, model.accuracy(split.X_val, split.y_val), rtol=1e-12)  # fmt: skip
+    ch07.passed("accuracy_from_logits also works for single rows and a real network's logits.")
 
 
 def check_train_momentum_hidden(train_momentum):
@@ -61,7 +60,7 @@ def check_train_momentum_hidden(train_momentum):
                   SGD(lr=setting["lr"], momentum=setting["beta"]),
                   batch_size=setting["batch_size"], epochs=setting["epochs"],
                   seed=setting["seed"])  # fmt: skip
-        check_close(
+        ch07.check_close(
             what,
             w,
             h.w,
@@ -70,4 +69,4 @@ def check_train_momentum_hidden(train_momentum):
             hint="these numbers come out only with one generator for the whole run (not one "
             "per epoch) and a velocity that starts at rest",
         )
-    passed("train_momentum reproduces course_utils.training.train with SGD(momentum=β).")
+    ch07.passed("train_momentum reproduces course_utils.training.train with SGD(momentum=β).")
