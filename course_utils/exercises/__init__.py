@@ -20,6 +20,10 @@ def bind(module_name):
     ``instructor.checks.chNN``, :mod:`~course_utils.exercises._hidden`), so that
     ``ch03.check_sgd_epoch_more`` exists where the instructor grades and raises
     ``AttributeError`` anywhere else, as a missing module attribute would.
+
+    Both halves are plain: JSON data, and a module that imports what it uses. So the
+    process that grades can load them itself (``_expected.expected``, ``_hidden.module``)
+    and compare a student's returned values outside the student's kernel.
     """
     key = _expected.chapter_key(module_name)
 
