@@ -16,25 +16,20 @@ So a file is rewritten only when something changed, and not by each machine's la
 """
 
 import argparse
-import importlib
 import json
 import math
 import sys
-from pathlib import Path
 
-from course_utils.exercises import _expected
+from course_utils.exercises import _expected, _hidden
 
-CHECKS = Path(__file__).resolve().parent / "checks"
 RTOL, ATOL = 1e-12, 1e-14
 
 
 def computed():
     """``{chapter key: JSON data}`` from the reference code."""
-    out = {}
-    for path in sorted(CHECKS.glob("ch[0-9][0-9].py")):
-        module = importlib.import_module(_expected.checker_module(path.stem))
-        out[path.stem] = json.loads(json.dumps(_expected.hidden(module, "expected")()))
-    return out
+    return {
+        key: json.loads(json.dumps(_hidden.module(key).expected())) for key in _hidden.sources()
+    }
 
 
 def differences(stored, fresh, where=""):

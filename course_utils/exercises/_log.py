@@ -11,22 +11,27 @@ variable (students, the grader) nothing is written.
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
 import numpy as np
 
+from course_utils.exercises._hidden import PACKAGE
+
 LOG_ENV = "DOWNHILL_CHECK_LOG"
+# a chapter's checker module (course_utils.chapters.ch03_….checks) or its hidden checks
+_CHECKERS = re.compile(rf"\.chapters\.(ch\d\d)|^{re.escape(PACKAGE)}\.(ch\d\d)$")
 
 
 def _where():
     """``(chapter key, check name)`` of the checker that is comparing: the innermost frame
-    of a function ``check_…`` in a chapter's checker module (or its hidden checks)."""
+    of a function ``check_…`` in a chapter's checker module or in its hidden checks."""
     frame = sys._getframe(2)
     while frame is not None:
-        module = frame.f_globals.get("__name__", "")
-        if frame.f_code.co_name.startswith("check_") and ".chapters.ch" in module:
-            return module.split(".chapters.")[1][:4], frame.f_code.co_name
+        found = _CHECKERS.search(frame.f_globals.get("__name__", ""))
+        if found and frame.f_code.co_name.startswith("check_"):
+            return found.group(1) or found.group(2), frame.f_code.co_name
         frame = frame.f_back
     return "", ""
 

@@ -10,13 +10,14 @@ Modules, one idea each:
   the student copy, the graded notebook);
 - :mod:`~course_utils.grading.scan`: answers that reach for the grading machinery;
 - :mod:`~course_utils.grading.run`: one graded notebook under nbval, isolated, and
-  its pytest results turned into points;
+  what each exercise's cells did (its evidence);
 - :mod:`~course_utils.grading.sandbox`: the student's kernel under bubblewrap, and the
   relay nbval talks to it through;
-- :mod:`~course_utils.grading.nbval_plugin`: the pytest plugin that adds each cell's
-  output and a dead kernel to its test report;
+- :mod:`~course_utils.grading.nbval_plugin` and :mod:`~course_utils.grading.report`: the
+  grader's pytest plugin, which records each cell's outcome as data as it runs;
+- :mod:`~course_utils.grading.status`: the statuses, and the one policy that turns an
+  exercise's evidence and flags into points, status and detail;
 - :mod:`~course_utils.grading.gradebook`: a whole class into ``gradebook.csv``;
-- :mod:`~course_utils.grading.status`: what each gradebook status means;
 - :mod:`~course_utils.grading.book`: validate, release, solution text where students
   can see it;
 - :mod:`~course_utils.grading.editions`: stage and build the editions of the book (the

@@ -12,7 +12,9 @@ try:
     from course_utils.grading import book as B
     from course_utils.grading import notebook as N
     from course_utils.grading import run as R
-    from course_utils.grading.gradebook import grade_class, number
+    from course_utils.grading import status as S
+    from course_utils.grading.gradebook import grade_class
+    from course_utils.grading.status import number
 except ModuleNotFoundError as exc:  # the core package alone, without the grading extra
     sys.exit(f"{exc}: the grading commands need the grading extra: "
              "pip install '.[grading]' in the course's repository")  # fmt: skip
@@ -119,11 +121,12 @@ def _check(args):
         print(f"could not run the notebook: {exc}", file=sys.stderr)
         return 1
     got = best = 0
-    for ex_id, result in results.items():
-        got, best = got + result.points, best + result.max_points
-        score = f"{number(result.points)}/{number(result.max_points)}"
-        print(f"\nExercise {ex_id}: {result.status}, {score} points")
-        for line in result.detail.split(" | "):
+    for ex_id, evidence in results.items():
+        points, status, detail = S.decide(evidence)
+        got, best = got + points, best + evidence.max_points
+        score = f"{number(points)}/{number(evidence.max_points)}"
+        print(f"\nExercise {ex_id}: {status}, {score} points")
+        for line in detail.split(" | "):
             if line:
                 print(f"    {line}")
     print(f"\nScore: {number(got)}/{number(best)} points on these checks. "

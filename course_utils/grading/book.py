@@ -9,10 +9,11 @@ from pathlib import Path
 
 import nbformat
 
+from course_utils.exercises import _hidden
 from course_utils.grading import notebook as N
 from course_utils.grading import run as R
 from course_utils.grading import status as S
-from course_utils.grading.gradebook import instructor_checks, number
+from course_utils.grading.status import number
 
 
 class LeakError(RuntimeError):
@@ -102,7 +103,7 @@ def validate(book, cell_timeout=120.0, run=True, log=print):
             total += 1
             continue
         problems = structure_problems(nb, path.name)
-        template = N.make_template(nb, hidden=instructor_checks(book))
+        template = N.make_template(nb, hidden=_hidden.sources(book))
         if run and template.exercises and not problems:
             problems += _run_problems(template, cell_timeout)
         for problem in problems:
@@ -121,13 +122,15 @@ def _run_problems(template, cell_timeout):
         stubbed = R.grade(template, {}, cell_timeout)
     except R.GraderError as exc:
         return [str(exc)]
-    for ex_id, result in solved.items():
-        if result.status != S.PASSED:
+    for ex_id, evidence in solved.items():
+        _, status, detail = S.decide(evidence)
+        if status != S.PASSED:
             problems.append(f"the reference answer to {ex_id} does not pass its checks "
-                            f"({result.status}: {result.detail})")  # fmt: skip
-    for ex_id, result in stubbed.items():
-        if result.points:
-            problems.append(f"an untouched copy earns {result.points} points on {ex_id}")
+                            f"({status}: {detail})")  # fmt: skip
+    for ex_id, evidence in stubbed.items():
+        points = S.decide(evidence).points
+        if points:
+            problems.append(f"an untouched copy earns {points} points on {ex_id}")
     return problems
 
 

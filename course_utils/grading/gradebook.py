@@ -8,6 +8,7 @@ re-run skips the (student, notebook) pairs already there.
 """
 
 import csv
+import dataclasses
 import hashlib
 import io
 import os
@@ -16,10 +17,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
+from course_utils.exercises import _hidden
 from course_utils.grading import notebook as N
 from course_utils.grading import run as R
 from course_utils.grading import status as S
 from course_utils.grading.scan import imported_names, scan
+from course_utils.grading.status import number
 
 FIELDS = ["student", "notebook", "exercise", "points", "max_points", "status", "detail"]
 
@@ -30,18 +33,12 @@ class Chapter:
     def __init__(self, path):
         self.path, self.name = Path(path), Path(path).name
         self.nb, _ = N.read_notebook(self.path)
-        self.template = N.make_template(self.nb, hidden=instructor_checks(self.path.parent))
+        self.template = N.make_template(self.nb, hidden=_hidden.sources(self.path.parent))
         self.exercises = self.template.exercises
         setup = [self.nb.cells[i] for i in N.setup_cells(self.nb)]
         self.protected = set().union(
             *(imported_names(N.source(c)) for c in setup), {"course_utils"}
         )
-
-
-def instructor_checks(book):
-    """The hidden checks beside the instructor's ``book`` folder (``../instructor/checks``),
-    else those of the checkout the package comes from (None: the default)."""
-    return N.hidden_sources(Path(book).resolve().parent / "instructor" / "checks") or None
 
 
 def load_chapters(book):
@@ -55,19 +52,18 @@ def load_chapters(book):
     return [c for c in chapters if c.exercises]
 
 
-def number(x):
-    """Points as written in the gradebook: ``3`` rather than ``3.0``."""
-    x = round(float(x), 3)
-    return int(x) if x == int(x) else x
+def _row(student, chapter, ex_id, evidence):
+    """The gradebook row of one exercise: what :func:`status.decide` makes of ``evidence``."""
+    points, status, detail = S.decide(evidence)
+    return {"student": student, "notebook": chapter.name, "exercise": ex_id,
+            "points": number(points), "max_points": number(evidence.max_points),
+            "status": status, "detail": detail}  # fmt: skip
 
 
-def _rows(student, chapter, status, detail, points=None):
-    return [
-        {"student": student, "notebook": chapter.name, "exercise": ex.id,
-         "points": number(0 if points is None else points[ex.id]),
-         "max_points": number(ex.max_points), "status": status, "detail": detail}
-        for ex in chapter.exercises.values()
-    ]  # fmt: skip
+def _unrun(student, chapter, status, detail):
+    """The rows of a notebook that could not be run: ``status`` for every exercise."""
+    return [_row(student, chapter, ex.id, S.Evidence(ex.max_points, missing=(status, detail)))
+            for ex in chapter.exercises.values()]  # fmt: skip
 
 
 _COPY = re.compile(r"^(?:Copy of |Copia de |Kopie von )?(?P<stem>.+?)(?: \(\d+\)|-Copy\d+)?$")
@@ -175,28 +171,28 @@ def grade_copy(student, folder, chapter, names, cell_timeout=30.0, limit=None, i
     """
     path, nb, notes, file_flags = locate(folder, chapter, names)
     if path is None:
-        return _rows(student, chapter, S.MISSING_NOTEBOOK, f"no {chapter.name} in {folder.name}/")
+        return _unrun(student, chapter, S.MISSING_NOTEBOOK, f"no {chapter.name} in {folder.name}/")
     if nb is None:
-        return _rows(student, chapter, S.INVALID_NOTEBOOK, "; ".join(notes))
+        return _unrun(student, chapter, S.INVALID_NOTEBOOK, "; ".join(notes))
     found, recovered = recover_answers(nb, chapter)
     answers = {ex_id: sources[-1] for ex_id, sources in found.items()}
     findings = {ex_id: scan(found[ex_id][-1], chapter.protected) for ex_id in found}
     suspects = [ex_id for ex_id in chapter.exercises if findings.get(ex_id)]
-    results = R.grade(chapter.template, answers, cell_timeout, limit, isolation, suspects)
+    evidence = R.grade(chapter.template, answers, cell_timeout, limit, isolation, suspects)
     rows, tainted = [], None
-    for ex_id, ex in chapter.exercises.items():
-        result, flags = results[ex_id], []
+    for ex_id in chapter.exercises:
+        e, flags = evidence[ex_id], []
         if ex_id not in found:
-            status, points = S.MISSING_ANSWER, 0
-            detail = f"no answer cell with id {ex_id} (deleted?): graded as unanswered"
+            e = dataclasses.replace(e, missing=(S.MISSING_ANSWER, f"no answer cell with id "
+                                    f"{ex_id} (deleted?): graded as unanswered"))  # fmt: skip
         else:
             if findings[ex_id]:
                 flags.append((S.REVIEW, "suspicious code: " + ", ".join(findings[ex_id])))
             elif tainted:  # its checks ran after that code, which may have changed them
                 flags.append((S.REVIEW, f"checked after the suspicious code of {tainted}"))
-            if findings[ex_id] and result.status not in S.KEEPS_STATUS:  # (else it was stubbed)
-                tainted = tainted or ex_id
-            flags += [(S.REVIEW, note) for note in result.review]
+            if findings[ex_id] and not (e.aborted and e.aborted[0] in S.KEEPS_STATUS):
+                tainted = tainted or ex_id  # (else it was stubbed: its code did not run)
+            flags += [(S.REVIEW, note) for note in e.review]
             if ex_id in recovered:
                 flags.append((S.REVIEW, "answer found by matching the released cells: its "
                               "cell had lost its grading metadata"))  # fmt: skip
@@ -206,20 +202,8 @@ def grade_copy(student, folder, chapter, names, cell_timeout=30.0, limit=None, i
                      "the last one was graded")
                 )  # fmt: skip
             flags += file_flags
-            status, points, detail = result.status, result.points, result.detail
-            if flags and status not in S.KEEPS_STATUS:
-                outcome = f"outcome: {status} ({number(points)}/{number(ex.max_points)})"
-                detail = outcome + (f": {detail}" if detail else "")
-                status = flags[0][0]
-            detail = "; ".join(
-                list(dict.fromkeys(n for _, n in flags if n)) + ([detail] if detail else [])
-            )
-        detail = "; ".join(notes + ([detail] if detail else []))
-        rows.append(
-            {"student": student, "notebook": chapter.name, "exercise": ex_id,
-             "points": number(points), "max_points": number(ex.max_points),
-             "status": status, "detail": detail}
-        )  # fmt: skip
+        e = dataclasses.replace(e, flags=tuple(flags), notes=tuple(notes))
+        rows.append(_row(student, chapter, ex_id, e))
     return rows
 
 

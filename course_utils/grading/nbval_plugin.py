@@ -1,12 +1,11 @@
-"""A pytest plugin the grader loads beside nbval (``-p course_utils.grading.nbval_plugin``).
+"""A pytest plugin the grader loads beside nbval: the run's report, written as it happens.
 
-It adds two facts to each notebook cell's test report, which the JUnit XML file
-carries as properties:
-
-- ``stdout``: what the cell printed (a passed check's confirmation line);
-- ``kernel_died``: seconds into the cell at which the kernel process was seen to
-  exit (``os._exit``, a segfault, the out-of-memory killer), telling a crash apart
-  from a loop that ignores nbval's interrupt.
+``-p course_utils.grading.nbval_plugin --grading-report=PATH``: as soon as a notebook cell
+has run, one JSON line says what it did (:mod:`~course_utils.grading.report`): pytest's
+outcome, nbval's reason, the exception the kernel reported, what the cell printed (a
+passed check's confirmation line), and the seconds into the cell at which the kernel
+process was seen to exit (``os._exit``, a segfault, the out-of-memory killer), which
+tells a crash apart from a loop that ignores nbval's interrupt.
 
 It only watches: nbval runs the cells and decides pass or fail.
 """
@@ -14,8 +13,25 @@ It only watches: nbval runs the cells and decides pass or fail.
 import os
 import threading
 import time
+from pathlib import Path
 
 import pytest
+
+from course_utils.grading import report
+
+_DIED = pytest.StashKey[float]()  # when the kernel died during the cell
+_SEEN = pytest.StashKey[tuple]()  # (outcome, reason) from the phase that decided the outcome
+
+
+def pytest_addoption(parser):
+    what = "write what each notebook cell did to PATH, one JSON line a cell"
+    parser.addoption("--grading-report", metavar="PATH", help=what)
+
+
+def pytest_sessionstart(session):
+    path = session.config.getoption("grading_report")
+    if path:
+        Path(path).write_text("", encoding="utf-8")
 
 
 def _exited(pid):
@@ -51,11 +67,57 @@ def pytest_runtest_call(item):
     finally:
         stop.set()
         if died:
-            item.user_properties.append(("kernel_died", f"{died[0]:.2f}"))
-        text = "".join(
-            out.get("text", "")
-            for out in getattr(item, "test_outputs", None) or []
-            if out.get("output_type") == "stream" and out.get("name") == "stdout"
-        )
-        if text:
-            item.user_properties.append(("stdout", text[-2000:]))
+            item.stash[_DIED] = died[0]
+
+
+def _outcome(rep):
+    """The cell's outcome as this phase's report tells it (None: a passed setup or
+    teardown, which says nothing). A failed setup or teardown is pytest's ``error``."""
+    xfail = hasattr(rep, "wasxfail")
+    if rep.skipped:
+        return "xfail" if xfail else "skipped"
+    if rep.when == "call":
+        return "passed" if rep.passed else "skipped" if xfail else "failed"
+    return "error" if rep.failed else None
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)  # the outermost: the report as pytest logs it
+def pytest_runtest_makereport(item, call):
+    rep = yield
+    path = item.config.getoption("grading_report")
+    if not path or not hasattr(item, "cell_num"):
+        return rep
+    outcome = _outcome(rep)
+    if outcome is not None:
+        item.stash[_SEEN] = (outcome, _reason(rep, call))
+    if call.when == "teardown":
+        report.write(path, item.cell_num, _cell(item, *item.stash.get(_SEEN, ("passed", ""))))
+    return rep
+
+
+def _reason(rep, call):
+    """nbval's word on a cell that did not pass ("Timeout of 30 seconds exceeded executing
+    cell"); pytest's whole report when the cell could not even be set up or torn down."""
+    if call.excinfo is None:
+        return ""
+    return str(call.excinfo.value) if rep.when == "call" else rep.longreprtext
+
+
+def _cell(item, outcome, reason):
+    outputs = getattr(item, "test_outputs", None) or []
+    errors = [out for out in outputs if out.get("output_type") == "error"]
+    name, message, traceback = report.raised(errors[-1]) if errors else (None, "", "")
+    stdout = "".join(
+        out.get("text", "")
+        for out in outputs
+        if out.get("output_type") == "stream" and out.get("name") == "stdout"
+    )
+    return report.Cell(
+        outcome,
+        reason=reason,
+        exception=name,
+        message=message,
+        traceback=traceback,
+        stdout=stdout[-2000:],
+        kernel_died=item.stash.get(_DIED, None),
+    )

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import nbformat
 
+from course_utils.exercises import _hidden
+
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 STUB = 'raise NotImplementedError("Replace this line with your answer to exercise {id}")'
 # nbval reads these markers from comment lines: a student must not switch a cell off
@@ -372,8 +374,9 @@ def supply_hidden(text, hidden):
     """Hidden check cell ``text``, preceded by the source of the hidden checks it calls.
 
     The graded run's kernel cannot see ``instructor/checks``: the source travels in the
-    cell, and the hidden check cells run after every answer cell (see
-    :func:`make_template`), so no student cell runs once it is in the kernel.
+    cell (:func:`course_utils.exercises._hidden.supply`), and the hidden check cells run
+    after every answer cell (see :func:`make_template`), so no student cell runs once it
+    is in the kernel.
     """
     lines = []
     for key in dict.fromkeys(_KEY.findall(text)):
@@ -381,29 +384,20 @@ def supply_hidden(text, hidden):
             lines.append(f"_grader.supply({key!r}, {hidden[key]!r})")
     if not lines:
         return text
-    head = ["from course_utils.exercises import _expected as _grader", *lines, "del _grader"]
+    head = ["from course_utils.exercises import _hidden as _grader", *lines, "del _grader"]
     return "\n".join(head) + "\n" + text
-
-
-def hidden_sources(folder):
-    """``{"ch03": source, …}``: the instructor's hidden checks in ``folder`` (may be absent)."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        return {}
-    return {p.stem: p.read_text(encoding="utf-8") for p in sorted(folder.glob("ch[0-9][0-9].py"))}
 
 
 def make_template(nb, visible_only=False, hidden=None):
     """The :class:`Template` of notebook ``nb`` (``visible_only``: drop hidden checks).
 
     The hidden check cells go last, after every answer, so that the instructor's code
-    they bring (``hidden``: ``{chapter key: source}``, by default the checkout's
-    ``instructor/checks``) is never in the kernel while a student's cell runs.
+    they bring (``hidden``: ``{chapter key: source}``, by default
+    :func:`course_utils.exercises._hidden.sources`) is never in the kernel while a
+    student's cell runs.
     """
     if hidden is None and not visible_only:
-        from course_utils.exercises._expected import instructor_folder
-
-        hidden = hidden_sources(instructor_folder())
+        hidden = _hidden.sources()
     keep = sorted(set(setup_cells(nb)) | set(exercise_section(nb)))
     last = [i for i in keep if is_check(nb.cells[i]) and "hidden" in tags(nb.cells[i])]
     keep = [i for i in keep if i not in last] + ([] if visible_only else last)

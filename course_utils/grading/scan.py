@@ -35,7 +35,7 @@ _TEXT = [
     ),
     (r"\b(In|Out)\s*\[|\b_i[hi]?\d*\b|\b_oh\b", "reads the kernel's input history"),
     (
-        r"\b_expected\b|\b_grader\b|\b_SUPPLIED\b|\b_LOADED\b|\binstructor\b",
+        r"\b_expected\b|\b_hidden\b|\b_grader\b|\b_SUPPLIED\b|\b_LOADED\b|\binstructor\b",
         "reaches for the hidden checks",
     ),
 ]

@@ -1,10 +1,11 @@
 """Chapter 1, instructor only: the reference computations and the hidden checks.
 
-Runs in a copy of ``course_utils.chapters.ch01_error_surfaces.checks``'s namespace (see
-``course_utils/exercises/_expected.py``): ``np``, ``call``, ``check_close``, ``passed``,
-the test functions, ``_Quadratic``, ``_gradient_cases``, ``_newton_cases`` and the case
-lists come from there.
+The module ``instructor.checks.ch01`` (see ``course_utils/exercises/_hidden.py``).
 """
+
+import numpy as np
+
+from course_utils.chapters.ch01_error_surfaces import checks as ch01
 
 
 # --- gradients written out by hand (the reference of exercise 1.1) ------------------------
@@ -32,8 +33,8 @@ def _g_cubic5(w):
     return g
 
 
-_GRADIENTS = {_f_exp_sin: _g_exp_sin, _f_rosenbrock: _g_rosenbrock, _f_log3: _g_log3,
-              _f_cubic5: _g_cubic5}  # fmt: skip
+_GRADIENTS = {ch01._f_exp_sin: _g_exp_sin, ch01._f_rosenbrock: _g_rosenbrock,
+              ch01._f_log3: _g_log3, _f_cubic5: _g_cubic5}  # fmt: skip
 
 
 def _gradients(cases):
@@ -58,9 +59,9 @@ def expected():
     """
     root = np.sqrt(501.0**2 - 400.0)
     return {
-        "gradients": _gradients(GRADIENT_CASES),
+        "gradients": _gradients(ch01.GRADIENT_CASES),
         "rosenbrock_eigenvalues": [501.0 - root, 501.0 + root],
-        "newton_rosenbrock": [_rosenbrock_newton(w).tolist() for w in NEWTON_STARTS],
+        "newton_rosenbrock": [_rosenbrock_newton(w).tolist() for w in ch01.NEWTON_STARTS],
     }
 
 
@@ -68,30 +69,30 @@ def expected():
 _HIDDEN_CASES = [
     ("Σ k w_k³/3 + Σ w_k w_k+1 (5 weights)", _f_cubic5,
      [[1.0, -2.0, 0.5, 3.0, -1.5], [0.0, 0.0, 0.0, 0.0, 0.0]]),
-    ("log(1 + ‖w‖²) + w1 w2 w3", _f_log3, [[-3.0, 0.25, 1.0], [10.0, -10.0, 5.0]]),
-    ("exp(w1) sin(w2) + w1 w2²", _f_exp_sin, [[3.0, 0.1]]),
+    ("log(1 + ‖w‖²) + w1 w2 w3", ch01._f_log3, [[-3.0, 0.25, 1.0], [10.0, -10.0, 5.0]]),
+    ("exp(w1) sin(w2) + w1 w2²", ch01._f_exp_sin, [[3.0, 0.1]]),
 ]  # fmt: skip
 
 
 def check_central_gradient_hidden(central_gradient):
     """Exercise 1.1, hidden: 5 weights, a zero gradient, large coordinates, default h."""
-    _gradient_cases(central_gradient, _HIDDEN_CASES, (1e-4,), _gradients(_HIDDEN_CASES))
+    ch01._gradient_cases(central_gradient, _HIDDEN_CASES, (1e-4,), _gradients(_HIDDEN_CASES))
     w = np.array([0.2, -0.7])
-    got = call("central_gradient", central_gradient, _f_exp_sin, w)  # the default h
-    check_close("central_gradient with its default h", got, _g_exp_sin(w), rtol=1e-7, atol=1e-8,
-                hint="keep the default step h = 1e-5")  # fmt: skip
-    passed("central_gradient also works in 3 and 5 dimensions and with its default step.")
+    got = ch01.call("central_gradient", central_gradient, ch01._f_exp_sin, w)  # the default h
+    ch01.check_close("central_gradient with its default h", got, _g_exp_sin(w), rtol=1e-7,
+                     atol=1e-8, hint="keep the default step h = 1e-5")  # fmt: skip
+    ch01.passed("central_gradient also works in 3 and 5 dimensions and with its default step.")
 
 
 def check_newton_step_hidden(newton_step):
     """Exercise 1.3, hidden: three weights, and a quadratic whose centre is a saddle."""
     rng = np.random.default_rng(1)
     A = rng.normal(size=(3, 3))
-    q3 = _Quadratic(A @ A.T + 3 * np.eye(3), [0.5, -1.0, 2.0])
-    saddle = _Quadratic([[2.0, 0.0], [0.0, -1.0]], [3.0, 3.0])  # a saddle at (3, 3)
+    q3 = ch01._Quadratic(A @ A.T + 3 * np.eye(3), [0.5, -1.0, 2.0])
+    saddle = ch01._Quadratic([[2.0, 0.0], [0.0, -1.0]], [3.0, 3.0])  # a saddle at (3, 3)
     cases = [
         ("a 3-D quadratic", q3, [1.0, 1.0, 1.0], [0.5, -1.0, 2.0]),
         ("a saddle-shaped quadratic", saddle, [0.0, 0.0], [3.0, 3.0]),
     ]
-    _newton_cases(newton_step, cases)
-    passed("newton_step works in 3-D, and (rightly) jumps to a saddle when the model has one.")
+    ch01._newton_cases(newton_step, cases)
+    ch01.passed("newton_step works in 3-D, and (rightly) jumps to a saddle when the model has one.")

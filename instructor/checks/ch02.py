@@ -1,16 +1,19 @@
 """Chapter 2, instructor only: the reference computations and the hidden checks.
 
-Runs in a copy of ``course_utils.chapters.ch02_gradient_information.checks``'s namespace (see
-``course_utils/exercises/_expected.py``): ``np``, ``math``, ``passed``,
-``_random_network``, ``_backward_cases``, ``_relative_error_cases`` and the case lists
-come from there.
+The module ``instructor.checks.ch02`` (see ``course_utils/exercises/_hidden.py``).
 """
+
+import math
+
+import numpy as np
+
+from course_utils.chapters.ch02_gradient_information import checks as ch02
 
 
 # --- reference computations (the solutions: never shipped as checker code) ----------------
 def _backward(case):
     n_in, n_hidden, n_out, N, seed, scale = case
-    net, X, y = _random_network(n_in, n_hidden, n_out, N, seed, scale)
+    net, X, y = ch02._random_network(n_in, n_hidden, n_out, N, seed, scale)
     _, grads = net.loss_and_grad(X, y)
     W1, b1, W2, b2 = net.params
     a1 = np.tanh(X @ W1 + b1)
@@ -22,7 +25,7 @@ def _backward(case):
 
 def _sigmoid_output(case):
     """Per gradient (dW, db): the right one and two usual mistakes, as the checker's hints use."""
-    a_prev, W, b, t = sigmoid_layer_inputs(*case)
+    a_prev, W, b, t = ch02.sigmoid_layer_inputs(*case)
     y_hat = 1.0 / (1.0 + np.exp(-(a_prev @ W + b)))
     out = []
     for slope, key in (
@@ -47,18 +50,18 @@ def _restarts(p, confidence):
 
 def expected():
     """The expected values of the visible checks, as JSON data."""
-    W = _mlp_params(COUNT_SIZES[-1])
+    W = _mlp_params(ch02.COUNT_SIZES[-1])
     return {
-        "backward": [_backward(case) for case in BACKWARD_CASES],
-        "sigmoid_output": [_sigmoid_output(case) for case in SIGMOID_CASES],
+        "backward": [_backward(case) for case in ch02.BACKWARD_CASES],
+        "sigmoid_output": [_sigmoid_output(case) for case in ch02.SIGMOID_CASES],
         "counts": {
-            "quadratic": [W_ + W_ * (W_ + 1) // 2 for W_ in COUNT_WEIGHTS],
-            "passes": [2 * W_ for W_ in COUNT_WEIGHTS],
-            "mlp_params": [_mlp_params(sizes) for sizes in COUNT_SIZES],
+            "quadratic": [W_ + W_ * (W_ + 1) // 2 for W_ in ch02.COUNT_WEIGHTS],
+            "passes": [2 * W_ for W_ in ch02.COUNT_WEIGHTS],
+            "mlp_params": [_mlp_params(sizes) for sizes in ch02.COUNT_SIZES],
             "big_quadratic": W * (W + 3) // 2,
             "big_passes": 2 * W,
         },
-        "restarts_needed": [_restarts(p, c) for p, c in RESTART_CASES],
+        "restarts_needed": [_restarts(p, c) for p, c in ch02.RESTART_CASES],
     }
 
 
@@ -67,13 +70,13 @@ def check_backward_hidden(backward):
     """Exercise 2.1, hidden: one example, a wide network, saturated units (large weights)."""
     cases = [(2, 3, 1, 1, 3, 1.0), (4, 16, 3, 20, 4, 1.0), (2, 6, 2, 10, 5, 4.0)]
     stored = [_backward(case) for case in cases]
-    _backward_cases(backward, cases, stored)
-    passed("backward also works for N = 1, for 3 outputs and with saturated tanh units.")
+    ch02._backward_cases(backward, cases, stored)
+    ch02.passed("backward also works for N = 1, for 3 outputs and with saturated tanh units.")
 
 
 def check_max_relative_error_hidden(max_relative_error):
     """Exercise 2.3, hidden: a weight E ignores (0/0), and a network's loss."""
-    net, X, y = _random_network(2, 4, 1, 6, 7)
+    net, X, y = ch02._random_network(2, 4, 1, 6, 7)
 
     def f_net(w):
         return net.flat_loss_and_grad(w, X, y)[0]
@@ -101,5 +104,5 @@ def check_max_relative_error_hidden(max_relative_error):
             1e-4,
         ),
     ]
-    _relative_error_cases(max_relative_error, cases)
-    passed("max_relative_error handles a zero component and checks a network's gradient.")
+    ch02._relative_error_cases(max_relative_error, cases)
+    ch02.passed("max_relative_error handles a zero component and checks a network's gradient.")

@@ -1,12 +1,13 @@
 """Chapter 4, instructor only: the reference computations and the hidden checks.
 
-Runs in a copy of ``course_utils.chapters.ch04_learning_rate.checks``'s namespace (see
-``course_utils/exercises/_expected.py``): ``np``, ``passed``, the case lists and the
-``_check_*_cases`` helpers come from there.
+The module ``instructor.checks.ch04`` (see ``course_utils/exercises/_hidden.py``).
 """
 
 import math
 
+import numpy as np
+
+from course_utils.chapters.ch04_learning_rate import checks as ch04
 from course_utils.schedules import cosine
 
 
@@ -43,13 +44,13 @@ def _reach(lr, gamma, slope, start):
 
 def expected():
     """The expected values of the visible checks, as JSON data."""
-    outputs = [_output_grads(np.asarray(z, dtype=float), t) for z, t in OUTPUT_CASES]
+    outputs = [_output_grads(np.asarray(z, dtype=float), t) for z, t in ch04.OUTPUT_CASES]
     return {
-        "clip_by_norm": [_clip(g, c).tolist() for g, c in CLIP_CASES],
+        "clip_by_norm": [_clip(g, c).tolist() for g, c in ch04.CLIP_CASES],
         "output_gradients": [[float(sq), float(nll)] for sq, nll in outputs],
-        "cosine_lr": [[float(x) for x in _cosine_run(*case)] for case in COSINE_CASES],
-        "escape_steps": [_escape(*case) for case in ESCAPE_CASES],
-        "exponential_reach": [_reach(*case) for case in REACH_CASES],
+        "cosine_lr": [[float(x) for x in _cosine_run(*case)] for case in ch04.COSINE_CASES],
+        "escape_steps": [_escape(*case) for case in ch04.ESCAPE_CASES],
+        "exponential_reach": [_reach(*case) for case in ch04.REACH_CASES],
     }
 
 
@@ -64,20 +65,20 @@ def check_clip_by_norm_more(clip_by_norm):
     cases = [(gen.normal(size=n) * gen.uniform(0.1, 20.0), gen.uniform(0.5, 5.0)) for n in
              (1, 2, 3, 5, 8, 13, 50)]  # fmt: skip
     cases += [(np.zeros(4), 1.0), (np.array([0.6, 0.8]), 1.0)]
-    _check_clip_cases(clip_by_norm, cases, _expected_of(cases, _clip))
-    passed("clip_by_norm also handles random vectors, a zero gradient and ||g|| = max_norm.")
+    ch04._check_clip_cases(clip_by_norm, cases, _expected_of(cases, _clip))
+    ch04.passed("clip_by_norm also handles random vectors, a zero gradient and ||g|| = max_norm.")
 
 
 def check_output_gradients_more(output_gradients):
     """Exercise 4.2, hidden: arrays of z, strongly saturated units, t = 0 and t = 1."""
     z = np.array([-30.0, -12.0, -1.0, 0.5, 4.0, 12.0, 30.0])
     cases = [(z, 1.0), (z, 0.0)]
-    _check_grad_cases(output_gradients, cases, _expected_of(cases, _output_grads))
-    passed("output_gradients works on arrays and far into saturation.")
+    ch04._check_grad_cases(output_gradients, cases, _expected_of(cases, _output_grads))
+    ch04.passed("output_gradients works on arrays and far into saturation.")
 
 
 def check_cosine_lr_more(cosine_lr):
     """Exercise 4.3, hidden: a one-step schedule, lr_min = lr, long runs."""
     cases = [(0.3, 1, 0.0), (0.2, 5, 0.2), (0.05, 101, 0.001)]
-    _check_cosine_cases(cosine_lr, cases, _expected_of(cases, _cosine_run))
-    passed("cosine_lr also handles total_steps = 1, lr_min = lr and long runs.")
+    ch04._check_cosine_cases(cosine_lr, cases, _expected_of(cases, _cosine_run))
+    ch04.passed("cosine_lr also handles total_steps = 1, lr_min = lr and long runs.")

@@ -1,9 +1,11 @@
 """Chapter 5, instructor only: the reference computations behind the stored values.
 
-Runs in a copy of ``course_utils.chapters.ch05_momentum.checks``'s namespace (see
-``course_utils/exercises/_expected.py``). Chapter 5 has no hidden checks.
+The module ``instructor.checks.ch05`` (see ``course_utils/exercises/_hidden.py``).
 """
 
+import numpy as np
+
+from course_utils.chapters.ch05_momentum import checks as ch05
 from course_utils.chapters.ch05_momentum.dynamics import regime
 from course_utils.chapters.ch05_momentum.theory import (
     heavy_ball_rate,
@@ -15,7 +17,7 @@ from course_utils.optimizers import SGD
 
 def _heavy_ball_runs():
     runs = []
-    for _, lr, beta, w0, grads in heavy_ball_inputs():
+    for _, lr, beta, w0, grads in ch05.heavy_ball_inputs():
         opt = SGD(lr=lr, momentum=beta)
         p, state, steps = w0, opt.init(w0), []
         for g in grads:
@@ -35,13 +37,13 @@ def _tuning(H):
 
 def expected():
     """The expected values of the visible checks, as JSON data."""
-    tuning = [_tuning(H) for H in _HESSIANS]
+    tuning = [_tuning(H) for H in ch05._HESSIANS]
     return {
         "heavy_ball_step": _heavy_ball_runs(),
         "optimal_momentum": {"right": [r for r, _ in tuning], "diagonal": [d for _, d in tuning]},
-        "largest_stable_lr": [float(max_stable_lr(b, lam)) for b, lam in STABLE_CASES],
+        "largest_stable_lr": [float(max_stable_lr(b, lam)) for b, lam in ch05.STABLE_CASES],
         "regime": {
-            "names": [regime(lr * lam, beta) for lr, beta, lam in REGIME_CASES],
-            "rates": [float(heavy_ball_rate(lr, beta, lam)) for lr, beta, lam in REGIME_CASES],
+            "names": [regime(lr * lam, beta) for lr, beta, lam in ch05.REGIME_CASES],
+            "rates": [float(heavy_ball_rate(lr, beta, lam)) for lr, beta, lam in ch05.REGIME_CASES],
         },
     }

@@ -1,10 +1,11 @@
 """Chapter 6, instructor only: the reference computations and the hidden checks.
 
-Runs in a copy of ``course_utils.chapters.ch06_adaptive.checks``'s namespace (see
-``course_utils/exercises/_expected.py``): ``np``, ``passed``, ``adam_inputs``,
-``_adam_cases`` and the case lists come from there.
+The module ``instructor.checks.ch06`` (see ``course_utils/exercises/_hidden.py``).
 """
 
+import numpy as np
+
+from course_utils.chapters.ch06_adaptive import checks as ch06
 from course_utils.optimizers import Adagrad, Adam
 
 
@@ -12,7 +13,7 @@ from course_utils.optimizers import Adagrad, Adam
 def _adam_runs(cases):
     runs = []
     for shape, steps, kw, seed in cases:
-        w, grads = adam_inputs(shape, steps, seed)
+        w, grads = ch06.adam_inputs(shape, steps, seed)
         opt = Adam(lr=kw["lr"], betas=(kw["beta1"], kw["beta2"]), eps=kw["eps"])
         state, run = opt.init(w), []
         for g in grads:
@@ -43,10 +44,10 @@ def _adagrad_rate(lr, g, k):
 def expected():
     """The expected values of the visible checks, as JSON data."""
     return {
-        "adam_step": _adam_runs(ADAM_CASES),
+        "adam_step": _adam_runs(ch06.ADAM_CASES),
         "first_adam_step": list(_first_adam_step()),
         "adam_factor": float((1 - 0.9) / np.sqrt(1 - 0.999)),
-        "adagrad_rate": [_adagrad_rate(*case) for case in adagrad_cases()],
+        "adagrad_rate": [_adagrad_rate(*case) for case in ch06.adagrad_cases()],
     }
 
 
@@ -57,5 +58,5 @@ def check_adam_step_hidden(adam_step):
         ((4,), 30, {"lr": 0.05, "beta1": 0.5, "beta2": 0.9, "eps": 0.1}, 11),
         ((2, 3), 30, {"lr": 0.3, "beta1": 0.0, "beta2": 0.99, "eps": 1e-3}, 12),
     ]
-    _adam_cases(cases, adam_step, "adam_step", _adam_runs(cases))
-    passed("adam_step also matches with other betas and a large eps, over 30 steps.")
+    ch06._adam_cases(cases, adam_step, "adam_step", _adam_runs(cases))
+    ch06.passed("adam_step also matches with other betas and a large eps, over 30 steps.")

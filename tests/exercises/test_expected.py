@@ -2,12 +2,13 @@
 
 import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
 from course_utils.chapters.ch03_gradient_descent import checks as ch03
-from course_utils.exercises import _expected
+from course_utils.exercises import _expected, _hidden
 from course_utils.grading import notebook as N
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,23 +80,50 @@ def test_hidden_checks_are_the_instructors_not_the_packages():
     assert len(checkers) == 7
     for path in checkers:
         text = path.read_text()
-        assert "def check_" in text and "_hidden(" not in text.replace("_expected.hidden(", "")
-    # in this checkout they come from instructor/checks; elsewhere they do not exist
-    assert ch03.check_sgd_epoch_more.__code__.co_filename == "<hidden checks of ch03>"
+        assert "def check_" in text and "_hidden(" not in text
+        assert "EXPECTED, __getattr__ = exercises.bind(__name__)" in text
+    # in this checkout they come from instructor/checks, an ordinary module of its own
+    hidden = ch03.check_sgd_epoch_more
+    assert hidden.__code__.co_filename == str(ROOT / "instructor" / "checks" / "ch03.py")
+    assert hidden.__module__ == "instructor.checks.ch03" and _hidden.module("ch03").expected
+
+
+SUPPLIED = """
+from course_utils.chapters.ch03_gradient_descent.checks import STEPS_CASES
+
+
+def check_training_steps_edge(f):
+    return "supplied" if STEPS_CASES else None
+"""
 
 
 def test_without_the_instructor_folder_hidden_checks_do_not_exist(monkeypatch, tmp_path):
-    monkeypatch.setattr(_expected, "instructor_folder", lambda: tmp_path)
-    monkeypatch.setattr(_expected, "_LOADED", {})
-    monkeypatch.setattr(_expected, "_SUPPLIED", {})
+    monkeypatch.setattr(_hidden, "_CHECKOUT", tmp_path)
+    monkeypatch.setattr(_hidden, "_SUPPLIED", {})
+    monkeypatch.delitem(sys.modules, "instructor.checks.ch03", raising=False)
     with pytest.raises(AttributeError, match="hidden checks run only when the instructor grades"):
         ch03.check_sgd_epoch_more  # noqa: B018
     assert not hasattr(ch03, "check_training_steps_edge")
-    _expected.supply("ch03", "def check_training_steps_edge(f):\n    return 'supplied'\n")
-    assert ch03.check_training_steps_edge(None) == "supplied"  # the grader's way in
+    assert _hidden.sources() == {} and _hidden.module("ch03") is None
+    _hidden.supply("ch03", SUPPLIED)  # the grader's way in: a module made from the source
+    assert ch03.check_training_steps_edge(None) == "supplied"
+    assert _hidden.module("ch03").__name__ == "instructor.checks.ch03"
+    assert not hasattr(ch03, "check_sgd_epoch_more")  # only what the grader supplied
+
+
+def test_the_instructors_folder_is_found_beside_the_book_or_in_the_checkout(tmp_path):
+    assert _hidden.folder() == ROOT / "instructor" / "checks"
+    assert _hidden.folder(ROOT / "book") == ROOT / "instructor" / "checks"
+    assert _hidden.folder(tmp_path / "book") == ROOT / "instructor" / "checks"  # none there
+    (tmp_path / "instructor" / "checks").mkdir(parents=True)
+    (tmp_path / "instructor" / "checks" / "ch09.py").write_text("x = 1\n")
+    assert _hidden.folder(tmp_path / "book") == tmp_path / "instructor" / "checks"
+    assert _hidden.sources(tmp_path / "book") == {"ch09": "x = 1\n"}
+    assert set(_hidden.sources()) == {f"ch0{n}" for n in range(1, 8)}
 
 
 def test_chapter_key_names_the_chapter():
     assert _expected.chapter_key("course_utils.chapters.ch03_gradient_descent.checks") == "ch03"
+    assert _expected.chapter_key("instructor.checks.ch03") == "ch03"
     with pytest.raises(ValueError, match="module_name must name a chapter"):
         _expected.chapter_key("course_utils.exercises._feedback")

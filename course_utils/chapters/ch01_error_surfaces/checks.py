@@ -1,23 +1,18 @@
-r"""Checkers for the exercises of chapter 1 (error surfaces, Taylor expansion, Hessian).
+r"""Checkers for chapter 1, error surfaces, Taylor expansion and the Hessian.
 
-Each checker tests a student's function at several fixed inputs, so that no single lucky
-number passes, and compares with stored expected values (``expected/ch01.json``: data
-computed from closed forms by the instructor's code in ``instructor/checks/ch01.py``,
-also home of the hidden checks, which is not shipped with the package).
+- 1.1 ``check_central_gradient``: central differences against hand-written gradients of
+  three functions at six points (no single lucky number passes).
+- 1.2 ``check_rosenbrock_curvature``: the Hessian's eigenvalues at Rosenbrock's minimum
+  and the largest stable learning rate.
+- 1.3 ``check_newton_step``: one Newton step, on a quadratic and on Rosenbrock's valley.
 """
-
-import sys
 
 import numpy as np
 
-from course_utils.exercises import _expected
+from course_utils import exercises
 from course_utils.exercises._feedback import call, check_close, check_true, fail, passed
 
-EXPECTED = _expected.expected(__name__)
-
-
-def __getattr__(name):  # the hidden checks: instructor-only, supplied when grading
-    return _expected.hidden(sys.modules[__name__], name)
+EXPECTED, __getattr__ = exercises.bind(__name__)  # stored values; hidden checks
 
 
 # --- test functions (their gradients are the instructor's) ----------------------------------

@@ -1,19 +1,19 @@
-r"""Checkers for the exercises of chapter 2 (gradient information, backpropagation, restarts).
+r"""Checkers for chapter 2, gradient information, backpropagation and restarts.
 
-Each checker calls the student's function on fixed inputs and compares the results with
-stored expected values (``expected/ch02.json``: data computed by the instructor's reference
-code in ``instructor/checks/ch02.py``, also home of the hidden checks, not shipped), then
-prints one line on success or raises :class:`~course_utils.exercises.ExerciseError` with
-the expected value, the value that came back and a hint.
+- 2.1 ``check_backward``, ``check_sigmoid_output``: the gradients of a tanh network and of
+  a sigmoid output layer, on random networks.
+- 2.2 ``check_counts``: how many numbers a quadratic model needs, how many forward passes
+  a numerical gradient, how many weights a layered network has.
+- 2.3 ``check_max_relative_error``: the gradient check's relative error.
+- 2.4 ``check_restarts_needed``: the restarts that find a basin with a given confidence.
 """
 
 import math
-import sys
 
 import numpy as np
 
+from course_utils import exercises
 from course_utils.calculus import numerical_gradient
-from course_utils.exercises import _expected
 from course_utils.exercises._feedback import (
     call,
     check_close,
@@ -25,11 +25,7 @@ from course_utils.exercises._feedback import (
 )
 from course_utils.nn import MLP
 
-EXPECTED = _expected.expected(__name__)
-
-
-def __getattr__(name):  # the hidden checks: instructor-only, supplied when grading
-    return _expected.hidden(sys.modules[__name__], name)
+EXPECTED, __getattr__ = exercises.bind(__name__)  # stored values; hidden checks
 
 
 # --- 2.1: the backward pass of a one-hidden-layer tanh network ------------------------------

@@ -1,18 +1,15 @@
-r"""Checkers for the exercises of chapter 3 (batch, stochastic and mini-batch descent).
+r"""Checkers for chapter 3, batch, stochastic and mini-batch descent.
 
-Each checker calls the student's function on fixed inputs and compares the results with
-stored expected values (``expected/ch03.json``: data, not the solutions), then prints one
-line on success or raises :class:`~course_utils.exercises.ExerciseError` with the
-expected value, the value that came back and a hint. The hidden checks are the
-instructor's (``instructor/checks/ch03.py``), found through ``__getattr__``.
+- 3.1 ``check_sgd_epoch``: one epoch of mini-batch SGD, compared number for number.
+- 3.2 ``check_minibatch_spread``: the spread of mini-batch gradients around the full one.
+- 3.3 ``check_training_steps``: steps per epoch and in total, with and without drop_last.
 """
 
 import math
-import sys
 
 import numpy as np
 
-from course_utils.exercises import _expected
+from course_utils import exercises
 from course_utils.exercises._feedback import (
     call,
     check_close,
@@ -22,11 +19,7 @@ from course_utils.exercises._feedback import (
     passed,
 )
 
-EXPECTED = _expected.expected(__name__)
-
-
-def __getattr__(name):  # the hidden checks: instructor-only, supplied when grading
-    return _expected.hidden(sys.modules[__name__], name)
+EXPECTED, __getattr__ = exercises.bind(__name__)  # stored values; hidden checks
 
 
 # --- inputs ------------------------------------------------------------------------------

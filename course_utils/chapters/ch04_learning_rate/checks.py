@@ -1,18 +1,18 @@
-r"""Checkers for the exercises of chapter 4 (the learning rate and the landscape).
+r"""Checkers for chapter 4, the learning rate and the landscape.
 
-Each checker calls the student's function on fixed inputs and compares the results with
-stored expected values (``expected/ch04.json``: data, not the solutions), then prints one
-line on success or raises :class:`~course_utils.exercises.ExerciseError` with the
-expected value, the value that came back and a hint. The hidden checks are the
-instructor's (``instructor/checks/ch04.py``), found through ``__getattr__``.
+- 4.1 ``check_clip_by_norm``: clipping a gradient to a maximum norm.
+- 4.2 ``check_output_gradients``: dE/dz of a sigmoid unit under the squared error and the
+  NLL (the one that vanishes in saturation, the one that does not).
+- 4.3 ``check_cosine_lr``: the cosine schedule at every step.
+- 4.4 ``check_escape_steps``, ``check_exponential_reach``: predictions (the step that
+  leaves a saddle, the distance a decaying rate still covers), confirmed by runs.
 """
 
 import math
-import sys
 
 import numpy as np
 
-from course_utils.exercises import _expected
+from course_utils import exercises
 from course_utils.exercises._feedback import (
     call,
     check_close,
@@ -26,11 +26,7 @@ from course_utils.exercises._feedback import (
 from course_utils.optimizers import SGD, run
 from course_utils.schedules import exponential
 
-EXPECTED = _expected.expected(__name__)
-
-
-def __getattr__(name):  # the hidden checks: instructor-only, supplied when grading
-    return _expected.hidden(sys.modules[__name__], name)
+EXPECTED, __getattr__ = exercises.bind(__name__)  # stored values; hidden checks
 
 
 # --- exercise 4.1: clipping by norm ------------------------------------------------------

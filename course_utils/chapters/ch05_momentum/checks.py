@@ -1,18 +1,16 @@
-r"""Checkers for the exercises of chapter 5 (momentum and Nesterov).
+r"""Checkers for chapter 5, momentum and Nesterov.
 
-Each checker calls the student's function on fixed inputs and compares the results with
-stored expected values (``expected/ch05.json``: data computed by the instructor's reference
-code in ``instructor/checks/ch05.py``, not shipped), then prints one line on success or
-raises :class:`~course_utils.exercises.ExerciseError` with the expected value, the value
-that came back and a hint.
+- 5.1 ``check_heavy_ball_step``: one heavy-ball step in torch's form, against
+  ``SGD(momentum=β)``.
+- 5.2 ``check_optimal_momentum``: the best (lr, β) for a quadratic, and its rate.
+- 5.3 ``check_largest_stable_lr``: the largest stable learning rate for a given β.
+- 5.4 ``check_regime_and_rate``: the regime and rate of a run, confirmed by runs of SGD.
 """
-
-import sys
 
 import numpy as np
 
+from course_utils import exercises
 from course_utils.chapters.ch05_momentum.dynamics import REGIMES
-from course_utils.exercises import _expected
 from course_utils.exercises._feedback import (
     call,
     check_close,
@@ -25,11 +23,7 @@ from course_utils.exercises._feedback import (
 from course_utils.optimizers import SGD
 from course_utils.training import Descent, gradient_oracle
 
-EXPECTED = _expected.expected(__name__)
-
-
-def __getattr__(name):  # the hidden checks: instructor-only, supplied when grading
-    return _expected.hidden(sys.modules[__name__], name)
+EXPECTED, __getattr__ = exercises.bind(__name__)  # stored values; hidden checks
 
 
 def _callable(name, f, signature):

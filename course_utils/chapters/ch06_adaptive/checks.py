@@ -5,24 +5,14 @@
 - 6.2 ``check_first_adam_step``, ``check_adam_factor``: the size of Adam's first step, with
   and without the bias correction, and the factor between them.
 - 6.3 ``check_adagrad_rate``: Adagrad's effective learning rate after k equal gradients.
-
-The checkers compare with stored values (``expected/ch06.json``), computed by the
-instructor's reference code (``instructor/checks/ch06.py``, also home of the hidden
-checks), which is not shipped with the package.
 """
-
-import sys
 
 import numpy as np
 
-from course_utils.exercises import _expected
+from course_utils import exercises
 from course_utils.exercises._feedback import call, check_close, check_true, passed
 
-EXPECTED = _expected.expected(__name__)
-
-
-def __getattr__(name):  # the hidden checks: instructor-only, supplied when grading
-    return _expected.hidden(sys.modules[__name__], name)
+EXPECTED, __getattr__ = exercises.bind(__name__)  # stored values; hidden checks
 
 
 def _unpack3(what, result):

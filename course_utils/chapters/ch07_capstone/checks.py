@@ -7,19 +7,14 @@
   hidden one for the very numbers of :func:`course_utils.training.train`.
 - 7.3 ``check_lr_choice``: Adam's learning rate chosen from a log grid by validation loss
   (the chaotic run at η = 1 graded as a run that never settles, not by its digits).
-
-The checkers compare with stored values (``expected/ch07.json``), computed by the
-instructor's reference code (``instructor/checks/ch07.py``, also home of the hidden
-checks), which is not shipped with the package.
 """
 
 import functools
-import sys
 
 import numpy as np
 
+from course_utils import exercises
 from course_utils.chapters.ch07_capstone.experiments import digits_split, evaluate
-from course_utils.exercises import _expected
 from course_utils.exercises._feedback import (
     call,
     check_close,
@@ -31,11 +26,7 @@ from course_utils.exercises._feedback import (
 )
 from course_utils.nn import MLP
 
-EXPECTED = _expected.expected(__name__)
-
-
-def __getattr__(name):  # the hidden checks: instructor-only, supplied when grading
-    return _expected.hidden(sys.modules[__name__], name)
+EXPECTED, __getattr__ = exercises.bind(__name__)  # stored values; hidden checks
 
 
 #: The grid and protocol of exercise 7.3.

@@ -1,0 +1,73 @@
+"""Validating, releasing and finding solution text (``course_utils.grading.book``; the
+student edition's build is tested in ``test_editions.py``)."""
+
+import copy
+
+import nbformat
+import pytest
+
+from course_utils.grading import book as B
+from course_utils.grading import notebook as N
+
+from .students import BOOK, CHAPTERS, answer_index, needs_chapter, toy_notebook, wrong
+
+
+@pytest.mark.slow
+@needs_chapter
+def test_validate_runs_solutions_and_stubs(chapter, tmp_path):
+    book = tmp_path / "book"
+    book.mkdir()
+    nbformat.write(chapter.nb, book / chapter.name)
+    lines = []
+    assert B.validate(book, cell_timeout=60, log=lines.append) == 0, lines
+    broken = copy.deepcopy(chapter.nb)
+    e1 = list(chapter.exercises)[0]
+    broken.cells[answer_index(broken, e1)].source = wrong(chapter.template.reference[e1])
+    nbformat.write(broken, book / chapter.name)
+    lines = []
+    assert B.validate(book, cell_timeout=60, log=lines.append) >= 1
+    assert any(f"reference answer to {e1} does not pass" in line for line in lines), lines
+
+
+def test_leaks_are_found_in_highlighted_html(tmp_path):
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import PythonLexer
+
+    secret = "v = beta * v + g"
+    html = highlight(f"def f(v, g, beta):\n    {secret}\n", PythonLexer(), HtmlFormatter())
+    assert secret not in html  # spans and escapes split it up
+    (tmp_path / "page.html").write_text(html)
+    assert B.find_leaks(tmp_path, {secret}) == [f"page.html: {secret}"]
+
+
+def test_release_refuses_to_leak_a_solution_line():
+    nb = toy_notebook()
+    nb.cells.append(
+        nbformat.v4.new_markdown_cell("Hint: `answer_value = 41 + 1`\n\nanswer_value = 41 + 1")
+    )
+    with pytest.raises(B.LeakError, match="answer_value = 41"):
+        B.release_notebook(nb)
+
+
+def test_structure_problems_are_named():
+    nb = toy_notebook()
+    assert B.structure_problems(nb, "01_toy.ipynb") == []
+    nb.cells[6].metadata["tags"].append("raises-exception")
+    nb.cells[7].metadata["grading"]["points"] = 0
+    nb.cells[5].metadata["grading"]["id"] = "2.1"
+    text = "\n".join(B.structure_problems(nb, "01_toy.ipynb"))
+    assert "nbval skip/exception marker" in text
+    assert "points must be a positive number" in text
+    assert "chapter number 1" in text
+    assert "have no answer cell" in text
+
+
+def test_the_real_book_follows_the_conventions(tmp_path):
+    lines = []
+    assert B.validate(BOOK, run=False, log=lines.append) == 0, lines
+    if CHAPTERS:
+        written = B.release(BOOK, tmp_path, log=lambda m: None)
+        solutions = N.secret_lines(*(c.nb for c in CHAPTERS))
+        assert B.find_leaks(tmp_path, solutions) == []
+        assert {p.name for p in written} >= {c.name for c in CHAPTERS}

@@ -1,0 +1,322 @@
+"""Grading a class into the gradebook (``course_utils.grading.gradebook``).
+
+The scenario tests take a real chapter of ``book/``, build one student folder per
+way of handing in (right, wrong, untouched, cheating, crashing, broken…) from the
+instructor's notebook, grade them all in one run, and assert each exercise's points
+and status in the gradebook. The expected points come from the instructor's check
+cells: full marks for an exercise answered with the reference solution, none for one
+that is wrong, unanswered, stuck or crashed.
+"""
+
+import copy
+import csv
+import hashlib
+import textwrap
+import time
+import types
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course_utils.grading import book as B
+from course_utils.grading import gradebook as G
+from course_utils.grading import notebook as N
+from course_utils.grading import run as R
+from course_utils.grading import status as S
+
+from .scenarios import SCENARIOS, build_class
+from .students import (
+    BOOK,
+    answer_index,
+    filled,
+    grade,
+    needs_chapter,
+    save,
+    toy_class,
+    toy_notebook,
+)
+
+
+@pytest.fixture(scope="module")
+def graded(chapter, tmp_path_factory):
+    """Grade the whole class once: ``(expected, {student: {exercise: row}}, out)``."""
+    root = tmp_path_factory.mktemp("grading")
+    out = root / "grades"
+    expect = build_class(chapter, root / "submissions", out)
+    return expect, grade(chapter, root / "submissions", out, cell_timeout=15), out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("student", SCENARIOS)
+def test_scenario_gets_exactly_its_points(graded, student):
+    expect, rows, _ = graded
+    got = {ex: (float(r["points"]), r["status"]) for ex, r in rows[student].items()}
+    want = {ex: (float(points), status) for ex, (points, status) in expect[student].items()}
+    assert got == want, {ex: r["detail"] for ex, r in rows[student].items()}
+
+
+@pytest.mark.slow
+def test_details_say_what_happened(graded, chapter):
+    _, rows, out = graded
+    e1, e2 = list(chapter.exercises)[:2]
+    assert "expected" in rows["wrong"][e1]["detail"]
+    assert rows["correct"][e1]["detail"].startswith("✓")
+    assert "limit" in rows["infinite_loop"][e1]["detail"]
+    assert "kernel died" in rows["os_exit"][e2]["detail"]
+    assert "os._exit" in rows["os_exit"][e2]["detail"]  # the review note stays in the detail
+    assert "ValueError: oops" in rows["raises"][e1]["detail"]
+    assert "not valid JSON" in rows["invalid_json"][e1]["detail"]
+    assert "converted from nbformat 3" in rows["nbformat3"][e1]["detail"]
+    assert f"graded Copy of {chapter.name}" in rows["renamed"][e1]["detail"]
+    assert "setattr" in rows["monkeypatch"][e1]["detail"]
+    assert f"after the suspicious code of {e1}" in rows["monkeypatch"][e2]["detail"]
+    assert "SyntaxError" in rows["syntax_error"][e1]["detail"]
+    assert (
+        "outcome: failed" in rows["answer_duplicated"][e1]["detail"]
+        or "outcome: passed" in (rows["answer_duplicated"][e1]["detail"])
+    )
+    with (out / "totals.csv").open(newline="") as f:
+        totals = {
+            r["student"]: (float(r["points"]), float(r["max_points"])) for r in csv.DictReader(f)
+        }
+    best = sum(ex.max_points for ex in chapter.exercises.values())
+    assert totals["correct"] == (best, best)
+    assert totals["missing"] == (0, best)
+    assert totals["wrong"] == (best - chapter.exercises[e1].max_points, best)
+    assert (
+        "home folder (.ipython/profile_default/startup/00-cheat.py)"
+        in (rows["aa_startup_file"][e1]["detail"])
+    )
+    assert "runs processes" in rows["background_process"][e1]["detail"]
+    assert "reads the process table" in rows["plant_report"][e1]["detail"]
+    assert "outcome: passed" in rows["snoop"][e1]["detail"]  # it saw nothing it looked for
+    assert "blocked a write outside its work folder" in rows["write_outside"][e2]["detail"]
+    assert "MemoryError" in rows["memory_hog"][e1]["detail"]
+    assert "lost its grading metadata" in rows["lost_metadata"][e1]["detail"]
+    stem = Path(chapter.name).stem
+    assert (f"3 candidate files: graded {stem} (1).ipynb" in rows["duplicates"][e1]["detail"]
+            and f"{chapter.name} (no answers), Copy of {chapter.name} (no answers)"
+            in rows["duplicates"][e1]["detail"])  # fmt: skip
+    assert "not UTF-8 text" in rows["latin1"][e1]["detail"]
+    feedback = (out / "feedback" / "wrong.md").read_text()
+    assert f"## {chapter.name}" in feedback and "expected" in feedback
+    assert set(p.stem for p in (out / "feedback").glob("*.md")) == set(SCENARIOS)
+
+
+@pytest.mark.slow
+def test_a_background_process_cannot_touch_the_gradebook(graded):
+    _, rows, out = graded
+    before = (out / "gradebook.csv").read_bytes()
+    time.sleep(6)  # the process would have written after 4 s, had it outlived its sandbox
+    after = (out / "gradebook.csv").read_bytes()
+    assert after == before and b"HACKED" not in after
+    assert (out / ".gradebook.sha256").read_text().strip() == hashlib.sha256(after).hexdigest()
+
+
+@pytest.mark.slow
+def test_a_rerun_grades_only_what_is_new(graded, chapter, tmp_path):
+    expect, rows, out = graded
+    work = tmp_path / "grades"
+    work.mkdir()
+    for name in ("gradebook.csv", "totals.csv", ".gradebook.sha256"):
+        (work / name).write_bytes((out / name).read_bytes())
+    submissions = tmp_path / "submissions"
+    (submissions / "late").mkdir(parents=True)  # only this student is new: no kernel needed
+    book = tmp_path / "book"
+    book.mkdir()
+    nbformat.write(chapter.nb, book / chapter.name)
+    for student in SCENARIOS:
+        (submissions / student).mkdir()
+    graded_now, _ = G.grade_class(book, submissions, work, cell_timeout=10, log=lambda m: None)
+    assert graded_now == 1
+    with (work / "gradebook.csv").open(newline="") as f:
+        students = {r["student"] for r in csv.DictReader(f)}
+    assert students == set(SCENARIOS) | {"late"}
+
+
+def test_an_interrupted_run_keeps_its_finished_rows(tmp_path, monkeypatch):
+    book, submissions, out = toy_class(tmp_path, ["ann", "bob", "cy"])
+    calls, interrupted = [], []
+    real = G.grade_copy
+
+    def grade_copy(student, *args):
+        calls.append(student)
+        if student == "bob" and not interrupted:
+            interrupted.append(student)
+            raise KeyboardInterrupt
+        return real(student, *args)
+
+    monkeypatch.setattr(G, "grade_copy", grade_copy)
+    with pytest.raises(KeyboardInterrupt):
+        G.grade_class(book, submissions, out, jobs=1, log=lambda m: None)
+    with (out / "gradebook.csv").open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["student"], r["status"], r["max_points"]) for r in rows] == [
+        ("ann", S.MISSING_NOTEBOOK, "3")
+    ]
+    calls.clear()
+    graded, _ = G.grade_class(book, submissions, out, jobs=1, log=lambda m: None)
+    assert calls == ["bob", "cy"] and graded == 2  # ann was not graded again
+    graded, _ = G.grade_class(book, submissions, out, jobs=1, fresh=True, log=lambda m: None)
+    assert graded == 3
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_grader_failure_is_reported_not_recorded(tmp_path, monkeypatch):
+    book, submissions, out = toy_class(tmp_path, ["ann"])
+
+    def grade_copy(*args):
+        raise R.GraderError("the setup cell failed: ImportError")
+
+    monkeypatch.setattr(G, "grade_copy", grade_copy)
+    graded, failures = G.grade_class(book, submissions, out, log=lambda m: None)
+    assert graded == 0 and failures == [
+        ("ann", "01_toy.ipynb", "the setup cell failed: ImportError")
+    ]
+    assert (out / "gradebook.csv").read_text().strip() == ",".join(G.FIELDS)
+
+
+def test_a_resume_refuses_a_gradebook_it_did_not_write(tmp_path):
+    book, submissions, out = toy_class(tmp_path, ["ann"])
+    iso = R.Isolation(sandbox=False)
+    G.grade_class(book, submissions, out, log=lambda m: None, isolation=iso)
+    text = (out / "gradebook.csv").read_text()
+    assert G.grade_class(book, submissions, out, log=lambda m: None, isolation=iso)[0] == 0
+    (out / "gradebook.csv").write_text(text.replace(",0,3,", ",3,3,"))  # full marks, by hand
+    with pytest.raises(ValueError, match="was changed since the grader wrote it"):
+        G.grade_class(book, submissions, out, log=lambda m: None, isolation=iso)
+    (out / ".gradebook.sha256").unlink()
+    with pytest.raises(ValueError, match="has no checksum beside it"):
+        G.grade_class(book, submissions, out, log=lambda m: None, isolation=iso)
+    graded, _ = G.grade_class(book, submissions, out, fresh=True, log=lambda m: None,
+                              isolation=iso)  # fmt: skip
+    assert graded == 1 and (out / "gradebook.csv").read_text() == text
+
+
+def test_answers_are_recovered_from_cells_that_lost_their_metadata():
+    nb = toy_notebook()
+    template = N.make_template(nb, visible_only=True)
+    chapter = types.SimpleNamespace(exercises=template.exercises, template=template)
+    student = B.release_notebook(nb)
+    at = answer_index(student, "1.1")
+    student.cells[at].source = "answer_value = 42\n"
+    for cell in student.cells:
+        cell.metadata = {}
+    answers, recovered = G.recover_answers(student, chapter)
+    assert answers == {"1.1": ["answer_value = 42\n"]} and recovered == ["1.1"]
+
+
+def test_several_candidate_files_grade_the_one_with_answers(tmp_path):
+    nb = toy_notebook()
+    template = N.make_template(nb, visible_only=True)
+    chapter = types.SimpleNamespace(name="01_toy.ipynb", exercises=template.exercises,
+                                    template=template)  # fmt: skip
+    blank = B.release_notebook(nb)
+    worked = copy.deepcopy(blank)
+    worked.cells[answer_index(worked, "1.1")].source = "answer_value = 42\n"
+    save(blank, tmp_path, "01_toy.ipynb")
+    save(worked, tmp_path, "01_toy (1).ipynb")
+    save(blank, tmp_path, "Copy of 01_toy.ipynb")
+    (tmp_path / "01_toy-Copy1.ipynb").write_text("{ not json")
+    (tmp_path / "02_other.ipynb").write_text("{}")  # another chapter's file: not a candidate
+    path, got, notes, flags = G.locate(tmp_path, chapter, {"01_toy.ipynb", "02_other.ipynb"})
+    assert path.name == "01_toy (1).ipynb" and notes == []
+    assert flags == [
+        (S.REVIEW, "4 candidate files: graded 01_toy (1).ipynb (1 answered); not graded: "
+         "01_toy.ipynb (no answers), 01_toy-Copy1.ipynb (not a notebook), "
+         "Copy of 01_toy.ipynb (no answers)"),
+        (S.RENAMED, "graded 01_toy (1).ipynb in place of 01_toy.ipynb"),
+    ]  # fmt: skip
+    assert G.locate(tmp_path / "nothing", chapter, set())[0] is None
+
+
+@pytest.mark.slow
+@needs_chapter
+def test_a_planted_report_lands_on_its_student_without_the_sandbox(chapter, tmp_path):
+    """Without the sandbox the kernel can find the report's path in the process table and
+    put a directory there: that exercise gets ``error`` + ``review``, the rest is graded."""
+    ids, ref = list(chapter.exercises), chapter.template.reference
+    plant = textwrap.dedent("""
+        import os
+        _args = open(f"/proc/{os.getppid()}/cmdline").read().split("\\0")
+        _report = next(a.split("=", 1)[1] for a in _args if a.startswith("--grading-report="))
+        os.remove(_report)
+        os.makedirs(_report)
+    """)
+    save(filled(chapter, {ids[0]: ref[ids[0]] + plant}), tmp_path / "mallory", chapter.name)
+    rows = G.grade_copy("mallory", tmp_path / "mallory", chapter, {chapter.name}, 15, None,
+                        R.Isolation(sandbox=False))  # fmt: skip
+    got = {r["exercise"]: (float(r["points"]), r["status"]) for r in rows}
+    assert got == {i: (0.0 if i == ids[0] else float(chapter.exercises[i].max_points), S.REVIEW)
+                   for i in ids}  # fmt: skip
+    first = rows[0]["detail"]
+    assert "report could not be read" in first and "outcome: error (0/" in first
+    assert all(f"after the suspicious code of {ids[0]}" in r["detail"] for r in rows[1:])
+
+
+_ESCAPE_RIGHT = """
+def escape_steps(x0, lr, mu, radius):
+    return math.floor(math.log(radius / abs(x0)) / math.log(1 + lr * mu)) + 1
+"""
+_ESCAPE_WITHOUT_MU = """
+def escape_steps(x0, lr, mu, radius):  # the chapter's 1 + eta, which holds only for mu = 1
+    return math.floor(math.log(radius / abs(x0)) / math.log(1 + lr)) + 1
+"""
+_REACH_RIGHT = """
+def exponential_reach(lr, gamma, slope, start):
+    return slope * lr * gamma**start / (1 - gamma)
+"""
+_REACH_FROM_ZERO = """
+def exponential_reach(lr, gamma, slope, start):  # forgets that the rate has decayed
+    return slope * lr / (1 - gamma)
+"""
+_REGIME_RIGHT = """
+def regime_and_rate(lr, beta, lam):
+    a = 1 + beta - lr * lam
+    disc = a * a - 4 * beta
+    if disc < 0:
+        return "oscillating", float(np.sqrt(beta))
+    rate = (abs(a) + np.sqrt(disc)) / 2
+    if rate >= 1:
+        return "divergent", float(rate)
+    return ("monotone" if a > 0 else "sign-flipping"), float(rate)
+"""
+_REGIME_GD = """
+def regime_and_rate(lr, beta, lam):  # plain gradient descent's answer: momentum ignored
+    h = lr * lam
+    if h >= 2:
+        return "divergent", abs(1 - h)
+    return ("monotone" if h < 1 else "sign-flipping"), abs(1 - h)
+"""
+PREDICTIONS = {
+    "04_learning_rate_and_landscape.ipynb": ("4.4", {
+        "right": (_ESCAPE_RIGHT + _REACH_RIGHT, 3, S.PASSED),
+        "escape_wrong": (_ESCAPE_WITHOUT_MU + _REACH_RIGHT, 1, S.FAILED),  # 1 of 3 points
+        "reach_wrong": (_ESCAPE_RIGHT + _REACH_FROM_ZERO, 2, S.FAILED),  # 2 of 3 points
+    }),
+    "05_momentum.ipynb": ("5.4", {
+        "right": (_REGIME_RIGHT, 3, S.PASSED),
+        "gd_rate": (_REGIME_GD, 0, S.FAILED),
+    }),
+}  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(PREDICTIONS))
+def test_prediction_exercises_are_graded_exactly(name, tmp_path):
+    chapter = G.Chapter(BOOK / name)
+    ex_id, students = PREDICTIONS[name]
+    full = {i: (float(G.number(e.max_points)), S.PASSED) for i, e in chapter.exercises.items()}
+    assert full[ex_id][0] == 3
+    for who, (answer, _, _) in students.items():
+        save(filled(chapter, {ex_id: answer}), tmp_path / "submissions" / who, name)
+    rows = grade(chapter, tmp_path / "submissions", tmp_path / "grades", cell_timeout=60)
+    for who, (_, points, status) in students.items():
+        got = {ex: (float(r["points"]), r["status"]) for ex, r in rows[who].items()}
+        assert got == {**full, ex_id: (float(points), status)}, (who, rows[who][ex_id]["detail"])
+    # the feedback a student reads names the idea that was missed
+    if name.startswith("04"):
+        assert "repelling direction" in rows["escape_wrong"][ex_id]["detail"]
+    else:
+        assert "without momentum" in rows["gd_rate"][ex_id]["detail"]
