@@ -7,7 +7,6 @@ The environments with another Python are built once into ``.cache/matrix/`` and 
 while ``requirements.txt`` and ``pyproject.toml`` are unchanged.
 """
 
-import importlib.util
 import os
 import shutil
 import sys
@@ -20,15 +19,9 @@ ROOT = Path(__file__).resolve().parents[2]
 REQUIRE_ENV = "DOWNHILL_REQUIRE_MATRIX"  # .ci/run sets it: a missing Python fails, not skips
 
 
-def _load_matrix():
-    spec = importlib.util.spec_from_file_location("matrix", ROOT / "instructor" / "matrix.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["matrix"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-M = _load_matrix()
+sys.path.insert(0, str(ROOT / "instructor"))  # instructor/matrix.py and margins.py are scripts
+import margins as G  # noqa: E402
+import matrix as M  # noqa: E402
 
 
 def chapter_keys(runs=M.RUNS):
@@ -97,7 +90,7 @@ class Runs:
                     self.submit(*key).result()
             except M.Unavailable:
                 continue
-            out[run] = M.read_log(M.OUT / run / "log")
+            out[run] = G.read_log(M.OUT / run / "log")
         return out
 
     def close(self):

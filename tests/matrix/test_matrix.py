@@ -9,7 +9,7 @@ import sys
 
 import nbformat
 import pytest
-from matrix_runs import M
+from matrix_runs import G, M
 
 pytestmark = pytest.mark.slow
 
@@ -71,10 +71,10 @@ def test_every_check_moves_by_far_less_than_it_allows(runs):
     assert all(logs.values()), "a run logged no comparison"
     M.OUT.mkdir(parents=True, exist_ok=True)
     described = [M.describe(run, runs.python(run)) for run in logs]
-    (M.OUT / "margins.md").write_text(M.report(logs, described), encoding="utf-8")
-    assert M.problems(logs) == []
-    measured = {check for _, check, *_ in M.summary(logs)}
-    assert measured == M.checks_in_table(), "run python instructor/matrix.py --write"
+    (M.OUT / "margins.md").write_text(G.report(logs, described), encoding="utf-8")
+    assert G.problems(logs) == []
+    measured = {check for _, check, *_ in G.summary(logs)}
+    assert measured == G.checks_in_table(), "run python instructor/matrix.py --write"
     hidden = set()  # the checks of the cells tagged "hidden"
     for path in CHAPTERS:
         for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
@@ -119,8 +119,8 @@ def test_a_value_stored_from_a_chaotic_run_fails_the_matrix(tmp_path):
     for run in ("haswell", "prescott"):
         done = M.run_chapter(sys.executable, path, tmp_path / run, M.PROFILES[run].env)
         assert (done.returncode == 0) == (run == "haswell"), _tail(done)
-        logs[run] = M.read_log(tmp_path / run)
-    found = M.problems(logs)
+        logs[run] = G.read_log(tmp_path / run)
+    found = G.problems(logs)
     assert len(found) == 1 and "the loss at η = 1: failed in a run" in found[0], found
-    steady = next(c for c in M.comparisons(logs) if c.what == "the loss at η = 0.1")
+    steady = next(c for c in G.comparisons(logs) if c.what == "the loss at η = 0.1")
     assert steady.passed() and steady.moved() < 1e-4  # well conditioned
