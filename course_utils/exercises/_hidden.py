@@ -17,8 +17,8 @@ kernel, which cannot see the instructor's folder), else from the instructor's fo
 """
 
 import importlib.abc
-import json
 import importlib.util
+import json
 import sys
 from pathlib import Path
 

@@ -130,8 +130,13 @@ def judge(text, check, function):
             return Verdict(False, ("ValueError", f"your answers are too large to check "
                                    f"({rec['too_large']})"))  # fmt: skip
         if "arguments_error" in rec:
-            return Verdict(False, (str(rec["arguments_error"].get("type", "Exception"))[:100],
-                                   str(rec["arguments_error"].get("message", ""))[:2000]))
+            return Verdict(
+                False,
+                (
+                    str(rec["arguments_error"].get("type", "Exception"))[:100],
+                    str(rec["arguments_error"].get("message", ""))[:2000],
+                ),
+            )
         calls = list(rec.get("calls", []))
         if not all(isinstance(c, dict) for c in calls):
             raise ValueError("malformed calls")

@@ -17,7 +17,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from course_utils.exercises import _hidden
+from course_utils.grading import checks
 from course_utils.grading import notebook as N
 from course_utils.grading import run as R
 from course_utils.grading import status as S
@@ -33,7 +33,8 @@ class Chapter:
     def __init__(self, path):
         self.path, self.name = Path(path), Path(path).name
         self.nb, _ = N.read_notebook(self.path)
-        self.template = N.make_template(self.nb, hidden=_hidden.sources(self.path.parent))
+        hidden = checks.instructor_modules(self.path.parent)
+        self.template = N.make_template(self.nb, hidden=hidden)
         self.exercises = self.template.exercises
         setup = [self.nb.cells[i] for i in N.setup_cells(self.nb)]
         self.protected = set().union(

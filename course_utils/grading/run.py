@@ -31,7 +31,7 @@ from pathlib import Path
 
 import nbformat
 
-from course_utils.grading import report, sandbox
+from course_utils.grading import checks, report, sandbox
 from course_utils.grading import status as S
 from course_utils.grading.status import one_line
 
@@ -111,7 +111,9 @@ def nbval_command(notebook, cells, ini, cell_timeout):
         sys.executable, "-m", "pytest", str(notebook),
         "-p", "nbval.plugin", "-p", "course_utils.grading.nbval_plugin",
         "--nbval-lax", f"--nbval-kernel-name={sandbox.KERNEL_NAME}",
-        f"--nbval-cell-timeout={cell_timeout:g}", f"--grading-report={cells}",
+        # the plugin kills the kernel at the limit; nbval's own (an interrupt) comes after
+        f"--nbval-cell-timeout={cell_timeout + 2:g}", f"--grading-cell-timeout={cell_timeout:g}",
+        f"--grading-report={cells}",
         "-c", str(ini), f"--rootdir={Path(notebook).parent}", "--noconftest",
         "-p", "no:cacheprovider", "-o", "addopts=", "--color=no",
         "-W", "ignore::DeprecationWarning",
@@ -205,26 +207,23 @@ def kill_all():
 
 # --- from a run to grades ---------------------------------------------------------------------
 def find_abort(run, cell_timeout):
-    """``(cell, status, detail)`` for the first cell that timed out or crashed, else None."""
+    """``(cell, status, detail)`` for the first cell that timed out or crashed, else None.
+
+    Read from what the grader saw (the plugin's flags), never from a message: a student's
+    code may raise ``RuntimeError("Kernel dead on test start")`` itself.
+    """
     if run.killed:
         return run.running, S.TIMEOUT, "the notebook ran past its time limit (stuck here)"
     for index in sorted(run.cells):
         cell = run.cells[index]
-        text = cell.reason
-        if cell.kernel_died is not None and cell.kernel_died < cell_timeout:
-            return index, S.CRASHED, "the kernel died (os._exit, a segfault, out of memory…)"
-        if "exceeded executing cell" in text:
+        if cell.timed_out:
             return index, S.TIMEOUT, f"still running after the {cell_timeout:g} s limit"
-        if "Failed to interrupt kernel" in text or "waiting for output" in text:
-            return (
-                index,
-                S.TIMEOUT,
-                (f"still running after the {cell_timeout:g} s limit and deaf to interrupts"),
-            )
-        if "Kernel dead on test start" in text:
+        if cell.dead_at_start:
             return max(index - 1, 0), S.CRASHED, "the kernel died after this cell"
+        if cell.kernel_died is not None:
+            return index, S.CRASHED, "the kernel died (os._exit, a segfault, out of memory…)"
         if cell.outcome == "error":  # pytest's setup or teardown failed: not a cell's doing
-            raise GraderError(f"nbval could not run cell {index}: {one_line(text, 600)}")
+            raise GraderError(f"nbval could not run cell {index}: {one_line(cell.reason, 600)}")
     return None
 
 
@@ -272,8 +271,10 @@ def grade(template, answers, cell_timeout=30.0, limit=None, isolation=None, susp
         if role is None or role.exercise is None or role.exercise in aborted:
             raise GraderError(f"a run stopped in cell {index} and could not be isolated ({detail})")
         aborted[role.exercise] = (status, detail)
+    withheld = checks.withheld_lines(template.hidden)
     return {
-        ex_id: _evidence(ex, run, aborted.get(ex_id)) for ex_id, ex in template.exercises.items()
+        ex_id: _evidence(ex, run, aborted.get(ex_id), template.roles, withheld)
+        for ex_id, ex in template.exercises.items()
     }
 
 
@@ -286,9 +287,10 @@ def notebook_limit(template, cell_timeout):
 _BLOCKED = re.compile(r"Read-only file system|Permission denied: '/(?!sandbox/|tmp/)")
 
 
-def _evidence(ex, run, aborted):
-    """What the run tells of exercise ``ex``: its cells, or why it was stubbed, and what
-    calls for an instructor's look."""
+def _evidence(ex, run, aborted, roles, withheld=()):
+    """What the run tells of exercise ``ex``: its answer cell, the verdict of each check
+    (decided here, :func:`checks.verdict`), or why it was stubbed, and what calls for an
+    instructor's look."""
     answer = run.cells.get(ex.answer)
     review = []
     if aborted is None and answer is not None and answer.outcome != "passed":
@@ -296,10 +298,16 @@ def _evidence(ex, run, aborted):
             review.append("the sandbox blocked a write outside its work folder")
     if aborted is not None and aborted[0] == S.ERROR:
         review.append("the grader's report could not be read after this answer ran")
+    verdicts = []
+    for index, points, _ in ex.checks:
+        checked = None if aborted else checks.verdict(roles[index], run.cells.get(index), withheld)
+        if checked is not None and checked.review:
+            review.append(checked.review)
+        verdicts.append((points, checked))
     return S.Evidence(
         ex.max_points,
-        checks=tuple((points, run.cells.get(index)) for index, points, _ in ex.checks),
+        checks=tuple(verdicts),
         answer=answer,
         aborted=aborted or (),
-        review=(*review, *run.notices),
+        review=tuple(dict.fromkeys((*review, *run.notices))),
     )

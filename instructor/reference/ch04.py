@@ -63,7 +63,8 @@ def hidden():
     grads = [_output_grads(np.asarray(z, dtype=float), t) for z, t in checks.output_cases()]
     return {
         "clip_by_norm_more": [_clip(g, c).tolist() for g, c in checks.clip_cases()],
-        "output_gradients_more": [[np.asarray(sq).tolist(), np.asarray(nll).tolist()]
-                                  for sq, nll in grads],  # fmt: skip
+        "output_gradients_more": [
+            [np.asarray(sq).tolist(), np.asarray(nll).tolist()] for sq, nll in grads
+        ],  # fmt: skip
         "cosine_lr_more": [[float(x) for x in _cosine_run(*case)] for case in checks.COSINE_MORE],
     }
