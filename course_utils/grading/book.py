@@ -67,8 +67,8 @@ def structure_problems(nb, name=""):
             if markers:
                 problems.append(f"{where}: carries an nbval skip/exception marker")
             if N.checker_call(text) is None:
-                problems.append(f"{where}: a check cell must be one call of a chapter's "
-                                "checker, chNN.check_…(…), which the grader can replay")  # fmt: skip
+                problems.append(f"{where}: a check cell must be one call of a checker, "
+                                "chNN.check_…(…), which the grader can replay")  # fmt: skip
     exercises = N.find_exercises(nb)
     for ex_id, ex in exercises.items():
         if ex.answer is None:
