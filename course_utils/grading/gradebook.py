@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from course_utils.grading import checks
+from course_utils.grading import files as F
 from course_utils.grading import notebook as N
 from course_utils.grading import run as R
 from course_utils.grading import status as S
@@ -58,7 +59,14 @@ def _row(student, chapter, ex_id, evidence):
     points, status, detail = S.decide(evidence)
     return {"student": student, "notebook": chapter.name, "exercise": ex_id,
             "points": number(points), "max_points": number(evidence.max_points),
-            "status": status, "detail": detail}  # fmt: skip
+            "status": status, "detail": _printable(detail)}  # fmt: skip
+
+
+def _printable(text):
+    """``text`` as the gradebook can hold it: no NUL or other control character, no lone
+    surrogate (a name that was not UTF-8)."""
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(c if c.isprintable() else " " for c in text)
 
 
 def _unrun(student, chapter, status, detail):
@@ -78,17 +86,18 @@ def candidates(folder, chapter, names):
     no chapter (``names``) but which holds answers to this chapter's exercises.
     """
     stem = Path(chapter.name).stem
-    found = [folder / chapter.name] if (folder / chapter.name).is_file() else []
+    exact = folder / chapter.name
+    found = [exact] if exact.is_file() or exact.is_symlink() else []
     for path in sorted(folder.glob("*.ipynb")):
-        if path.name in names or not path.is_file():
+        if path.name in names or not (path.is_file() or path.is_symlink()):
             continue
         match = _COPY.match(path.stem)
         if match and match.group("stem") == stem:
             found.append(path)
             continue
         try:
-            nb, _ = N.read_notebook(path)
-        except N.InvalidNotebook:
+            nb, _ = N.read_notebook(F.inside(path, folder))
+        except (N.InvalidNotebook, F.Refused):
             continue
         if set(N.student_answers(nb)) & set(chapter.exercises):
             found.append(path)
@@ -108,9 +117,12 @@ def locate(folder, chapter, names):
     read = []
     for path in found:
         try:
-            nb, notes = N.read_notebook(path)
+            nb, notes = N.read_notebook(F.inside(path, folder))
+        except F.Refused as exc:
+            read.append((path, None, [str(exc)], -1))
+            continue
         except N.InvalidNotebook as exc:
-            read.append((path, None, [f"{path.name}: {exc}"], -1))
+            read.append((path, None, [f"{F.shown(path.name)}: {exc}"], -1))
             continue
         answers, _ = recover_answers(nb, chapter)
         stubs = chapter.template.stubs
@@ -123,11 +135,11 @@ def locate(folder, chapter, names):
     flags = []
     others = [r for r in read if r is not best]
     if others:
-        listed = ", ".join(f"{r[0].name} ({_answered(r[3])})" for r in others)
-        flags.append((S.REVIEW, f"{len(read)} candidate files: graded {path.name} "
+        listed = ", ".join(f"{F.shown(r[0].name)} ({_answered(r[3])})" for r in others)
+        flags.append((S.REVIEW, f"{len(read)} candidate files: graded {F.shown(path.name)} "
                       f"({_answered(best[3])}); not graded: {listed}"))  # fmt: skip
     if path.name != chapter.name:
-        flags.append((S.RENAMED, f"graded {path.name} in place of {chapter.name}"))
+        flags.append((S.RENAMED, f"graded {F.shown(path.name)} in place of {chapter.name}"))
     return path, nb, notes, flags
 
 
@@ -170,9 +182,12 @@ def grade_copy(student, folder, chapter, names, cell_timeout=30.0, limit=None, i
     Raises :class:`~course_utils.grading.run.GraderError` when the grader fails for a
     reason that is not the student's (nothing is recorded then; a re-run retries).
     """
+    if Path(folder).is_symlink():
+        return _unrun(student, chapter, S.INVALID_NOTEBOOK,
+                      "the student's folder is a link to another place (not followed)")  # fmt: skip
     path, nb, notes, file_flags = locate(folder, chapter, names)
     if path is None:
-        return _unrun(student, chapter, S.MISSING_NOTEBOOK, f"no {chapter.name} in {folder.name}/")
+        return _unrun(student, chapter, S.MISSING_NOTEBOOK, f"no {chapter.name} in {student}/")
     if nb is None:
         return _unrun(student, chapter, S.INVALID_NOTEBOOK, "; ".join(notes))
     found, recovered = recover_answers(nb, chapter)
@@ -228,7 +243,7 @@ class Gradebook:
             reader = csv.DictReader(io.StringIO(text.decode("utf-8"), newline=""))
             if reader.fieldnames != FIELDS:
                 raise ValueError(f"{self.path} is not a gradebook (columns {reader.fieldnames})")
-            self.rows = list(reader)
+            self.rows = [{k: F.from_cell(v) for k, v in row.items()} for row in reader]
 
     def pairs(self):
         return {(r["student"], r["notebook"]) for r in self.rows}
@@ -253,7 +268,7 @@ class Gradebook:
                  for s, (p, m) in sorted(totals.items())]  # fmt: skip
         _atomic(self.out / "totals.csv", _csv(["student", "points", "max_points"], lines))
         for student in students:
-            _atomic(self.out / "feedback" / f"{student}.md", self.feedback(student))
+            _atomic(self.out / "feedback" / F.file_name(student, ".md"), self.feedback(student))
 
     def feedback(self, student):
         """The Markdown feedback of one student: per notebook, per exercise."""
@@ -278,9 +293,7 @@ def _csv(fields, rows):
     writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for row in rows:  # a spreadsheet would run a cell starting with = + - @ as a formula
-        row = {k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" and v else v)
-               for k, v in row.items()}  # fmt: skip
-        writer.writerow(row)
+        writer.writerow({k: F.to_cell(v) for k, v in row.items()})
     return buffer.getvalue()
 
 
@@ -296,8 +309,18 @@ def _atomic(path, text):
 
 
 def students_in(submissions):
-    """The student folders in ``submissions`` (hidden folders are skipped)."""
-    return sorted(p for p in Path(submissions).iterdir() if p.is_dir() and p.name[0] not in "._")
+    """``[(student, folder)]``: the student folders in ``submissions`` (hidden ones skipped),
+    each with the name it has in the gradebook (:func:`files.shown`; a name that two
+    folders would share gets ``#2``, ``#3``… in their order). A link in place of a folder
+    is listed too: :func:`grade_copy` refuses it."""
+    out, seen = [], {}
+    for path in sorted(Path(submissions).iterdir(), key=lambda p: os.fsencode(p.name)):
+        if path.name[0] in "._" or not (path.is_dir() or path.is_symlink()):
+            continue
+        name = F.shown(path.name)
+        seen[name] = seen.get(name, 0) + 1
+        out.append((name if seen[name] == 1 else f"{name}#{seen[name]}", path))
+    return out
 
 
 def grade_class(book, submissions, out, cell_timeout=30.0, jobs=1, fresh=False, limit=None,
@@ -320,9 +343,9 @@ def grade_class(book, submissions, out, cell_timeout=30.0, jobs=1, fresh=False, 
     done = gradebook.pairs()
     folders = students_in(submissions)
     for path in sorted(Path(submissions).iterdir()):
-        if not path.is_dir() and not path.name.startswith("."):
-            log(f"ignored {path}: submissions/ holds one folder per student")
-    tasks = [(f, c) for f in folders for c in chapters if (f.name, c.name) not in done]
+        if not (path.is_dir() or path.is_symlink()) and not path.name.startswith("."):
+            log(f"ignored {F.shown(str(path))}: submissions/ holds one folder per student")
+    tasks = [(s, f, c) for s, f in folders for c in chapters if (s, c.name) not in done]
     if done:
         log(f"{len(done)} notebooks already in {gradebook.path} (--fresh regrades them): "
             f"{len(tasks)} to grade")  # fmt: skip
@@ -331,9 +354,9 @@ def grade_class(book, submissions, out, cell_timeout=30.0, jobs=1, fresh=False, 
     pool = ThreadPoolExecutor(max_workers=jobs)
     try:
         futures = {}
-        for folder, chapter in tasks:
-            args = (folder.name, folder, chapter, names, cell_timeout, limit, isolation)
-            futures[pool.submit(_timed, *args)] = (folder.name, chapter.name)
+        for student, folder, chapter in tasks:
+            args = (student, folder, chapter, names, cell_timeout, limit, isolation)
+            futures[pool.submit(_timed, *args)] = (student, chapter.name)
         for future in as_completed(futures):
             student, name = futures[future]
             try:
@@ -359,7 +382,19 @@ def grade_class(book, submissions, out, cell_timeout=30.0, jobs=1, fresh=False, 
     return graded, failures
 
 
-def _timed(*args):
+def _timed(student, folder, chapter, *args):
+    """``(rows, seconds)`` of one copy. Whatever goes wrong with the copy itself becomes its
+    rows' ``error``; only the grader's own failure (:class:`run.GraderError`) is raised."""
     start = time.perf_counter()
-    rows = grade_copy(*args)
+    try:
+        rows = grade_copy(student, folder, chapter, *args)
+    except R.GraderError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the copy broke the grader: that copy's error
+        why = f"{type(exc).__name__}: {status_text(exc)}"
+        rows = _unrun(student, chapter, S.ERROR, f"the grader could not grade this copy ({why})")
     return rows, time.perf_counter() - start
+
+
+def status_text(exc):
+    return _printable(S.one_line(exc, 300))

@@ -28,6 +28,9 @@ NBVAL_TAGS = {"nbval-skip", "raises-exception", "nbval-raises-exception", "skip-
 _TRIVIAL = re.compile(r"^[\W_]*$|^(else|try|finally|pass|break|continue|return|raise)\W*$")
 
 
+MAX_BYTES = 64 * 2**20  # a notebook file larger than this is not read
+
+
 class InvalidNotebook(Exception):
     """A file that cannot be read as a Jupyter notebook; the message says why."""
 
@@ -76,9 +79,11 @@ def read_notebook(path):
     unreadable raises :class:`InvalidNotebook` with a message meant for a person.
     """
     try:
+        if Path(path).stat().st_size > MAX_BYTES:
+            raise InvalidNotebook(f"larger than {MAX_BYTES // 2**20} MiB: not a course notebook")
         data = path.read_bytes()
     except OSError as exc:
-        raise InvalidNotebook(f"cannot read the file: {exc}") from None
+        raise InvalidNotebook(f"cannot read the file: {exc.strerror or exc}") from None
     try:  # a byte-order mark (Windows Notepad) is allowed and skipped
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -91,6 +96,8 @@ def read_notebook(path):
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidNotebook(f"not valid JSON ({exc})") from None
+    except RecursionError:
+        raise InvalidNotebook("JSON nested too deeply to be a notebook") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("nbformat"), int):
         raise InvalidNotebook("valid JSON, but not a notebook (no nbformat version)")
     version, notes = raw["nbformat"], []
@@ -100,8 +107,9 @@ def read_notebook(path):
         with warnings.catch_warnings():  # duplicate cell ids and the like: repaired quietly
             warnings.simplefilter("ignore")
             nb = nbformat.reads(text, as_version=4, capture_validation_error={})
-    except Exception as exc:  # nbformat raises many kinds on malformed input
-        raise InvalidNotebook(f"nbformat {version} notebook that cannot be read: {exc}") from None
+    except (Exception, RecursionError) as exc:  # nbformat raises many kinds on malformed input
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:300]
+        raise InvalidNotebook(f"nbformat {version} notebook that cannot be read: {why}") from None
     if version < 4:
         notes.append(f"converted from nbformat {version}")
     cells = nb.get("cells")
