@@ -20,7 +20,6 @@ exercise loses its points.
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -31,7 +30,7 @@ from pathlib import Path
 
 import nbformat
 
-from course_utils.grading import checks, report, sandbox
+from course_utils.grading import checks, files, limits, report, sandbox
 from course_utils.grading import status as S
 from course_utils.grading.status import one_line
 
@@ -41,6 +40,9 @@ _PROCESSES = set()  # process groups of the runs in flight, killed on interrupti
 
 class GraderError(RuntimeError):
     """The grader could not grade a notebook for a reason that is not the student's."""
+
+
+_DISK_MIB = sandbox.DISK_MIB
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class Isolation:
 
     sandbox: bool = True
     memory_mib: int = 2048
+    disk_mib: int = _DISK_MIB
 
     def __post_init__(self):
         if self.sandbox and sandbox.bwrap() is None:
@@ -63,6 +66,8 @@ class Isolation:
             )
         if not (isinstance(self.memory_mib, int) and self.memory_mib >= 256):
             raise ValueError(f"memory_mib must be an integer ≥ 256, got {self.memory_mib!r}")
+        if not (isinstance(self.disk_mib, int) and self.disk_mib >= 16):
+            raise ValueError(f"disk_mib must be an integer ≥ 16, got {self.disk_mib!r}")
 
 
 def default_isolation():
@@ -120,20 +125,38 @@ def nbval_command(notebook, cells, ini, cell_timeout):
     ]  # fmt: skip
 
 
+def _ipc_folder(tmp):
+    """The folder the kernel's sockets live in, bound into the sandbox (writable there): in
+    /dev/shm where there is one, so that what a student's code writes into it is memory,
+    counted by the run's control group, not the grading machine's disk."""
+    shm = Path("/dev/shm")
+    if shm.is_dir() and os.access(shm, os.W_OK):
+        folder = Path(tempfile.mkdtemp(prefix="downhill-ipc-", dir=shm))
+        (tmp / "box" / "ipc").symlink_to(folder)
+        return folder
+    (tmp / "box" / "ipc").mkdir()
+    return None
+
+
 def run_notebook(nb, cell_timeout, limit, isolation=None):
     """Run ``nb`` under nbval in a fresh folder; return a :class:`Run`."""
     isolation = isolation or default_isolation()
     tmp = Path(tempfile.mkdtemp(prefix="downhill-grade-"))
+    shm, group = None, None
     try:
         for folder in ("nb", "meta/home", "meta/runtime", "meta/config", "box/work",
-                       "box/home", "box/ipc"):  # fmt: skip
+                       "box/home"):  # fmt: skip
             (tmp / folder).mkdir(parents=True)
+        shm = _ipc_folder(tmp)
+        group = limits.create(isolation.memory_mib)
         notebook = tmp / "nb" / "notebook.ipynb"
         cells, ini = tmp / "meta" / "cells.jsonl", tmp / "meta" / "pytest.ini"
         nbformat.write(nb, notebook)
         ini.write_text("[pytest]\n")
         sandbox.write_kernelspec(tmp / "meta" / "jupyter", tmp, isolation.memory_mib, limit + 5,
-                                 unsafe=not isolation.sandbox)  # fmt: skip
+                                 unsafe=not isolation.sandbox,
+                                 cgroups=group.paths if group else (),
+                                 disk_mib=isolation.disk_mib)  # fmt: skip
         cmd = nbval_command(notebook, cells, ini, cell_timeout)
         proc = subprocess.Popen(
             cmd, cwd=notebook.parent, env=_environment(tmp), stdout=subprocess.PIPE,
@@ -152,21 +175,28 @@ def run_notebook(nb, cell_timeout, limit, isolation=None):
         finally:
             _kill(proc)  # the kernel too, should it outlive pytest
             _kill_launcher(tmp)
+            if group is not None:
+                group.remove()
+                group = None
             with _RUNNING:
                 _PROCESSES.discard(proc)
-        notices = _notices(tmp / "box" / "home")
+        notices = [] if isolation.sandbox else _notices(tmp / "box" / "home")
         if not cells.exists():  # pytest itself failed: not the student's doing
             raise GraderError(f"pytest wrote no results (exit {proc.returncode}): {log[-1500:]}")
         try:  # something in its place, or garbled: only the student's code could do that
             done = report.read(cells)
         except (OSError, ValueError) as exc:
             reason = f"{type(exc).__name__}: {one_line(exc, 200)}"
-            return Run({}, log=log, notices=notices, unreadable=reason)
+            return Run({}, log=log[-20000:], notices=notices, unreadable=reason)
         if killed:  # cells run in order: the one after the last that finished was running
-            return Run(done, True, max(done, default=-1) + 1, log, notices)
-        return Run(done, False, None, log, notices)
+            return Run(done, True, max(done, default=-1) + 1, log[-20000:], notices)
+        return Run(done, False, None, log[-20000:], notices)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if group is not None:
+            group.remove()
+        files.remove(tmp)
+        if shm is not None:
+            files.remove(shm)
 
 
 def _notices(home):
