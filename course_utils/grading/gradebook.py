@@ -17,7 +17,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from course_utils.grading import checks
+from course_utils.grading import checks, exports
 from course_utils.grading import files as F
 from course_utils.grading import notebook as N
 from course_utils.grading import run as R
@@ -224,7 +224,8 @@ def grade_copy(student, folder, chapter, names, cell_timeout=30.0, limit=None, i
 
 
 class Gradebook:
-    """``gradebook.csv``, ``totals.csv`` and ``feedback/<student>.md`` in folder ``out``."""
+    """``gradebook.csv``, ``totals.csv``, ``canvas.csv``, ``moodle.csv`` (:mod:`exports`) and
+    ``feedback/<student>.md`` in folder ``out``."""
 
     def __init__(self, out, fresh=False):
         self.out = Path(out)
@@ -267,6 +268,8 @@ class Gradebook:
         lines = [{"student": s, "points": number(p), "max_points": number(m)}
                  for s, (p, m) in sorted(totals.items())]  # fmt: skip
         _atomic(self.out / "totals.csv", _csv(["student", "points", "max_points"], lines))
+        _atomic(self.out / "canvas.csv", exports.canvas(self.rows))
+        _atomic(self.out / "moodle.csv", exports.moodle(self.rows))
         for student in students:
             _atomic(self.out / "feedback" / F.file_name(student, ".md"), self.feedback(student))
 
