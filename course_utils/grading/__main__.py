@@ -71,6 +71,17 @@ def parser():
         default=256,
         help="size of each sandbox's work and home folders, MiB (default 256)",
     )
+    g.add_argument(
+        "--dask",
+        action="store_true",
+        help="grade as tasks of a Dask cluster: a local one of --jobs workers",
+    )
+    g.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="... or the running cluster at ADDRESS (tcp://host:8786)",
+    )
     g.add_argument("--unsafe-no-sandbox", action="store_true",
                    help="grade without bubblewrap (student code sees this machine)")  # fmt: skip
     return p
@@ -155,7 +166,7 @@ def _grade(args):
                 "view (only HOME and IPYTHONDIR are private)")  # fmt: skip
         graded, failures = grade_class(
             args.book, args.submissions, args.out, args.timeout, args.jobs, args.fresh,
-            args.notebook_timeout, log, isolation,
+            args.notebook_timeout, log, isolation, args.scheduler, args.dask,
         )  # fmt: skip
     except (ValueError, R.GraderError) as exc:
         log(f"error: {exc}")

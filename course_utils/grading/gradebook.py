@@ -327,15 +327,17 @@ def students_in(submissions):
 
 
 def grade_class(book, submissions, out, cell_timeout=30.0, jobs=1, fresh=False, limit=None,
-                log=print, isolation=None):  # fmt: skip
+                log=print, isolation=None, scheduler=None, dask=False):  # fmt: skip
     """Grade every student folder in ``submissions`` against the notebooks of ``book``.
 
-    Every kernel runs under bubblewrap unless ``isolation`` says otherwise. Returns
-    ``(graded, failures)``: the number of notebooks graded in this run and a list of
-    ``(student, notebook, reason)`` the grader could not grade (not recorded). Only this
-    process writes the gradebook, after each sandboxed run, atomically and with its
-    SHA-256 checksum in ``.gradebook.sha256``; a resume refuses a gradebook whose
-    checksum does not match.
+    Every kernel runs under bubblewrap unless ``isolation`` says otherwise. ``jobs``
+    notebooks are graded at once, in threads of this process; with ``dask`` (or a
+    ``scheduler`` address or client) as tasks of a Dask cluster instead
+    (:mod:`~course_utils.grading.cluster`). Returns ``(graded, failures)``: the number of
+    notebooks graded in this run and a list of ``(student, notebook, reason)`` the grader
+    could not grade (not recorded). Only this process writes the gradebook, after each
+    notebook, atomically and with its SHA-256 checksum in ``.gradebook.sha256``; a resume
+    refuses a gradebook whose checksum does not match.
     """
     isolation = isolation or R.Isolation()  # refuses when bubblewrap is missing
     chapters = load_chapters(book)
@@ -354,38 +356,58 @@ def grade_class(book, submissions, out, cell_timeout=30.0, jobs=1, fresh=False, 
             f"{len(tasks)} to grade")  # fmt: skip
     gradebook.write()
     failures, graded = [], 0
+    if dask or scheduler is not None:
+        from course_utils.grading import cluster
+
+        results = cluster.run(tasks, Path(book).resolve(), names, cell_timeout, limit,
+                              isolation, scheduler, jobs)  # fmt: skip
+    else:
+        results = _threads(tasks, names, cell_timeout, limit, isolation, jobs)
+    try:
+        for student, name, outcome in results:
+            if isinstance(outcome, BaseException):  # the grader's failure: retry later
+                exc = outcome
+                reason = str(exc) if isinstance(exc, R.GraderError) else f"internal error {exc!r}"
+                failures.append((student, name, reason))
+                log(f"NOT GRADED {student} {name}: {reason}")
+                continue
+            rows, seconds = outcome
+            gradebook.add(rows)
+            gradebook.write(students=[student])
+            graded += 1
+            got = number(sum(float(r["points"]) for r in rows))
+            best = number(sum(float(r["max_points"]) for r in rows))
+            flags = sorted({r["status"] for r in rows} - {S.PASSED})
+            log(f"[{graded + len(failures)}/{len(tasks)}] {student} {name}: {got}/{best} "
+                f"{' '.join(flags)} ({seconds:.1f} s)")  # fmt: skip
+    except BaseException:
+        results.close()
+        R.kill_all()
+        raise
+    return graded, failures
+
+
+def _threads(tasks, names, cell_timeout, limit, isolation, jobs):
+    """Grade ``tasks`` in ``jobs`` threads of this process; yield as in ``cluster.run``."""
     pool = ThreadPoolExecutor(max_workers=jobs)
     try:
         futures = {}
         for student, folder, chapter in tasks:
             args = (student, folder, chapter, names, cell_timeout, limit, isolation)
-            futures[pool.submit(_timed, *args)] = (student, chapter.name)
+            futures[pool.submit(timed, *args)] = (student, chapter.name)
         for future in as_completed(futures):
             student, name = futures[future]
             try:
-                rows, seconds = future.result()
-            except Exception as exc:  # the grader's failure, not the student's: retry later
-                reason = str(exc) if isinstance(exc, R.GraderError) else f"internal error {exc!r}"
-                failures.append((student, name, reason))
-                log(f"NOT GRADED {student} {name}: {reason}")
-                continue
-            gradebook.add(rows)
-            gradebook.write(students=[student])
-            graded += 1
-            got = number(sum(r["points"] for r in rows))
-            best = number(sum(r["max_points"] for r in rows))
-            flags = sorted({r["status"] for r in rows} - {S.PASSED})
-            log(f"[{graded + len(failures)}/{len(tasks)}] {student} {name}: {got}/{best} "
-                f"{' '.join(flags)} ({seconds:.1f} s)")  # fmt: skip
+                yield student, name, future.result()
+            except Exception as exc:  # noqa: BLE001 - reported by the coordinator
+                yield student, name, exc
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
-        R.kill_all()
         raise
     pool.shutdown()
-    return graded, failures
 
 
-def _timed(student, folder, chapter, *args):
+def timed(student, folder, chapter, *args):
     """``(rows, seconds)`` of one copy. Whatever goes wrong with the copy itself becomes its
     rows' ``error``; only the grader's own failure (:class:`run.GraderError`) is raised."""
     start = time.perf_counter()
