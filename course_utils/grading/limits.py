@@ -83,7 +83,10 @@ class Group:
                 text = (self.paths[0] / "memory.events").read_text()
                 events = dict(line.split() for line in text.splitlines())
                 return int(events.get("oom_kill", 0)) > 0 or int(events.get("max", 0)) > 0
-            return int((self.paths[0] / "memory.failcnt").read_text()) > 0
+            text = (self.paths[0] / "memory.oom_control").read_text()
+            events = dict(line.split() for line in text.splitlines())
+            failed = int((self.paths[0] / "memory.failcnt").read_text())
+            return int(events.get("oom_kill", 0)) > 0 or failed > 0
         except (OSError, ValueError):
             return False
 
