@@ -20,9 +20,16 @@ _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 def shown(name):
-    """A file name as text: bytes that are not UTF-8 as ``\\xe9``, controls escaped."""
-    text = os.fsencode(name).decode("utf-8", "backslashreplace")
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+    """A file name as text: bytes that are not UTF-8 as ``\\xe9``, characters that do not
+    print as ``\\u000a``, a backslash doubled. Two names never show alike (a folder named
+    ``Jos\\xe9`` and one named ``Jos`` + byte 0xe9 stay two students)."""
+    text = os.fsencode(name).replace(b"\\", b"\\\\").decode("utf-8", "backslashreplace")
+    return "".join(c if c.isprintable() else _escape(c) for c in text)
+
+
+def _escape(char):
+    code = ord(char)
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def to_cell(value):

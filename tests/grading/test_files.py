@@ -15,7 +15,39 @@ from course_utils.grading import gradebook as G
 def test_names_that_are_not_utf8_or_printable_become_text():
     assert F.shown(os.fsdecode(b"Jos\xe9")) == "Jos\\xe9"
     assert F.shown("Zoë") == "Zoë"
-    assert F.shown("a\nb\x00") == "a\\nb\\x00"
+    assert F.shown("a\nb\x00\x85") == "a\\u000ab\\u0000\\u0085"
+    assert F.shown("Jos\\xe9") == "Jos\\\\xe9"  # a backslash in the name itself
+
+
+def _unshown(text):
+    """The bytes of the name ``text`` shows (the test's own decoding of :func:`F.shown`)."""
+    out, i = bytearray(), 0
+    while i < len(text):
+        if text[i] != "\\":
+            out += text[i].encode("utf-8")
+            i += 1
+        elif text[i + 1] == "\\":
+            out += b"\\"
+            i += 2
+        elif text[i + 1] == "x":
+            out.append(int(text[i + 2 : i + 4], 16))
+            i += 4
+        else:
+            width = 4 if text[i + 1] == "u" else 8
+            out += chr(int(text[i + 2 : i + 2 + width], 16)).encode("utf-8", "surrogatepass")
+            i += 2 + width
+    return bytes(out)
+
+
+# names built from the pieces that could be confused: backslashes, the letters of escapes,
+# bytes that are not UTF-8, UTF-8 characters that do not print (U+0085 is C2 85)
+_PIECES = st.sampled_from([b"\\", b"x", b"u", b"e9", b"0085", b"\xe9", b"\x85", b"\xc2\x85",
+                           b"\n", b"\x1b", "\u200b".encode(), "é".encode(), b"a"])  # fmt: skip
+
+
+@given(st.lists(_PIECES, min_size=1, max_size=8).map(b"".join) | st.binary(min_size=1))
+def test_a_name_can_be_told_from_how_it_is_shown(name):
+    assert _unshown(F.shown(os.fsdecode(name))) == name
 
 
 @given(st.text())
