@@ -11,6 +11,7 @@ from pathlib import Path
 import nbformat
 
 from course_utils.grading import gradebook as G
+from course_utils.grading import limits
 from course_utils.grading import notebook as N
 from course_utils.grading import status as S
 
@@ -241,6 +242,8 @@ SCENARIOS = ["correct", "untouched", "wrong", "wrong_saved", "wrong_cleared", "c
              "forge_assignment", "forge_transformer", "forge_oracle", "leak_reference",
              "secret_environ", "print_flood", "fork_bomb", "disk_fill", "deaf_loop",
              "imitates_grader"]  # fmt: skip
+if limits.describe().startswith("cgroup"):
+    SCENARIOS.append("memory_spread")
 
 
 # --- issue 21: attacks on checks that ran in the student's kernel ------------------------------
@@ -404,6 +407,36 @@ while True:
     pass
 """
 _IMITATE = 'raise RuntimeError("Kernel dead on test start")\n'
+# issue 21: /dev/shm and forked children held 2.8 GiB under --memory 2048. Here 400 MiB of
+# /dev/shm and four children of 500 MiB each, held together for two seconds: 2.4 GiB. The
+# children offer themselves to the out-of-memory killer first, so the kernel lives to tell
+# whether they were all held (then the limit failed: the answer raises before its function
+# is defined, and earns nothing).
+_SPREAD = """
+import os as _os
+import time as _time
+
+for _n in range(2):  # 200 MiB a file: no file may pass 256 MiB
+    with open(f"/dev/shm/fill{_n}.bin", "wb") as _f:
+        _f.write(b"x" * (200 * 1024 * 1024))
+_kids = []
+for _ in range(4):
+    _pid = _os.fork()
+    if _pid == 0:
+        try:
+            with open("/proc/self/oom_score_adj", "w") as _f:
+                _f.write("1000")
+            _held = b"y" * (500 * 1024 * 1024)
+            _time.sleep(2)
+        finally:
+            _os._exit(0)
+    _kids.append(_pid)
+_ends = [_os.waitpid(_pid, 0)[1] for _pid in _kids]
+for _n in range(2):
+    _os.remove(f"/dev/shm/fill{_n}.bin")
+if all(_os.WIFEXITED(_e) for _e in _ends):  # the answer below is then never defined
+    raise RuntimeError("held 2.4 GiB under a 2 GiB limit")
+"""
 
 
 def resources(chapter, student):
@@ -417,6 +450,9 @@ def resources(chapter, student):
     student("disk_fill", filled(chapter, {e1: ref[e1] + _DISK}))
     student("deaf_loop", filled(chapter, {e1: _DEAF}), {e1: (0, S.TIMEOUT)})
     student("imitates_grader", filled(chapter, {e1: _IMITATE + ref[e1]}), {e1: (0, S.ERROR)})
+    if limits.describe().startswith("cgroup"):  # else memory is held per process only
+        student("memory_spread", filled(chapter, {e1: _SPREAD + ref[e1]}),
+                {i: (full[i], S.REVIEW) for i in ids})  # fmt: skip
 
 
 def odd_folders(chapter, root, expect):
