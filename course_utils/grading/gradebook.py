@@ -250,14 +250,14 @@ class Gradebook:
         return {(r["student"], r["notebook"]) for r in self.rows}
 
     def add(self, rows):
-        self.rows.extend(rows)
-        self.rows.sort(
-            key=lambda r: (r["student"], r["notebook"], N.exercise_id_key(r["exercise"]))
-        )
+        self.rows.extend(rows)  # sorted when written
 
     def write(self, students=()):
         """Rewrite the CSV files and the feedback of ``students``, each atomically."""
         self.out.mkdir(parents=True, exist_ok=True)
+        self.rows.sort(
+            key=lambda r: (r["student"], r["notebook"], N.exercise_id_key(r["exercise"]))
+        )
         text = _csv(FIELDS, self.rows)
         _atomic(self.path, text)
         _atomic(self.seal, hashlib.sha256(text.encode("utf-8")).hexdigest() + "\n")
@@ -270,12 +270,18 @@ class Gradebook:
         _atomic(self.out / "totals.csv", _csv(["student", "points", "max_points"], lines))
         _atomic(self.out / "canvas.csv", exports.canvas(self.rows))
         _atomic(self.out / "moodle.csv", exports.moodle(self.rows))
+        mine = {}
+        for r in self.rows:
+            mine.setdefault(r["student"], []).append(r)
         for student in students:
-            _atomic(self.out / "feedback" / F.file_name(student, ".md"), self.feedback(student))
+            _atomic(self.out / "feedback" / F.file_name(student, ".md"),
+                    self.feedback(student, mine.get(student, [])))  # fmt: skip
 
-    def feedback(self, student):
-        """The Markdown feedback of one student: per notebook, per exercise."""
-        rows = [r for r in self.rows if r["student"] == student]
+    def feedback(self, student, rows=None):
+        """The Markdown feedback of one student (``rows``: theirs, if known): per notebook,
+        per exercise."""
+        if rows is None:
+            rows = [r for r in self.rows if r["student"] == student]
         got = sum(float(r["points"]) for r in rows)
         best = sum(float(r["max_points"]) for r in rows)
         text = [f"# Feedback for {student}", "", f"Total: {number(got)} / {number(best)} points."]
@@ -355,6 +361,7 @@ def grade_class(book, submissions, out, cell_timeout=30.0, jobs=1, fresh=False, 
         log(f"{len(done)} notebooks already in {gradebook.path} (--fresh regrades them): "
             f"{len(tasks)} to grade")  # fmt: skip
     gradebook.write()
+    writes = _Writes(gradebook)
     failures, graded = [], 0
     if dask or scheduler is not None:
         from course_utils.grading import cluster
@@ -373,7 +380,7 @@ def grade_class(book, submissions, out, cell_timeout=30.0, jobs=1, fresh=False, 
                 continue
             rows, seconds = outcome
             gradebook.add(rows)
-            gradebook.write(students=[student])
+            writes.after(student)
             graded += 1
             got = number(sum(float(r["points"]) for r in rows))
             best = number(sum(float(r["max_points"]) for r in rows))
@@ -383,8 +390,37 @@ def grade_class(book, submissions, out, cell_timeout=30.0, jobs=1, fresh=False, 
     except BaseException:
         results.close()
         R.kill_all()
+        writes.flush()  # what was graded is kept
         raise
+    writes.flush()
     return graded, failures
+
+
+class _Writes:
+    """When the coordinator rewrites the gradebook: after each notebook, unless the last
+    write was so recent that writing would take more than a tenth of its time. A class's
+    first notebooks are written one by one; 70,000 notebooks make a gradebook of 42 MB,
+    which takes seconds to write, and then each write holds the notebooks of a while (an
+    interruption loses none: :meth:`flush` runs on the way out)."""
+
+    SHARE = 0.1  # at most this share of the coordinator's time goes into writing
+
+    def __init__(self, gradebook):
+        self.gradebook, self.pending, self.due = gradebook, [], 0.0
+
+    def after(self, student):
+        self.pending.append(student)
+        if time.monotonic() >= self.due:
+            self.flush()
+
+    def flush(self):
+        if not self.pending:
+            return
+        start = time.monotonic()
+        self.gradebook.write(students=list(dict.fromkeys(self.pending)))
+        self.pending = []
+        end = time.monotonic()
+        self.due = end + (end - start) * (1 / self.SHARE - 1)
 
 
 def _threads(tasks, names, cell_timeout, limit, isolation, jobs):

@@ -201,6 +201,36 @@ def test_an_interrupted_run_keeps_its_finished_rows(tmp_path, monkeypatch):
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
 
 
+def test_a_slow_write_is_not_repeated_for_every_notebook(monkeypatch):
+    """A gradebook that takes 50 ms to write is written after the first notebook, then not
+    before 450 ms have passed (writing takes at most a tenth of the time); what is
+    pending is written at the end. (A clock of the test's own: no real time.)"""
+    written, now = [], [100.0]
+
+    class Slow:
+        def write(self, students=()):
+            now[0] += 0.05
+            written.append(list(students))
+
+    monkeypatch.setattr(G.time, "monotonic", lambda: now[0])
+    writes = G._Writes(Slow())
+    for k in range(5):
+        writes.after(f"s{k}")  # the first write ends at 100.05 s, the next is due at 100.5
+        now[0] += 0.05
+    writes.after("s4")  # a second notebook of the same student: one feedback file
+    assert written == [["s0"]] and now[0] == pytest.approx(100.3)
+    now[0] = 100.49
+    writes.after("s5")
+    assert written == [["s0"]]
+    now[0] = 100.5
+    writes.after("s5")
+    assert written == [["s0"], ["s1", "s2", "s3", "s4", "s5"]]
+    writes.after("s6")
+    writes.flush()
+    writes.flush()  # nothing left: no write
+    assert written == [["s0"], ["s1", "s2", "s3", "s4", "s5"], ["s6"]]
+
+
 def test_a_grader_failure_is_reported_not_recorded(tmp_path, monkeypatch):
     book, submissions, out = toy_class(tmp_path, ["ann"])
 
