@@ -45,18 +45,22 @@ def graded(chapter, tmp_path_factory):
     """Grade the whole class once: ``(expected, {student: {exercise: row}}, out)``."""
     root = tmp_path_factory.mktemp("grading")
     out = root / "grades"
-    expect = build_class(chapter, root / "submissions", out)
-    secrets = {SECRET: "s3cret-of-the-grader", "GRADER_TOKEN": "t0ken-of-the-grader"}
-    saved = {name: os.environ.get(name) for name in secrets}
-    os.environ.update(secrets)  # exported in the shell that grades: no kernel may see them
     try:
-        return expect, grade(chapter, root / "submissions", out, cell_timeout=15), out
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        expect = build_class(chapter, root / "submissions", out)
+        secrets = {SECRET: "s3cret-of-the-grader", "GRADER_TOKEN": "t0ken-of-the-grader"}
+        saved = {name: os.environ.get(name) for name in secrets}
+        os.environ.update(secrets)  # exported in the shell that grades: no kernel may see them
+        try:
+            rows = grade(chapter, root / "submissions", out, cell_timeout=30)
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+        yield expect, rows, out
+    finally:  # 1,100 folders deep: more than pytest's own clean-up (shutil.rmtree) can take
+        F.remove(root / "submissions" / "deep_folders")
 
 
 @pytest.mark.slow
