@@ -76,9 +76,10 @@ def kill_kernel(pid):
         pass
 
 
-def _limit(pid, seconds, done, fired):
+def _limit(pid, seconds, done, fired, died):
     if not done.wait(seconds):
-        fired.append(True)
+        if not died:  # a kernel that died during the cell crashed; it did not time out
+            fired.append(True)
         kill_kernel(pid)
 
 
@@ -97,7 +98,8 @@ def pytest_runtest_call(item):
         watcher.start()
         seconds = item.config.getoption("grading_cell_timeout", None)
         if seconds:
-            threading.Thread(target=_limit, args=(pid, seconds, stop, fired), daemon=True).start()
+            threading.Thread(target=_limit, args=(pid, seconds, stop, fired, died),
+                             daemon=True).start()  # fmt: skip
     try:
         return (yield)
     finally:
