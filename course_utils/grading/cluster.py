@@ -20,26 +20,26 @@ import threading
 import time
 from pathlib import Path
 
-from course_utils.grading import gradebook as G
-
 RETRIES = 2
 _CHAPTERS = {}  # (book, notebook name) -> Chapter, per worker process
 _LOCK = threading.Lock()
 
 
-def _chapter(book, name):
-    """The instructor's chapter, read once per worker process."""
+def _chapter(book, name, read):
+    """The instructor's chapter, read (``read(path)``) once per worker process."""
     key = (str(book), name)
     with _LOCK:
         if key not in _CHAPTERS:
-            _CHAPTERS[key] = G.Chapter(Path(book) / name)
+            _CHAPTERS[key] = read(Path(book) / name)
         return _CHAPTERS[key]
 
 
-def grade_task(student, folder, book, name, names, cell_timeout, limit, isolation):
-    """One task: ``(rows, seconds)`` of ``student``'s copy of notebook ``name``."""
-    chapter = _chapter(book, name)
-    return G.timed(student, Path(folder), chapter, names, cell_timeout, limit, isolation)
+def grade_task(grade, read, student, folder, book, name, names, cell_timeout, limit, isolation):
+    """One task: ``(rows, seconds)`` of ``student``'s copy of notebook ``name``: the
+    coordinator's ``grade`` (``gradebook.timed``) and ``read`` (``gradebook.Chapter``),
+    which a worker imports by name."""
+    chapter = _chapter(book, name, read)
+    return grade(student, Path(folder), chapter, names, cell_timeout, limit, isolation)
 
 
 def client_for(scheduler, jobs):
@@ -57,18 +57,20 @@ def client_for(scheduler, jobs):
     return Client(cluster), cluster
 
 
-def run(tasks, book, names, cell_timeout, limit, isolation, scheduler=None, jobs=1):
-    """Grade ``tasks`` (``[(student, folder, chapter)]``) on the cluster; yield
-    ``(student, notebook name, (rows, seconds) or the exception)`` as each finishes."""
+def run(grade, read, tasks, book, names, cell_timeout, limit, isolation, scheduler=None,
+        jobs=1):  # fmt: skip
+    """Grade ``tasks`` (``[(student, folder, chapter)]``) on the cluster with ``grade`` and
+    ``read`` (:func:`grade_task`); yield ``(student, notebook name, (rows, seconds) or the
+    exception)`` as each finishes."""
     from distributed import as_completed
 
     client, cluster = client_for(scheduler, jobs)
     try:
         futures = {}
         for student, folder, chapter in tasks:
-            future = client.submit(grade_task, student, str(folder), str(book), chapter.name,
-                                   names, cell_timeout, limit, isolation, pure=False,
-                                   retries=RETRIES)  # fmt: skip
+            future = client.submit(grade_task, grade, read, student, str(folder), str(book),
+                                   chapter.name, names, cell_timeout, limit, isolation,
+                                   pure=False, retries=RETRIES)  # fmt: skip
             futures[future] = (student, chapter.name)
         for future in as_completed(futures):
             student, name = futures.pop(future)

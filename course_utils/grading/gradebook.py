@@ -366,8 +366,8 @@ def grade_class(book, submissions, out, cell_timeout=30.0, jobs=1, fresh=False, 
     if dask or scheduler is not None:
         from course_utils.grading import cluster
 
-        results = cluster.run(tasks, Path(book).resolve(), names, cell_timeout, limit,
-                              isolation, scheduler, jobs)  # fmt: skip
+        results = cluster.run(timed, Chapter, tasks, Path(book).resolve(), names,
+                              cell_timeout, limit, isolation, scheduler, jobs)  # fmt: skip
     else:
         results = _threads(tasks, names, cell_timeout, limit, isolation, jobs)
     try:
