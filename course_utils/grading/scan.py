@@ -24,7 +24,7 @@ _TEXT = [
     (r"\bimportlib\b|\b__import__\b", "imports modules dynamically"),
     (r"\bsys\s*\.\s*(settrace|setprofile|meta_path|path_hooks|path)\b", "changes sys hooks/path"),
     (r"\bsignal\s*\.\s*signal\b", "installs a signal handler"),
-    (r"\bsubprocess\b|\bos\s*\.\s*(system|popen|kill|fork|exec\w*)\b", "runs processes"),
+    (r"\bsubprocess\b|\b_*os\s*\.\s*(system|popen|kill|fork|exec\w*)\b", "runs processes"),
     (r"\bgc\s*\.\s*get_(objects|referrers)\b", "inspects the garbage collector"),
     (
         r"\bos\s*\.\s*(makedirs|mkdir|remove|unlink|rename|replace|rmdir|chmod|symlink)\b"

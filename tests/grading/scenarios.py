@@ -127,7 +127,8 @@ def build_class(chapter, root, grades=None):
     cheat += f"        setattr({module}, _n, lambda *a, **k: print('✓'))\n"
     # the patched checkers pass everything after it: all of those exercises need a look
     cheats = {i: wrong(ref[i]) + ("\n" + cheat if i == e1 else "") for i in ids}
-    student("monkeypatch", filled(chapter, cheats), {i: (full[i][0], S.REVIEW) for i in ids})
+    # the grader replays the real checkers: the wrong answers earn nothing, and are flagged
+    student("monkeypatch", filled(chapter, cheats), {i: (0, S.REVIEW) for i in ids})
     student("syntax_error", filled(chapter, {e1: "def broken(:\n    pass\n"}), {e1: (0, S.ERROR)})
     attacks(chapter, student, grades or root.parent / "grades")
     forgeries(chapter, student)
