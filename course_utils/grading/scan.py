@@ -11,6 +11,10 @@ import re
 # (pattern, what it means) searched in the raw text, so strings and comments count too
 _TEXT = [
     (r"\bget_ipython\b", "calls get_ipython"),
+    (
+        r"\bInteractiveShell\b|\binput_transformers|\bevents\s*\.\s*register\b",
+        "reaches for the IPython shell",
+    ),
     (r"\bsys\s*\.\s*modules\b", "touches sys.modules"),
     (r"\b__builtins__\b|\bbuiltins\b", "touches builtins"),
     (r"\bos\s*\.\s*_exit\b", "calls os._exit"),
@@ -20,7 +24,7 @@ _TEXT = [
     (r"\bimportlib\b|\b__import__\b", "imports modules dynamically"),
     (r"\bsys\s*\.\s*(settrace|setprofile|meta_path|path_hooks|path)\b", "changes sys hooks/path"),
     (r"\bsignal\s*\.\s*signal\b", "installs a signal handler"),
-    (r"\bsubprocess\b|\bos\s*\.\s*(system|popen|kill|fork|exec\w*)\b", "runs processes"),
+    (r"\bsubprocess\b|\b_*os\s*\.\s*(system|popen|kill|fork|exec\w*)\b", "runs processes"),
     (r"\bgc\s*\.\s*get_(objects|referrers)\b", "inspects the garbage collector"),
     (
         r"\bos\s*\.\s*(makedirs|mkdir|remove|unlink|rename|replace|rmdir|chmod|symlink)\b"
@@ -93,6 +97,9 @@ def scan(text, protected=("course_utils",)):
         elif isinstance(node, ast.Delete):
             targets = node.targets
         for target in targets:
+            if isinstance(target, ast.Name) and target.id in set(protected) - {"np", "plt"}:
+                findings.append(f"rebinds {target.id} (line {node.lineno})")
+                continue
             for part in ast.walk(target):
                 if isinstance(part, ast.Attribute | ast.Subscript) and _root(part) in guarded:
                     findings.append(f"changes {_root(part)}.… (line {node.lineno})")

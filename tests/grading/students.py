@@ -2,7 +2,6 @@
 reference answers, wrong ones, stuck ones; and a toy notebook for tests without a kernel."""
 
 import ast
-import csv
 import textwrap
 from pathlib import Path
 
@@ -113,9 +112,8 @@ def grade(chapter, submissions, out, cell_timeout):
                                 log=lambda m: None)  # fmt: skip
     assert failures == []
     rows = {}
-    with (out / "gradebook.csv").open(newline="") as f:
-        for row in csv.DictReader(f):
-            rows.setdefault(row["student"], {})[row["exercise"]] = row
+    for row in G.Gradebook(out).rows:  # read back as a resume does ('=eve' is =eve)
+        rows.setdefault(row["student"], {})[row["exercise"]] = row
     return rows
 
 
@@ -137,11 +135,12 @@ def toy_notebook():
         md("## Exercises\n\nDo it."),
         code("### BEGIN SOLUTION\nanswer_value = 41 + 1\n### END SOLUTION",
              metadata={"tags": ["answer"], "grading": {"id": "1.1"}}),
-        code("check(answer_value)",
+        code("ch01.check_answer(answer_value)",
              metadata={"tags": ["check"], "grading": {"id": "1.1", "points": 2}},
              outputs=[nbformat.v4.new_output("stream", text="answer_value = 41 + 1\n")]),
-        code("strict(answer_value)", metadata={"tags": ["check", "hidden", "remove-cell"],
-                                               "grading": {"id": "1.1", "points": 1}}),
+        code("ch01.check_answer_strictly(answer_value)",
+             metadata={"tags": ["check", "hidden", "remove-cell"],
+                       "grading": {"id": "1.1", "points": 1}}),
         code("helper = 1"),
         md("## Summary\n\n- done"),
         code("print('not graded')"),
