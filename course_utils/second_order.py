@@ -136,8 +136,10 @@ class LBFGS(Optimizer):
 
     The first step is a short gradient step (:math:`\mathbf d = -\mathbf g_1`). Defaults
     are torch's: ``lr=1, history_size=100``. torch's step runs up to ``max_iter``
-    iterations and stops on its tolerances; here one ``step`` is one iteration, and
-    stopping is the caller's choice (``optimizers.run(..., until=...)``). With a line
+    iterations and skips or ends them on its tolerances (a gradient below
+    ``tolerance_grad``, a direction with :math:`\mathbf g^\top\mathbf d` above
+    ``-tolerance_change``); here one ``step`` is one iteration, and stopping is the
+    caller's choice (``optimizers.run(..., until=...)``). With a line
     search (:class:`course_utils.line_search.Backtracking`) the step actually taken is
     what the next pair records, as torch's ``s = d * t`` does.
 
