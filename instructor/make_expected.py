@@ -3,7 +3,7 @@
     python instructor/make_expected.py          # rewrite what changed in expected/
     python instructor/make_expected.py --check  # exit 1 if a stored file is out of date
 
-Each ``instructor/checks/chNN.py`` defines ``expected()``; its result is stored as
+Each ``instructor/reference/chNN.py`` defines ``expected()``; its result is stored as
 ``course_utils/exercises/expected/chNN.json``, the only thing the installed package
 knows of the answers.
 
@@ -28,7 +28,8 @@ RTOL, ATOL = 1e-12, 1e-14
 def computed():
     """``{chapter key: JSON data}`` from the reference code."""
     return {
-        key: json.loads(json.dumps(_hidden.module(key).expected())) for key in _hidden.sources()
+        key: json.loads(json.dumps(_hidden.module(key, _hidden.REFERENCE).expected()))
+        for key in _hidden.sources(package=_hidden.REFERENCE)
     }
 
 

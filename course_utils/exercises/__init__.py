@@ -7,8 +7,9 @@ which binds what they compare against in one line::
 
 from course_utils.exercises import _expected, _hidden
 from course_utils.exercises._feedback import ExerciseError
+from course_utils.exercises._hidden import hidden
 
-__all__ = ["ExerciseError", "bind"]
+__all__ = ["ExerciseError", "bind", "hidden"]
 
 
 def bind(module_name):
@@ -21,9 +22,10 @@ def bind(module_name):
     ``ch03.check_sgd_epoch_more`` exists where the instructor grades and raises
     ``AttributeError`` anywhere else, as a missing module attribute would.
 
-    Both halves are plain: JSON data, and a module that imports what it uses. So the
-    process that grades can load them itself (``_expected.expected``, ``_hidden.module``)
-    and compare a student's returned values outside the student's kernel.
+    Both halves are plain: data (a :class:`~course_utils.exercises._expected.Values`
+    mapping), and a module that imports what it uses. So a graded run can call the
+    student's functions in the student's kernel with placeholders in place of the values
+    (``_probe``) and compare what they returned in the grader's process (``_replay``).
     """
     key = _expected.chapter_key(module_name)
 

@@ -12,6 +12,7 @@ reads the exception's name and message off nbval's report, sees what it always d
 """
 
 import traceback
+from contextvars import ContextVar
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,13 @@ from course_utils.exercises._log import numbers, record
 
 _PACKAGE = str(Path(__file__).resolve().parents[1])  # frames from here are the checker's
 _RED, _RESET = "\x1b[31m", "\x1b[39m"
+
+# In a graded run the checker runs twice (``_probe``, ``_replay``). In the student's kernel
+# it only calls the student's functions: while RECORDING is set there, every comparison
+# passes silently and nothing is logged (the values it would compare with are
+# placeholders). In the grader, a passed check's confirmation goes to CONFIRMATIONS.
+RECORDING = ContextVar("downhill_recording", default=False)
+CONFIRMATIONS = ContextVar("downhill_confirmations", default=None)
 
 
 class ExerciseError(AssertionError):
@@ -86,6 +94,8 @@ def _fmt(value):
 
 def fail(what, expected, got, hint=""):
     """Raise :class:`ExerciseError` with the standard three-part message."""
+    if RECORDING.get():
+        return
     lines = [f"{what} is not right yet.", f"  expected: {expected}", f"  got:      {got}"]
     if hint:
         lines.append(f"  hint: {hint}")
@@ -94,7 +104,13 @@ def fail(what, expected, got, hint=""):
 
 def passed(message):
     """Print the confirmation of a passed check."""
-    print(f"✓ {message}")
+    if RECORDING.get():
+        return
+    sink = CONFIRMATIONS.get()
+    if sink is not None:
+        sink.append(f"✓ {message}")
+    else:
+        print(f"✓ {message}")
 
 
 def check_close(what, got, expected, rtol=1e-6, atol=1e-9, hint=""):
@@ -104,6 +120,8 @@ def check_close(what, got, expected, rtol=1e-6, atol=1e-9, hint=""):
     ``numpy.isclose``. Wrong shapes, ``None`` (an unfinished answer) and values
     that are not numbers fail with a message rather than an exception of numpy's.
     """
+    if RECORDING.get():
+        return
     if got is None:
         fail(what, _fmt(expected), "None", hint or "the answer cell has not returned a value")
     try:
@@ -123,18 +141,24 @@ def check_close(what, got, expected, rtol=1e-6, atol=1e-9, hint=""):
 def is_close(what, got, expected, rtol=1e-6, atol=1e-9):
     """Whether the numbers ``got`` match ``expected`` within the tolerances (as
     :func:`check_close` compares them), for a checker that words its own message."""
+    if RECORDING.get():
+        return True
     record("close", what, got=numbers(got), expected=numbers(expected), rtol=rtol, atol=atol)
     return bool(np.allclose(got, expected, rtol=rtol, atol=atol))
 
 
 def check_equal(what, got, expected, hint=""):
     """Check that ``got == expected`` (strings, integers, labels)."""
+    if RECORDING.get():
+        return
     if not is_equal(what, got, expected):
         fail(what, repr(expected), repr(got), hint)
 
 
 def is_equal(what, got, expected):
     """Whether ``got == expected``, for a checker that words its own message."""
+    if RECORDING.get():
+        return True
     record("equal", what, value=repr(got), expected=repr(expected))
     return bool(got == expected)
 
@@ -145,12 +169,16 @@ def check_range(what, value, low=-np.inf, high=np.inf, detail="", hint=""):
     For a quantity graded by what the lesson is about rather than by its digits: a
     validation accuracy above a threshold, the loss of a run that ran away.
     """
+    if RECORDING.get():
+        return
     record("range", what, value=float(value), low=float(low), high=float(high))
     check_true(what, bool(low <= value <= high), detail, hint)
 
 
 def check_true(what, condition, detail, hint=""):
     """Check a property that has no single expected value; ``detail`` says what was seen."""
+    if RECORDING.get():
+        return
     if not condition:
         lines = [f"{what} is not right yet.", f"  {detail}"]
         if hint:

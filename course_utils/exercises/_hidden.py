@@ -1,29 +1,34 @@
-"""The hidden checks: instructor-only modules, found in one place.
+"""The instructor's modules of a chapter, found in one place: its hidden checks and its
+reference code. Neither is installed with the package.
 
-A chapter's hidden checks and the reference code behind its stored values are the module
-``instructor.checks.chNN``, the file ``instructor/checks/chNN.py`` of the course's
-repository, which is never installed with the package. It is an ordinary module: it
-imports what it uses (the chapter's checker helpers, numpy, the core) and nothing is
-copied into it. :func:`module` loads it from one of two places:
+- ``instructor/checks/chNN.py``, the module ``instructor.checks.chNN``: the hidden checks,
+  their inputs and their logic. In a graded run its source travels into the student's
+  sandboxed kernel (which calls the student's functions on those inputs), so it holds no
+  solution: it compares with ``HIDDEN = exercises.hidden(__name__)``, values.
+- ``instructor/reference/chNN.py``, the module ``instructor.reference.chNN``: the reference
+  code, ``expected()`` (the visible checks' stored values) and ``hidden()`` (the values of
+  the hidden checks). Only the instructor's processes run it: the grader, the book in the
+  instructor's checkout, ``instructor/make_expected.py``. It never enters a student's kernel.
 
-- the source the grader handed over (:func:`supply`): a graded run's kernel, sealed off
-  in its sandbox, cannot see the instructor's folder;
-- otherwise the instructor's folder (:func:`folder`), if there is one: in the instructor's
-  checkout, where the book and ``instructor/make_expected.py`` run them.
-
-Anywhere else (a student's installation) there are no hidden checks.
+Both are ordinary modules that import what they use. :func:`module` loads one from the
+source handed over with :func:`supply` (the grader hands the hidden checks to the graded
+kernel, which cannot see the instructor's folder), else from the instructor's folder
+(:func:`folder`), if there is one. Anywhere else (a student's installation) there are none.
 """
 
 import importlib.abc
 import importlib.util
+import json
 import sys
 from pathlib import Path
 
-from course_utils.exercises._expected import chapter_key
+from course_utils.exercises._expected import Values, chapter_key
 
 PACKAGE = "instructor.checks"  # the hidden checks of chapter "ch03" are instructor.checks.ch03
+REFERENCE = "instructor.reference"  # ... and its reference code instructor.reference.ch03
 _CHECKOUT = Path(__file__).resolve().parents[2]  # the repository the package was installed from
-_SUPPLIED = {}  # chapter key -> source of its hidden checks, given by the grader
+_SUPPLIED = {}  # (package, chapter key) -> source, given by the grader
+_HIDDEN = {}  # chapter key -> its HIDDEN values
 
 
 def folder(book=None):
@@ -37,18 +42,23 @@ def folder(book=None):
     return _CHECKOUT / "instructor" / "checks"
 
 
-def sources(book=None):
-    """``{"ch03": source, …}``: every chapter's hidden checks in :func:`folder`."""
-    found = sorted(folder(book).glob("ch[0-9][0-9].py"))
+def sources(book=None, package=PACKAGE):
+    """``{"ch03": source, …}``: every chapter's hidden checks in :func:`folder` (or, with
+    ``package=REFERENCE``, its reference code, in the folder beside it)."""
+    where = folder(book) if package == PACKAGE else folder(book).parent / "reference"
+    found = sorted(where.glob("ch[0-9][0-9].py"))
     return {path.stem: path.read_text(encoding="utf-8") for path in found}
 
 
-def supply(key, source):
-    """The grader's way in: the source of chapter ``key``'s hidden checks for this run."""
+def supply(key, source, package=PACKAGE):
+    """The grader's way in: the source of chapter ``key``'s hidden checks (or reference
+    code) for this process."""
     key = chapter_key(key)
-    if _SUPPLIED.get(key) != source:
-        _SUPPLIED[key] = source
-        sys.modules.pop(f"{PACKAGE}.{key}", None)  # loaded again, from this source
+    if _SUPPLIED.get((package, key)) != source:
+        _SUPPLIED[(package, key)] = source
+        sys.modules.pop(f"{package}.{key}", None)  # loaded again, from this source
+        if package == REFERENCE:
+            _HIDDEN.pop(key, None)
 
 
 class _Supplied(importlib.abc.InspectLoader):
@@ -64,16 +74,19 @@ class _Supplied(importlib.abc.InspectLoader):
         return self.source_to_code(self.source, f"<{fullname}, supplied by the grader>")
 
 
-def module(key):
-    """The hidden checks of chapter ``key`` (``"ch03"``) as a module, or None where there
-    are none (a student's installation)."""
+def module(key, package=PACKAGE):
+    """The hidden checks of chapter ``key`` (``"ch03"``) as a module (or, with
+    ``package=REFERENCE``, its reference code), or None where there are none (a student's
+    installation, a graded kernel for the reference code)."""
     key = chapter_key(key)
-    name = f"{PACKAGE}.{key}"
+    name = f"{package}.{key}"
     if name in sys.modules:
         return sys.modules[name]
     path = folder() / f"{key}.py"
-    if key in _SUPPLIED:
-        spec = importlib.util.spec_from_loader(name, _Supplied(_SUPPLIED[key]))
+    if package != PACKAGE:
+        path = folder().parent / "reference" / f"{key}.py"
+    if (package, key) in _SUPPLIED:
+        spec = importlib.util.spec_from_loader(name, _Supplied(_SUPPLIED[(package, key)]))
     elif path.is_file():
         spec = importlib.util.spec_from_file_location(name, path)
     else:
@@ -86,3 +99,20 @@ def module(key):
         del sys.modules[name]
         raise
     return hidden
+
+
+def _reference_values(key):
+    reference = module(key, REFERENCE)
+    if reference is None:
+        raise KeyError(f"the values of {key}'s hidden checks are the instructor's: "
+                       "instructor/reference is not here")  # fmt: skip
+    return json.loads(json.dumps(reference.hidden()))  # plain data, as the stored values
+
+
+def hidden(module_name):
+    """``HIDDEN`` of a chapter's hidden checks: the values its reference code's ``hidden()``
+    computes (:class:`~course_utils.exercises._expected.Values`, loaded on first use)."""
+    key = chapter_key(module_name)
+    if key not in _HIDDEN:
+        _HIDDEN[key] = Values(key, "hidden", lambda: _reference_values(key))
+    return _HIDDEN[key]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 try:
     from course_utils.grading import book as B
+    from course_utils.grading import limits
     from course_utils.grading import notebook as N
     from course_utils.grading import run as R
     from course_utils.grading import status as S
@@ -63,7 +64,24 @@ def parser():
     g.add_argument("--jobs", type=_positive_int, default=1, help="notebooks graded at once")
     g.add_argument("--fresh", action="store_true", help="regrade everything")
     g.add_argument("--memory", type=_positive_int, default=2048,
-                   help="memory limit of each kernel, MiB (default 2048)")  # fmt: skip
+                   help="memory limit of each sandbox, MiB (default 2048)")  # fmt: skip
+    g.add_argument(
+        "--disk",
+        type=_positive_int,
+        default=256,
+        help="size of each sandbox's work and home folders, MiB (default 256)",
+    )
+    g.add_argument(
+        "--dask",
+        action="store_true",
+        help="grade as tasks of a Dask cluster: a local one of --jobs workers",
+    )
+    g.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="... or the running cluster at ADDRESS (tcp://host:8786)",
+    )
     g.add_argument("--unsafe-no-sandbox", action="store_true",
                    help="grade without bubblewrap (student code sees this machine)")  # fmt: skip
     return p
@@ -139,13 +157,16 @@ def _grade(args):
         print(message, file=sys.stderr, flush=True)
 
     try:
-        isolation = R.Isolation(sandbox=not args.unsafe_no_sandbox, memory_mib=args.memory)
+        isolation = R.Isolation(
+            sandbox=not args.unsafe_no_sandbox, memory_mib=args.memory, disk_mib=args.disk
+        )
+        log(f"resource limits: {limits.describe()}")
         if args.unsafe_no_sandbox:
             log("warning: --unsafe-no-sandbox: the students' code runs with this machine in "
                 "view (only HOME and IPYTHONDIR are private)")  # fmt: skip
         graded, failures = grade_class(
             args.book, args.submissions, args.out, args.timeout, args.jobs, args.fresh,
-            args.notebook_timeout, log, isolation,
+            args.notebook_timeout, log, isolation, args.scheduler, args.dask,
         )  # fmt: skip
     except (ValueError, R.GraderError) as exc:
         log(f"error: {exc}")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import nbformat
 
-from course_utils.exercises import _hidden
+from course_utils.grading import checks
 from course_utils.grading import notebook as N
 from course_utils.grading import run as R
 from course_utils.grading import status as S
@@ -66,6 +66,9 @@ def structure_problems(nb, name=""):
             markers = (set(tags) & N.NBVAL_TAGS) | set(N.NBVAL_MARKER.findall(text))
             if markers:
                 problems.append(f"{where}: carries an nbval skip/exception marker")
+            if N.checker_call(text) is None:
+                problems.append(f"{where}: a check cell must be one call of a checker, "
+                                "chNN.check_…(…), which the grader can replay")  # fmt: skip
     exercises = N.find_exercises(nb)
     for ex_id, ex in exercises.items():
         if ex.answer is None:
@@ -103,7 +106,7 @@ def validate(book, cell_timeout=120.0, run=True, log=print):
             total += 1
             continue
         problems = structure_problems(nb, path.name)
-        template = N.make_template(nb, hidden=_hidden.sources(book))
+        template = N.make_template(nb, hidden=checks.instructor_modules(book))
         if run and template.exercises and not problems:
             problems += _run_problems(template, cell_timeout)
         for problem in problems:

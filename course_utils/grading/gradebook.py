@@ -17,7 +17,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from course_utils.exercises import _hidden
+from course_utils.grading import checks, exports
+from course_utils.grading import files as F
 from course_utils.grading import notebook as N
 from course_utils.grading import run as R
 from course_utils.grading import status as S
@@ -33,7 +34,8 @@ class Chapter:
     def __init__(self, path):
         self.path, self.name = Path(path), Path(path).name
         self.nb, _ = N.read_notebook(self.path)
-        self.template = N.make_template(self.nb, hidden=_hidden.sources(self.path.parent))
+        hidden = checks.instructor_modules(self.path.parent)
+        self.template = N.make_template(self.nb, hidden=hidden)
         self.exercises = self.template.exercises
         setup = [self.nb.cells[i] for i in N.setup_cells(self.nb)]
         self.protected = set().union(
@@ -57,7 +59,14 @@ def _row(student, chapter, ex_id, evidence):
     points, status, detail = S.decide(evidence)
     return {"student": student, "notebook": chapter.name, "exercise": ex_id,
             "points": number(points), "max_points": number(evidence.max_points),
-            "status": status, "detail": detail}  # fmt: skip
+            "status": status, "detail": _printable(detail)}  # fmt: skip
+
+
+def _printable(text):
+    """``text`` as the gradebook can hold it: no NUL or other control character, no lone
+    surrogate (a name that was not UTF-8)."""
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(c if c.isprintable() else " " for c in text)
 
 
 def _unrun(student, chapter, status, detail):
@@ -77,17 +86,18 @@ def candidates(folder, chapter, names):
     no chapter (``names``) but which holds answers to this chapter's exercises.
     """
     stem = Path(chapter.name).stem
-    found = [folder / chapter.name] if (folder / chapter.name).is_file() else []
+    exact = folder / chapter.name
+    found = [exact] if exact.is_file() or exact.is_symlink() else []
     for path in sorted(folder.glob("*.ipynb")):
-        if path.name in names or not path.is_file():
+        if path.name in names or not (path.is_file() or path.is_symlink()):
             continue
         match = _COPY.match(path.stem)
         if match and match.group("stem") == stem:
             found.append(path)
             continue
         try:
-            nb, _ = N.read_notebook(path)
-        except N.InvalidNotebook:
+            nb, _ = N.read_notebook(F.inside(path, folder))
+        except (N.InvalidNotebook, F.Refused):
             continue
         if set(N.student_answers(nb)) & set(chapter.exercises):
             found.append(path)
@@ -107,9 +117,12 @@ def locate(folder, chapter, names):
     read = []
     for path in found:
         try:
-            nb, notes = N.read_notebook(path)
+            nb, notes = N.read_notebook(F.inside(path, folder))
+        except F.Refused as exc:
+            read.append((path, None, [str(exc)], -1))
+            continue
         except N.InvalidNotebook as exc:
-            read.append((path, None, [f"{path.name}: {exc}"], -1))
+            read.append((path, None, [f"{F.shown(path.name)}: {exc}"], -1))
             continue
         answers, _ = recover_answers(nb, chapter)
         stubs = chapter.template.stubs
@@ -122,11 +135,11 @@ def locate(folder, chapter, names):
     flags = []
     others = [r for r in read if r is not best]
     if others:
-        listed = ", ".join(f"{r[0].name} ({_answered(r[3])})" for r in others)
-        flags.append((S.REVIEW, f"{len(read)} candidate files: graded {path.name} "
+        listed = ", ".join(f"{F.shown(r[0].name)} ({_answered(r[3])})" for r in others)
+        flags.append((S.REVIEW, f"{len(read)} candidate files: graded {F.shown(path.name)} "
                       f"({_answered(best[3])}); not graded: {listed}"))  # fmt: skip
     if path.name != chapter.name:
-        flags.append((S.RENAMED, f"graded {path.name} in place of {chapter.name}"))
+        flags.append((S.RENAMED, f"graded {F.shown(path.name)} in place of {chapter.name}"))
     return path, nb, notes, flags
 
 
@@ -169,9 +182,12 @@ def grade_copy(student, folder, chapter, names, cell_timeout=30.0, limit=None, i
     Raises :class:`~course_utils.grading.run.GraderError` when the grader fails for a
     reason that is not the student's (nothing is recorded then; a re-run retries).
     """
+    if Path(folder).is_symlink():
+        return _unrun(student, chapter, S.INVALID_NOTEBOOK,
+                      "the student's folder is a link to another place (not followed)")  # fmt: skip
     path, nb, notes, file_flags = locate(folder, chapter, names)
     if path is None:
-        return _unrun(student, chapter, S.MISSING_NOTEBOOK, f"no {chapter.name} in {folder.name}/")
+        return _unrun(student, chapter, S.MISSING_NOTEBOOK, f"no {chapter.name} in {student}/")
     if nb is None:
         return _unrun(student, chapter, S.INVALID_NOTEBOOK, "; ".join(notes))
     found, recovered = recover_answers(nb, chapter)
@@ -208,7 +224,8 @@ def grade_copy(student, folder, chapter, names, cell_timeout=30.0, limit=None, i
 
 
 class Gradebook:
-    """``gradebook.csv``, ``totals.csv`` and ``feedback/<student>.md`` in folder ``out``."""
+    """``gradebook.csv``, ``totals.csv``, ``canvas.csv``, ``moodle.csv`` (:mod:`exports`) and
+    ``feedback/<student>.md`` in folder ``out``."""
 
     def __init__(self, out, fresh=False):
         self.out = Path(out)
@@ -227,7 +244,7 @@ class Gradebook:
             reader = csv.DictReader(io.StringIO(text.decode("utf-8"), newline=""))
             if reader.fieldnames != FIELDS:
                 raise ValueError(f"{self.path} is not a gradebook (columns {reader.fieldnames})")
-            self.rows = list(reader)
+            self.rows = [{k: F.from_cell(v) for k, v in row.items()} for row in reader]
 
     def pairs(self):
         return {(r["student"], r["notebook"]) for r in self.rows}
@@ -251,8 +268,10 @@ class Gradebook:
         lines = [{"student": s, "points": number(p), "max_points": number(m)}
                  for s, (p, m) in sorted(totals.items())]  # fmt: skip
         _atomic(self.out / "totals.csv", _csv(["student", "points", "max_points"], lines))
+        _atomic(self.out / "canvas.csv", exports.canvas(self.rows))
+        _atomic(self.out / "moodle.csv", exports.moodle(self.rows))
         for student in students:
-            _atomic(self.out / "feedback" / f"{student}.md", self.feedback(student))
+            _atomic(self.out / "feedback" / F.file_name(student, ".md"), self.feedback(student))
 
     def feedback(self, student):
         """The Markdown feedback of one student: per notebook, per exercise."""
@@ -277,9 +296,7 @@ def _csv(fields, rows):
     writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for row in rows:  # a spreadsheet would run a cell starting with = + - @ as a formula
-        row = {k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" and v else v)
-               for k, v in row.items()}  # fmt: skip
-        writer.writerow(row)
+        writer.writerow({k: F.to_cell(v) for k, v in row.items()})
     return buffer.getvalue()
 
 
@@ -295,20 +312,32 @@ def _atomic(path, text):
 
 
 def students_in(submissions):
-    """The student folders in ``submissions`` (hidden folders are skipped)."""
-    return sorted(p for p in Path(submissions).iterdir() if p.is_dir() and p.name[0] not in "._")
+    """``[(student, folder)]``: the student folders in ``submissions`` (hidden ones skipped),
+    each with the name it has in the gradebook (:func:`files.shown`; a name that two
+    folders would share gets ``#2``, ``#3``… in their order). A link in place of a folder
+    is listed too: :func:`grade_copy` refuses it."""
+    out, seen = [], {}
+    for path in sorted(Path(submissions).iterdir(), key=lambda p: os.fsencode(p.name)):
+        if path.name[0] in "._" or not (path.is_dir() or path.is_symlink()):
+            continue
+        name = F.shown(path.name)
+        seen[name] = seen.get(name, 0) + 1
+        out.append((name if seen[name] == 1 else f"{name}#{seen[name]}", path))
+    return out
 
 
 def grade_class(book, submissions, out, cell_timeout=30.0, jobs=1, fresh=False, limit=None,
-                log=print, isolation=None):  # fmt: skip
+                log=print, isolation=None, scheduler=None, dask=False):  # fmt: skip
     """Grade every student folder in ``submissions`` against the notebooks of ``book``.
 
-    Every kernel runs under bubblewrap unless ``isolation`` says otherwise. Returns
-    ``(graded, failures)``: the number of notebooks graded in this run and a list of
-    ``(student, notebook, reason)`` the grader could not grade (not recorded). Only this
-    process writes the gradebook, after each sandboxed run, atomically and with its
-    SHA-256 checksum in ``.gradebook.sha256``; a resume refuses a gradebook whose
-    checksum does not match.
+    Every kernel runs under bubblewrap unless ``isolation`` says otherwise. ``jobs``
+    notebooks are graded at once, in threads of this process; with ``dask`` (or a
+    ``scheduler`` address or client) as tasks of a Dask cluster instead
+    (:mod:`~course_utils.grading.cluster`). Returns ``(graded, failures)``: the number of
+    notebooks graded in this run and a list of ``(student, notebook, reason)`` the grader
+    could not grade (not recorded). Only this process writes the gradebook, after each
+    notebook, atomically and with its SHA-256 checksum in ``.gradebook.sha256``; a resume
+    refuses a gradebook whose checksum does not match.
     """
     isolation = isolation or R.Isolation()  # refuses when bubblewrap is missing
     chapters = load_chapters(book)
@@ -319,46 +348,78 @@ def grade_class(book, submissions, out, cell_timeout=30.0, jobs=1, fresh=False, 
     done = gradebook.pairs()
     folders = students_in(submissions)
     for path in sorted(Path(submissions).iterdir()):
-        if not path.is_dir() and not path.name.startswith("."):
-            log(f"ignored {path}: submissions/ holds one folder per student")
-    tasks = [(f, c) for f in folders for c in chapters if (f.name, c.name) not in done]
+        if not (path.is_dir() or path.is_symlink()) and not path.name.startswith("."):
+            log(f"ignored {F.shown(str(path))}: submissions/ holds one folder per student")
+    tasks = [(s, f, c) for s, f in folders for c in chapters if (s, c.name) not in done]
     if done:
         log(f"{len(done)} notebooks already in {gradebook.path} (--fresh regrades them): "
             f"{len(tasks)} to grade")  # fmt: skip
     gradebook.write()
     failures, graded = [], 0
-    pool = ThreadPoolExecutor(max_workers=jobs)
+    if dask or scheduler is not None:
+        from course_utils.grading import cluster
+
+        results = cluster.run(tasks, Path(book).resolve(), names, cell_timeout, limit,
+                              isolation, scheduler, jobs)  # fmt: skip
+    else:
+        results = _threads(tasks, names, cell_timeout, limit, isolation, jobs)
     try:
-        futures = {}
-        for folder, chapter in tasks:
-            args = (folder.name, folder, chapter, names, cell_timeout, limit, isolation)
-            futures[pool.submit(_timed, *args)] = (folder.name, chapter.name)
-        for future in as_completed(futures):
-            student, name = futures[future]
-            try:
-                rows, seconds = future.result()
-            except Exception as exc:  # the grader's failure, not the student's: retry later
+        for student, name, outcome in results:
+            if isinstance(outcome, BaseException):  # the grader's failure: retry later
+                exc = outcome
                 reason = str(exc) if isinstance(exc, R.GraderError) else f"internal error {exc!r}"
                 failures.append((student, name, reason))
                 log(f"NOT GRADED {student} {name}: {reason}")
                 continue
+            rows, seconds = outcome
             gradebook.add(rows)
             gradebook.write(students=[student])
             graded += 1
-            got = number(sum(r["points"] for r in rows))
-            best = number(sum(r["max_points"] for r in rows))
+            got = number(sum(float(r["points"]) for r in rows))
+            best = number(sum(float(r["max_points"]) for r in rows))
             flags = sorted({r["status"] for r in rows} - {S.PASSED})
             log(f"[{graded + len(failures)}/{len(tasks)}] {student} {name}: {got}/{best} "
                 f"{' '.join(flags)} ({seconds:.1f} s)")  # fmt: skip
     except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
+        results.close()
         R.kill_all()
         raise
-    pool.shutdown()
     return graded, failures
 
 
-def _timed(*args):
+def _threads(tasks, names, cell_timeout, limit, isolation, jobs):
+    """Grade ``tasks`` in ``jobs`` threads of this process; yield as in ``cluster.run``."""
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    try:
+        futures = {}
+        for student, folder, chapter in tasks:
+            args = (student, folder, chapter, names, cell_timeout, limit, isolation)
+            futures[pool.submit(timed, *args)] = (student, chapter.name)
+        for future in as_completed(futures):
+            student, name = futures[future]
+            try:
+                yield student, name, future.result()
+            except Exception as exc:  # noqa: BLE001 - reported by the coordinator
+                yield student, name, exc
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+
+
+def timed(student, folder, chapter, *args):
+    """``(rows, seconds)`` of one copy. Whatever goes wrong with the copy itself becomes its
+    rows' ``error``; only the grader's own failure (:class:`run.GraderError`) is raised."""
     start = time.perf_counter()
-    rows = grade_copy(*args)
+    try:
+        rows = grade_copy(student, folder, chapter, *args)
+    except R.GraderError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the copy broke the grader: that copy's error
+        why = f"{type(exc).__name__}: {status_text(exc)}"
+        rows = _unrun(student, chapter, S.ERROR, f"the grader could not grade this copy ({why})")
     return rows, time.perf_counter() - start
+
+
+def status_text(exc):
+    return _printable(S.one_line(exc, 300))

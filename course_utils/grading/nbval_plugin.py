@@ -7,10 +7,17 @@ passed check's confirmation line), and the seconds into the cell at which the ke
 process was seen to exit (``os._exit``, a segfault, the out-of-memory killer), which
 tells a crash apart from a loop that ignores nbval's interrupt.
 
-It only watches: nbval runs the cells and decides pass or fail.
+It also enforces each cell's time limit (``--grading-cell-timeout``): a cell still running
+at the limit has its kernel killed (the whole sandbox goes with it), not interrupted, so a
+loop that ignores interrupts stops there too; the report says so (``timed_out``), and a
+kernel that was dead before a cell ran (``dead_at_start``), as facts the plugin saw.
+A check cell's record (``course_utils.exercises._probe.MIME``, what the student's
+functions returned) is kept whole, up to a size limit; the grader's verdict is made of it.
+nbval runs the cells.
 """
 
 import os
+import signal
 import threading
 import time
 from pathlib import Path
@@ -19,13 +26,19 @@ import pytest
 
 from course_utils.grading import report
 
+MIME = "application/x.downhill-check+json"  # course_utils.exercises._probe.MIME
+RECORD_LIMIT = 16 * 1024 * 1024  # characters of a check's record kept (the probe's: 8 MiB)
 _DIED = pytest.StashKey[float]()  # when the kernel died during the cell
 _SEEN = pytest.StashKey[tuple]()  # (outcome, reason) from the phase that decided the outcome
+_TIMED_OUT = pytest.StashKey[bool]()  # the plugin killed the kernel at the cell's time limit
+_DEAD = pytest.StashKey[bool]()  # the kernel was dead when the cell was to run
 
 
 def pytest_addoption(parser):
     what = "write what each notebook cell did to PATH, one JSON line a cell"
     parser.addoption("--grading-report", metavar="PATH", help=what)
+    parser.addoption("--grading-cell-timeout", type=float, default=None, metavar="SECONDS",
+                     help="kill the kernel of a cell still running after SECONDS")  # fmt: skip
 
 
 def pytest_sessionstart(session):
@@ -51,22 +64,47 @@ def _watch(pid, stop, died, start):
             return
 
 
+def kill_kernel(pid):
+    """Kill the kernel's launcher and its whole process group (the sandbox dies with it)."""
+    try:
+        group = os.getpgid(pid)
+        if group != os.getpgid(0):
+            os.killpg(group, signal.SIGKILL)
+        else:
+            os.kill(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _limit(pid, seconds, done, fired):
+    if not done.wait(seconds):
+        fired.append(True)
+        kill_kernel(pid)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
     kernel = getattr(getattr(item, "parent", None), "kernel", None)
     manager = getattr(kernel, "km", None)
     pid = getattr(getattr(manager, "provisioner", None), "pid", None)
-    stop, died = threading.Event(), []
+    stop, died, fired = threading.Event(), [], []
+    if kernel is not None and hasattr(item, "cell_num") and not kernel.is_alive():
+        item.stash[_DEAD] = True
     if pid:
         watcher = threading.Thread(
             target=_watch, args=(pid, stop, died, time.monotonic()), daemon=True
         )
         watcher.start()
+        seconds = item.config.getoption("grading_cell_timeout", None)
+        if seconds:
+            threading.Thread(target=_limit, args=(pid, seconds, stop, fired), daemon=True).start()
     try:
         return (yield)
     finally:
         stop.set()
-        if died:
+        if fired:
+            item.stash[_TIMED_OUT] = True
+        if died and not fired:
             item.stash[_DIED] = died[0]
 
 
@@ -112,12 +150,19 @@ def _cell(item, outcome, reason):
         for out in outputs
         if out.get("output_type") == "stream" and out.get("name") == "stdout"
     )
+    records = [out.get("data", {}).get(MIME) for out in outputs
+               if out.get("output_type") in ("display_data", "execute_result")]  # fmt: skip
+    records = [r for r in records if isinstance(r, str)]
+    record = records[-1] if records and len(records[-1]) <= RECORD_LIMIT else None
     return report.Cell(
         outcome,
-        reason=reason,
+        reason=reason[-4000:],
         exception=name,
-        message=message,
-        traceback=traceback,
+        message=message[-4000:],
+        traceback=traceback[-8000:],
         stdout=stdout[-2000:],
         kernel_died=item.stash.get(_DIED, None),
+        record=record,
+        timed_out=item.stash.get(_TIMED_OUT, False),
+        dead_at_start=item.stash.get(_DEAD, False),
     )

@@ -6,6 +6,7 @@ more *check cells* (tag ``check``, metadata ``grading.id`` and ``grading.points`
 the lines ``### BEGIN SOLUTION`` and ``### END SOLUTION``.
 """
 
+import ast
 import copy
 import json
 import re
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import nbformat
 
-from course_utils.exercises import _hidden
+from course_utils.exercises import _expected, _hidden
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 STUB = 'raise NotImplementedError("Replace this line with your answer to exercise {id}")'
@@ -25,6 +26,9 @@ NBVAL_MARKER = re.compile(r"^(\s*#+)(\s*)(NBVAL_\w+|PYTEST_VALIDATE_IGNORE_OUTPU
 NBVAL_TAGS = {"nbval-skip", "raises-exception", "nbval-raises-exception", "skip-execution"}
 # solution lines that say nothing on their own are not counted as a leak when they survive
 _TRIVIAL = re.compile(r"^[\W_]*$|^(else|try|finally|pass|break|continue|return|raise)\W*$")
+
+
+MAX_BYTES = 64 * 2**20  # a notebook file larger than this is not read
 
 
 class InvalidNotebook(Exception):
@@ -75,9 +79,11 @@ def read_notebook(path):
     unreadable raises :class:`InvalidNotebook` with a message meant for a person.
     """
     try:
+        if Path(path).stat().st_size > MAX_BYTES:
+            raise InvalidNotebook(f"larger than {MAX_BYTES // 2**20} MiB: not a course notebook")
         data = path.read_bytes()
     except OSError as exc:
-        raise InvalidNotebook(f"cannot read the file: {exc}") from None
+        raise InvalidNotebook(f"cannot read the file: {exc.strerror or exc}") from None
     try:  # a byte-order mark (Windows Notepad) is allowed and skipped
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -90,6 +96,8 @@ def read_notebook(path):
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidNotebook(f"not valid JSON ({exc})") from None
+    except RecursionError:
+        raise InvalidNotebook("JSON nested too deeply to be a notebook") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("nbformat"), int):
         raise InvalidNotebook("valid JSON, but not a notebook (no nbformat version)")
     version, notes = raw["nbformat"], []
@@ -99,8 +107,9 @@ def read_notebook(path):
         with warnings.catch_warnings():  # duplicate cell ids and the like: repaired quietly
             warnings.simplefilter("ignore")
             nb = nbformat.reads(text, as_version=4, capture_validation_error={})
-    except Exception as exc:  # nbformat raises many kinds on malformed input
-        raise InvalidNotebook(f"nbformat {version} notebook that cannot be read: {exc}") from None
+    except (Exception, RecursionError) as exc:  # nbformat raises many kinds on malformed input
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:300]
+        raise InvalidNotebook(f"nbformat {version} notebook that cannot be read: {why}") from None
     if version < 4:
         notes.append(f"converted from nbformat {version}")
     cells = nb.get("cells")
@@ -324,6 +333,42 @@ class Role:
     exercise: str | None = None  # its exercise (for "other": the latest answer above it)
     points: float = 0
     hidden: bool = False
+    check: str | None = None  # a check cell's checker, "ch03.check_sgd_epoch" (None: not one)
+    arguments: str = ""  # ... and its arguments, as source: "sgd_epoch"
+
+
+_CHECKER = re.compile(r"^(ch\d\d)$")
+
+
+def checker_call(text):
+    """``("ch03.check_sgd_epoch", "sgd_epoch")`` for a check cell that is one call of a
+    chapter's checker, ``chNN.check_…(…)``; None for anything else."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return None
+    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Expr):
+        return None
+    call = tree.body[0].value
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):
+        return None
+    owner, name = call.func.value, call.func.attr
+    if not (isinstance(owner, ast.Name) and _CHECKER.match(owner.id) and name.startswith("check")):
+        return None
+    call.func = ast.Attribute(ast.Name("_downhill_probe", ast.Load()), "arguments", ast.Load())
+    return f"{owner.id}.{name}", ast.unparse(call)
+
+
+def probe_cell(check, arguments, expected, hidden=None, source=None):
+    """The source of a check cell in the graded notebook: the student's kernel calls the
+    checker's inputs through :func:`course_utils.exercises._probe.run`, with placeholders
+    for the values (``expected``, ``hidden``: JSON text), and reports what came back as
+    data; ``source``: the hidden checks, for a hidden check."""
+    extra = f", hidden={hidden!r}, source={source!r}" if source is not None else ""
+    return (
+        "import course_utils.exercises._probe as _downhill_probe\n"
+        f"_downhill_probe.run({check!r}, lambda: {arguments}, expected={expected!r}{extra})"
+    )
 
 
 @dataclass
@@ -342,11 +387,12 @@ class Template:
     metadata: dict
 
     hidden: dict = field(default_factory=dict)  # chapter key -> source of its hidden checks
+    placeholders: dict = field(default_factory=dict)  # (kind, key) -> JSON text
 
     def build(self, answers, stubbed=()):
         """A notebook with ``answers[id]`` in each answer cell (the stub if absent or in
-        ``stubbed``); each hidden check cell first hands its chapter's hidden checks to
-        the kernel (:func:`supply_hidden`)."""
+        ``stubbed``); each check cell calls its checker through :func:`probe_cell`, a
+        hidden one handing the kernel its chapter's hidden checks with it."""
         cells = []
         for cell, role in zip(self.cells, self.roles, strict=True):
             cell = copy.deepcopy(cell)
@@ -355,8 +401,15 @@ class Template:
                 if text is None or role.exercise in stubbed:
                     text = self.stubs[role.exercise]
                 cell["source"] = neutralise_markers(text)
-            elif role.hidden:
-                cell["source"] = supply_hidden(source(cell), self.hidden)
+            elif role.check is not None:
+                key = role.check.split(".")[0]
+                expected = self.placeholders.get(("visible", key), "{}")
+                if role.hidden:
+                    cell["source"] = probe_cell(role.check, role.arguments, expected,
+                                                self.placeholders.get(("hidden", key), "{}"),
+                                                self.hidden.get(key, ""))  # fmt: skip
+                else:
+                    cell["source"] = probe_cell(role.check, role.arguments, expected)
             cells.append(cell)
         nb = nbformat.v4.new_notebook(cells=cells, metadata=copy.deepcopy(self.metadata))
         return nb
@@ -367,37 +420,31 @@ class Template:
         return {ex.id: source(self.cells[ex.answer]) for ex in self.exercises.values()}
 
 
-_KEY = re.compile(r"\b(ch\d\d)\s*\.\s*\w+\s*\(")
-
-
-def supply_hidden(text, hidden):
-    """Hidden check cell ``text``, preceded by the source of the hidden checks it calls.
-
-    The graded run's kernel cannot see ``instructor/checks``: the source travels in the
-    cell (:func:`course_utils.exercises._hidden.supply`), and the hidden check cells run
-    after every answer cell (see :func:`make_template`), so no student cell runs once it
-    is in the kernel.
-    """
-    lines = []
-    for key in dict.fromkeys(_KEY.findall(text)):
+def _placeholders(keys, hidden):
+    """``{(kind, key): JSON text}``: the placeholders of the values each chapter's checks
+    compare with (visible, and hidden where its hidden checks are given)."""
+    out = {}
+    for key in keys:
+        values = dict(_expected.expected(key))
+        out[("visible", key)] = json.dumps(_expected.placeholders(values))
         if key in hidden:
-            lines.append(f"_grader.supply({key!r}, {hidden[key]!r})")
-    if not lines:
-        return text
-    head = ["from course_utils.exercises import _hidden as _grader", *lines, "del _grader"]
-    return "\n".join(head) + "\n" + text
+            values = dict(_hidden.hidden(key))
+            out[("hidden", key)] = json.dumps(_expected.placeholders(values))
+    return out
 
 
 def make_template(nb, visible_only=False, hidden=None):
     """The :class:`Template` of notebook ``nb`` (``visible_only``: drop hidden checks).
 
-    The hidden check cells go last, after every answer, so that the instructor's code
-    they bring (``hidden``: ``{chapter key: source}``, by default
-    :func:`course_utils.exercises._hidden.sources`) is never in the kernel while a
-    student's cell runs.
+    The hidden check cells go last, after every answer, so that the hidden checks they
+    bring into the kernel (``hidden``: ``{chapter key: source}``, by default
+    :func:`course_utils.exercises._hidden.sources`; their inputs and logic, no solution)
+    are never there while a student's cell runs.
     """
     if hidden is None and not visible_only:
         hidden = _hidden.sources()
+    if visible_only:
+        hidden = {}
     keep = sorted(set(setup_cells(nb)) | set(exercise_section(nb)))
     last = [i for i in keep if is_check(nb.cells[i]) and "hidden" in tags(nb.cells[i])]
     keep = [i for i in keep if i not in last] + ([] if visible_only else last)
@@ -422,7 +469,8 @@ def make_template(nb, visible_only=False, hidden=None):
             if visible_only and "hidden" in tags(cell):
                 continue
             points = meta.get("points", 0)
-            role = Role("check", str(meta["id"]), points, "hidden" in tags(cell))
+            check, arguments = checker_call(source(cell)) or (None, "")
+            role = Role("check", str(meta["id"]), points, "hidden" in tags(cell), check, arguments)
             exercises.setdefault(role.exercise, Exercise(role.exercise)).checks.append(
                 (len(cells), points, role.hidden)
             )
@@ -432,4 +480,6 @@ def make_template(nb, visible_only=False, hidden=None):
     exercises = {k: v for k, v in exercises.items() if v.answer is not None}
     kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
     metadata = {"kernelspec": copy.deepcopy(nb.metadata.get("kernelspec") or kernel)}
-    return Template(cells, roles, exercises, stubs, metadata, dict(hidden or {}))
+    hidden = dict(hidden or {})
+    keys = {r.check.split(".")[0] for r in roles if r.check}
+    return Template(cells, roles, exercises, stubs, metadata, hidden, _placeholders(keys, hidden))

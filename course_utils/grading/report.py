@@ -5,7 +5,8 @@ While nbval runs the graded notebook, the grader's pytest plugin
 run's report file as soon as the cell has run (:func:`write`); the grader reads them back
 as :class:`Cell` records (:func:`read`). The exception a cell raised is the one the kernel
 reported: its class name, and its message as the student saw it at the end of the
-traceback.
+traceback. What the grader itself saw (a time limit it enforced, a kernel found dead) is
+recorded as such, never read out of a message, which a student's code could imitate.
 """
 
 import json
@@ -28,6 +29,9 @@ class Cell:
     traceback: str = ""  # the whole traceback, colours removed
     stdout: str = ""  # what the cell printed (its last 2000 characters)
     kernel_died: float | None = None  # seconds into the cell at which the kernel exited
+    record: str | None = None  # a check cell's record: what the student's functions returned
+    timed_out: bool = False  # the cell ran past its time limit: the grader killed the kernel
+    dead_at_start: bool = False  # the kernel was already dead when the cell was to run
 
     @property
     def error(self):
@@ -65,6 +69,6 @@ def read(path):
             record = json.loads(line)
             index = int(record.pop("cell"))
             cells[index] = Cell(**record)
-        except (TypeError, KeyError, AttributeError, ValueError):
+        except (TypeError, KeyError, AttributeError, ValueError, RecursionError):
             raise ValueError(f"line {number} of the report is not a cell's record") from None
     return cells

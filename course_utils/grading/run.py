@@ -20,7 +20,6 @@ exercise loses its points.
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -31,7 +30,7 @@ from pathlib import Path
 
 import nbformat
 
-from course_utils.grading import report, sandbox
+from course_utils.grading import checks, files, limits, report, sandbox
 from course_utils.grading import status as S
 from course_utils.grading.status import one_line
 
@@ -41,6 +40,9 @@ _PROCESSES = set()  # process groups of the runs in flight, killed on interrupti
 
 class GraderError(RuntimeError):
     """The grader could not grade a notebook for a reason that is not the student's."""
+
+
+_DISK_MIB = sandbox.DISK_MIB
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class Isolation:
 
     sandbox: bool = True
     memory_mib: int = 2048
+    disk_mib: int = _DISK_MIB
 
     def __post_init__(self):
         if self.sandbox and sandbox.bwrap() is None:
@@ -63,6 +66,8 @@ class Isolation:
             )
         if not (isinstance(self.memory_mib, int) and self.memory_mib >= 256):
             raise ValueError(f"memory_mib must be an integer ≥ 256, got {self.memory_mib!r}")
+        if not (isinstance(self.disk_mib, int) and self.disk_mib >= 16):
+            raise ValueError(f"disk_mib must be an integer ≥ 16, got {self.disk_mib!r}")
 
 
 def default_isolation():
@@ -111,27 +116,47 @@ def nbval_command(notebook, cells, ini, cell_timeout):
         sys.executable, "-m", "pytest", str(notebook),
         "-p", "nbval.plugin", "-p", "course_utils.grading.nbval_plugin",
         "--nbval-lax", f"--nbval-kernel-name={sandbox.KERNEL_NAME}",
-        f"--nbval-cell-timeout={cell_timeout:g}", f"--grading-report={cells}",
+        # the plugin kills the kernel at the limit; nbval's own (an interrupt) comes after
+        f"--nbval-cell-timeout={cell_timeout + 2:g}", f"--grading-cell-timeout={cell_timeout:g}",
+        f"--grading-report={cells}",
         "-c", str(ini), f"--rootdir={Path(notebook).parent}", "--noconftest",
         "-p", "no:cacheprovider", "-o", "addopts=", "--color=no",
         "-W", "ignore::DeprecationWarning",
     ]  # fmt: skip
 
 
+def _ipc_folder(tmp):
+    """The folder the kernel's sockets live in, bound into the sandbox (writable there): in
+    /dev/shm where there is one, so that what a student's code writes into it is memory,
+    counted by the run's control group, not the grading machine's disk."""
+    shm = Path("/dev/shm")
+    if shm.is_dir() and os.access(shm, os.W_OK):
+        folder = Path(tempfile.mkdtemp(prefix="downhill-ipc-", dir=shm))
+        (tmp / "box" / "ipc").symlink_to(folder)
+        return folder
+    (tmp / "box" / "ipc").mkdir()
+    return None
+
+
 def run_notebook(nb, cell_timeout, limit, isolation=None):
     """Run ``nb`` under nbval in a fresh folder; return a :class:`Run`."""
     isolation = isolation or default_isolation()
     tmp = Path(tempfile.mkdtemp(prefix="downhill-grade-"))
+    shm, group = None, None
     try:
         for folder in ("nb", "meta/home", "meta/runtime", "meta/config", "box/work",
-                       "box/home", "box/ipc"):  # fmt: skip
+                       "box/home"):  # fmt: skip
             (tmp / folder).mkdir(parents=True)
+        shm = _ipc_folder(tmp)
+        group = limits.create(isolation.memory_mib)
         notebook = tmp / "nb" / "notebook.ipynb"
         cells, ini = tmp / "meta" / "cells.jsonl", tmp / "meta" / "pytest.ini"
         nbformat.write(nb, notebook)
         ini.write_text("[pytest]\n")
         sandbox.write_kernelspec(tmp / "meta" / "jupyter", tmp, isolation.memory_mib, limit + 5,
-                                 unsafe=not isolation.sandbox)  # fmt: skip
+                                 unsafe=not isolation.sandbox,
+                                 cgroups=group.paths if group else (),
+                                 disk_mib=isolation.disk_mib)  # fmt: skip
         cmd = nbval_command(notebook, cells, ini, cell_timeout)
         proc = subprocess.Popen(
             cmd, cwd=notebook.parent, env=_environment(tmp), stdout=subprocess.PIPE,
@@ -150,21 +175,28 @@ def run_notebook(nb, cell_timeout, limit, isolation=None):
         finally:
             _kill(proc)  # the kernel too, should it outlive pytest
             _kill_launcher(tmp)
+            if group is not None:
+                group.remove()
+                group = None
             with _RUNNING:
                 _PROCESSES.discard(proc)
-        notices = _notices(tmp / "box" / "home")
+        notices = [] if isolation.sandbox else _notices(tmp / "box" / "home")
         if not cells.exists():  # pytest itself failed: not the student's doing
             raise GraderError(f"pytest wrote no results (exit {proc.returncode}): {log[-1500:]}")
         try:  # something in its place, or garbled: only the student's code could do that
             done = report.read(cells)
         except (OSError, ValueError) as exc:
             reason = f"{type(exc).__name__}: {one_line(exc, 200)}"
-            return Run({}, log=log, notices=notices, unreadable=reason)
+            return Run({}, log=log[-20000:], notices=notices, unreadable=reason)
         if killed:  # cells run in order: the one after the last that finished was running
-            return Run(done, True, max(done, default=-1) + 1, log, notices)
-        return Run(done, False, None, log, notices)
+            return Run(done, True, max(done, default=-1) + 1, log[-20000:], notices)
+        return Run(done, False, None, log[-20000:], notices)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if group is not None:
+            group.remove()
+        files.remove(tmp)
+        if shm is not None:
+            files.remove(shm)
 
 
 def _notices(home):
@@ -205,26 +237,23 @@ def kill_all():
 
 # --- from a run to grades ---------------------------------------------------------------------
 def find_abort(run, cell_timeout):
-    """``(cell, status, detail)`` for the first cell that timed out or crashed, else None."""
+    """``(cell, status, detail)`` for the first cell that timed out or crashed, else None.
+
+    Read from what the grader saw (the plugin's flags), never from a message: a student's
+    code may raise ``RuntimeError("Kernel dead on test start")`` itself.
+    """
     if run.killed:
         return run.running, S.TIMEOUT, "the notebook ran past its time limit (stuck here)"
     for index in sorted(run.cells):
         cell = run.cells[index]
-        text = cell.reason
-        if cell.kernel_died is not None and cell.kernel_died < cell_timeout:
-            return index, S.CRASHED, "the kernel died (os._exit, a segfault, out of memory…)"
-        if "exceeded executing cell" in text:
+        if cell.timed_out:
             return index, S.TIMEOUT, f"still running after the {cell_timeout:g} s limit"
-        if "Failed to interrupt kernel" in text or "waiting for output" in text:
-            return (
-                index,
-                S.TIMEOUT,
-                (f"still running after the {cell_timeout:g} s limit and deaf to interrupts"),
-            )
-        if "Kernel dead on test start" in text:
+        if cell.dead_at_start:
             return max(index - 1, 0), S.CRASHED, "the kernel died after this cell"
+        if cell.kernel_died is not None:
+            return index, S.CRASHED, "the kernel died (os._exit, a segfault, out of memory…)"
         if cell.outcome == "error":  # pytest's setup or teardown failed: not a cell's doing
-            raise GraderError(f"nbval could not run cell {index}: {one_line(text, 600)}")
+            raise GraderError(f"nbval could not run cell {index}: {one_line(cell.reason, 600)}")
     return None
 
 
@@ -272,8 +301,10 @@ def grade(template, answers, cell_timeout=30.0, limit=None, isolation=None, susp
         if role is None or role.exercise is None or role.exercise in aborted:
             raise GraderError(f"a run stopped in cell {index} and could not be isolated ({detail})")
         aborted[role.exercise] = (status, detail)
+    withheld = checks.withheld_lines(template.hidden)
     return {
-        ex_id: _evidence(ex, run, aborted.get(ex_id)) for ex_id, ex in template.exercises.items()
+        ex_id: _evidence(ex, run, aborted.get(ex_id), template.roles, withheld)
+        for ex_id, ex in template.exercises.items()
     }
 
 
@@ -286,9 +317,10 @@ def notebook_limit(template, cell_timeout):
 _BLOCKED = re.compile(r"Read-only file system|Permission denied: '/(?!sandbox/|tmp/)")
 
 
-def _evidence(ex, run, aborted):
-    """What the run tells of exercise ``ex``: its cells, or why it was stubbed, and what
-    calls for an instructor's look."""
+def _evidence(ex, run, aborted, roles, withheld=()):
+    """What the run tells of exercise ``ex``: its answer cell, the verdict of each check
+    (decided here, :func:`checks.verdict`), or why it was stubbed, and what calls for an
+    instructor's look."""
     answer = run.cells.get(ex.answer)
     review = []
     if aborted is None and answer is not None and answer.outcome != "passed":
@@ -296,10 +328,16 @@ def _evidence(ex, run, aborted):
             review.append("the sandbox blocked a write outside its work folder")
     if aborted is not None and aborted[0] == S.ERROR:
         review.append("the grader's report could not be read after this answer ran")
+    verdicts = []
+    for index, points, _ in ex.checks:
+        checked = None if aborted else checks.verdict(roles[index], run.cells.get(index), withheld)
+        if checked is not None and checked.review:
+            review.append(checked.review)
+        verdicts.append((points, checked))
     return S.Evidence(
         ex.max_points,
-        checks=tuple((points, run.cells.get(index)) for index, points, _ in ex.checks),
+        checks=tuple(verdicts),
         answer=answer,
         aborted=aborted or (),
-        review=(*review, *run.notices),
+        review=tuple(dict.fromkeys((*review, *run.notices))),
     )

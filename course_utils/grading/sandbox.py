@@ -11,12 +11,23 @@ Inside the sandbox (:func:`bwrap_command`) the kernel sees:
 
 - ``/usr``, the Python installation, the virtual environment and the ``course_utils``
   folder, read-only, and nothing else of the machine (no instructor notebooks, no
-  other submissions, no grades, no report files of the grader);
-- an empty private ``/tmp`` (a size-limited tmpfs) and home folder ``/sandbox/home``;
-- a writable, empty work folder ``/sandbox/work`` (its working directory);
+  other submissions, no grades, no report files of the grader); the stored expected
+  values (``course_utils/exercises/expected``) are hidden under an empty folder;
+- an empty private ``/tmp``, ``/dev/shm`` and ``/sandbox`` (its home ``/sandbox/home``
+  and work folder ``/sandbox/work``, the working directory), each a size-limited tmpfs:
+  nothing it writes reaches the grading machine's disk, and the whole of ``/sandbox``
+  is its disk quota (``--disk``);
 - a new PID namespace: when the kernel exits, everything it started is killed;
-- its own user (``nobody``), no capabilities, no network, memory, CPU-time and file
-  size limits (:func:`limit`, applied before ``bwrap`` starts and inherited).
+- its own user (``nobody``), no capabilities, no network; one control group for the
+  whole sandbox where the machine offers one (:mod:`~course_utils.grading.limits`: one
+  memory limit for every process and tmpfs page, a process limit), plus per-process
+  memory, CPU-time and file-size limits (:func:`limit`, applied before ``bwrap`` starts);
+- an environment of a few variables (:func:`kernel_environment`); bwrap itself starts
+  with the same, so that ``/proc/1/environ`` shows nothing of the grader's.
+
+Everything the kernel sends towards nbval passes the relay, outside the sandbox, which
+drops a cell's outputs beyond :data:`OUTPUT_LIMIT` bytes: a loop of prints cannot grow
+the grader's memory.
 
 With ``--unsafe`` (the grader's ``--unsafe-no-sandbox``) the launcher starts the kernel
 directly, with a private HOME and IPYTHONDIR but the machine's file system in view.
@@ -35,6 +46,8 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+
+from course_utils.grading import limits
 
 KERNEL_NAME = "downhill-sandbox"
 INSIDE = "/sandbox"  # where the run's own folders appear in the sandbox
@@ -66,15 +79,19 @@ def read_only_paths():
     return paths
 
 
-def bwrap_command(box, memory_mib):
-    """The ``bwrap`` arguments that seal a kernel off; ``box`` holds work/, home/, ipc/."""
+DISK_MIB = 256  # the default size of /sandbox (work and home)
+
+
+def bwrap_command(box, memory_mib, disk_mib=DISK_MIB):
+    """The ``bwrap`` arguments that seal a kernel off; ``box`` holds ipc/."""
     box = Path(box)
     tmp_size = str(min(memory_mib, 512) * MIB)
     cmd = [bwrap(), "--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534",
            "--cap-drop", "ALL", "--die-with-parent", "--new-session", "--hostname", "sandbox",
            # the tmpfs first: later mounts hide earlier ones, and the venv may be under /tmp
            "--size", tmp_size, "--tmpfs", "/tmp",
-           "--ro-bind", "/usr", "/usr", "--proc", "/proc", "--dev", "/dev"]  # fmt: skip
+           "--ro-bind", "/usr", "/usr", "--proc", "/proc", "--dev", "/dev",
+           "--size", tmp_size, "--tmpfs", "/dev/shm"]  # fmt: skip
     for name in ("bin", "lib", "lib64", "sbin"):
         link = Path("/") / name
         if link.is_symlink():
@@ -88,8 +105,12 @@ def bwrap_command(box, memory_mib):
     venv = Path(sys.prefix)
     if venv != venv.resolve():  # reached through a symlink: the kernel starts by that path
         cmd += ["--ro-bind", str(venv.resolve()), str(venv)]
-    cmd += ["--bind", str(box / "work"), f"{INSIDE}/work", "--bind", str(box / "home"),
-            f"{INSIDE}/home", "--bind", str(box / "ipc"), f"{INSIDE}/ipc",
+    expected = _package_dir() / "exercises" / "expected"
+    if expected.is_dir():  # the visible checks' values: the grader's, never the kernel's
+        cmd += ["--tmpfs", str(expected)]
+    cmd += ["--size", str(int(disk_mib) * MIB), "--tmpfs", INSIDE,
+            "--dir", f"{INSIDE}/work", "--dir", f"{INSIDE}/home",
+            "--bind", str(box / "ipc"), f"{INSIDE}/ipc",
             "--chdir", f"{INSIDE}/work", "--clearenv"]  # fmt: skip
     for name, value in kernel_environment(f"{INSIDE}/home", "/tmp").items():
         cmd += ["--setenv", name, value]
@@ -125,20 +146,40 @@ def kernel_environment(home, tmp):
     return env
 
 
-def limit(memory_mib, cpu_seconds):
-    """Cap this process (and what it starts): address space, CPU time, file size, cores."""
+def limit(memory_mib, cpu_seconds, tasks=None):
+    """Cap this process (and what it starts): address space, CPU time, file size, and
+    (where no control group counts them, ``tasks``) the user's processes."""
     memory = int(memory_mib) * MIB
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     cpu = int(cpu_seconds)
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
     resource.setrlimit(resource.RLIMIT_FSIZE, (256 * MIB, 256 * MIB))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if tasks:  # counted per user, and not at all for root: the control group's is the real one
+        resource.setrlimit(resource.RLIMIT_NPROC, (tasks, tasks))
 
 
-def write_kernelspec(folder, run, memory_mib, cpu_seconds, unsafe=False):
-    """Write the kernelspec ``KERNEL_NAME`` into ``folder/kernels``; return ``folder``."""
+def _user_processes():
+    uid = os.getuid()
+    count = 0
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                count += entry.stat().st_uid == uid
+            except OSError:
+                pass
+    return count
+
+
+def write_kernelspec(folder, run, memory_mib, cpu_seconds, unsafe=False, cgroups=(),
+                     disk_mib=DISK_MIB):  # fmt: skip
+    """Write the kernelspec ``KERNEL_NAME`` into ``folder/kernels``; return ``folder``.
+    ``cgroups``: the folders of the run's control group, which the sandbox joins."""
     argv = [sys.executable, "-m", "course_utils.grading.sandbox", "--run", str(run),
-            "--memory", str(memory_mib), "--cpu-time", str(int(cpu_seconds))]  # fmt: skip
+            "--memory", str(memory_mib), "--cpu-time", str(int(cpu_seconds)),
+            "--disk", str(int(disk_mib))]  # fmt: skip
+    for path in cgroups:
+        argv += ["--cgroup", str(path)]
     argv += ["--unsafe"] if unsafe else []
     spec = {
         "argv": argv + ["{connection_file}"],
@@ -161,6 +202,11 @@ def _die_with_parent():
         pass
 
 
+#: the most bytes of output (stream, display, result, error) one cell may send to nbval
+OUTPUT_LIMIT = 32 * MIB
+_OUTPUTS = {b"stream", b"display_data", b"execute_result", b"update_display_data", b"error"}
+
+
 def _relay(context, kind_out, kind_in, outside, inside):
     import zmq
 
@@ -168,9 +214,47 @@ def _relay(context, kind_out, kind_in, outside, inside):
     front.bind(outside)
     back.connect(inside)
     try:
-        zmq.proxy(front, back)
+        if kind_out == "XPUB":
+            _relay_outputs(zmq, front, back)
+        else:
+            zmq.proxy(front, back)
     except zmq.ZMQError:  # the context was closed: the kernel is gone
         pass
+
+
+def _message_type_and_parent(frames):
+    """``(msg_type, parent msg_id)`` of a Jupyter message's frames (bytes; b"" if unread)."""
+    try:
+        at = frames.index(b"<IDS|MSG>")
+        header, parent = json.loads(frames[at + 2]), json.loads(frames[at + 3])
+        return header.get("msg_type", "").encode(), parent.get("msg_id", "").encode()
+    except (ValueError, IndexError, AttributeError, TypeError):
+        return b"", b""
+
+
+def _relay_outputs(zmq, front, back, limit=None):
+    """The kernel's broadcasts to nbval, with each cell's outputs cut at ``limit`` bytes."""
+    limit = limit or OUTPUT_LIMIT
+    sent = {}  # parent msg_id -> bytes of output forwarded
+    poller = zmq.Poller()
+    poller.register(front, zmq.POLLIN)
+    poller.register(back, zmq.POLLIN)
+    while True:
+        for socket, _ in poller.poll():
+            frames = socket.recv_multipart()
+            if socket is front:  # subscriptions
+                back.send_multipart(frames)
+                continue
+            kind, parent = _message_type_and_parent(frames)
+            if kind in _OUTPUTS:
+                size = sum(len(f) for f in frames)
+                total = sent.get(parent, 0) + size
+                if total > limit:
+                    continue  # dropped: the cell has printed its share
+                if len(sent) > 10_000:
+                    sent.clear()
+                sent[parent] = total
+            front.send_multipart(frames)
 
 
 def _kernel_command(connection_file):
@@ -183,6 +267,8 @@ def main(argv=None):
     p.add_argument("--run", type=Path, required=True, help="the run's folder")
     p.add_argument("--memory", type=int, default=2048, help="address space, MiB")
     p.add_argument("--cpu-time", type=int, default=600, help="CPU seconds")
+    p.add_argument("--disk", type=int, default=DISK_MIB, help="size of /sandbox, MiB")
+    p.add_argument("--cgroup", action="append", default=[], help="the run's control group")
     p.add_argument("--unsafe", action="store_true", help="no sandbox")
     p.add_argument("connection_file", type=Path)
     args = p.parse_args(argv)
@@ -194,6 +280,8 @@ def main(argv=None):
         env.pop("JPY_PARENT_PID", None)
         for name in ("ipython", "matplotlib"):
             (args.run / "box" / "tmp" / name).mkdir(parents=True, exist_ok=True)
+        if args.cgroup:
+            limits.join(args.cgroup)
         limit(args.memory, args.cpu_time)
         os.chdir(args.run / "box" / "work")
         cmd = _kernel_command(str(args.connection_file))
@@ -218,10 +306,19 @@ def _sandboxed(args):
         threading.Thread(
             target=_relay, args=(context, kind_out, kind_in, outside, inside), daemon=True
         ).start()
-    cmd = bwrap_command(box, args.memory) + ["--"] + _kernel_command(f"{INSIDE}/ipc/kernel.json")
-    kernel = subprocess.Popen(
-        cmd, preexec_fn=lambda: limit(args.memory, args.cpu_time), stdin=subprocess.DEVNULL
-    )
+    cmd = bwrap_command(box, args.memory, args.disk) + ["--"]
+    cmd += _kernel_command(f"{INSIDE}/ipc/kernel.json")
+    tasks = None if args.cgroup or os.getuid() == 0 else _user_processes() + limits.TASKS
+
+    def start():
+        if args.cgroup:
+            limits.join(args.cgroup)
+        limit(args.memory, args.cpu_time, tasks)
+
+    # bwrap starts with the kernel's few variables: its own process (PID 1 inside, whose
+    # /proc/1/environ the kernel can read) holds nothing of the grader's environment
+    env = kernel_environment(f"{INSIDE}/home", "/tmp")
+    kernel = subprocess.Popen(cmd, preexec_fn=start, stdin=subprocess.DEVNULL, env=env)
     code = kernel.wait()
     os._exit(code if code >= 0 else 128 - code)
 

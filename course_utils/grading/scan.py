@@ -11,6 +11,10 @@ import re
 # (pattern, what it means) searched in the raw text, so strings and comments count too
 _TEXT = [
     (r"\bget_ipython\b", "calls get_ipython"),
+    (
+        r"\bInteractiveShell\b|\binput_transformers|\bevents\s*\.\s*register\b",
+        "reaches for the IPython shell",
+    ),
     (r"\bsys\s*\.\s*modules\b", "touches sys.modules"),
     (r"\b__builtins__\b|\bbuiltins\b", "touches builtins"),
     (r"\bos\s*\.\s*_exit\b", "calls os._exit"),
@@ -93,6 +97,9 @@ def scan(text, protected=("course_utils",)):
         elif isinstance(node, ast.Delete):
             targets = node.targets
         for target in targets:
+            if isinstance(target, ast.Name) and target.id in set(protected) - {"np", "plt"}:
+                findings.append(f"rebinds {target.id} (line {node.lineno})")
+                continue
             for part in ast.walk(target):
                 if isinstance(part, ast.Attribute | ast.Subscript) and _root(part) in guarded:
                     findings.append(f"changes {_root(part)}.… (line {node.lineno})")

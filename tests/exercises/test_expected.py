@@ -85,7 +85,23 @@ def test_hidden_checks_are_the_instructors_not_the_packages():
     # in this checkout they come from instructor/checks, an ordinary module of its own
     hidden = ch03.check_sgd_epoch_more
     assert hidden.__code__.co_filename == str(ROOT / "instructor" / "checks" / "ch03.py")
-    assert hidden.__module__ == "instructor.checks.ch03" and _hidden.module("ch03").expected
+    assert hidden.__module__ == "instructor.checks.ch03"
+    # ... and the reference code is another module, which a graded kernel never receives
+    reference = _hidden.module("ch03", _hidden.REFERENCE)
+    assert reference.__file__ == str(ROOT / "instructor" / "reference" / "ch03.py")
+    assert callable(reference.expected) and callable(reference.hidden)
+
+
+def test_the_hidden_checks_hold_no_reference_code():
+    """What travels into a graded kernel compares with ``HIDDEN`` (values): it neither
+    defines nor imports the reference computations."""
+    for key, text in _hidden.sources().items():
+        assert "HIDDEN = exercises.hidden(__name__)" in text, key
+        assert "def expected(" not in text and "def hidden(" not in text, key
+        imports = [line for line in text.splitlines() if line.startswith(("import", "from"))]
+        assert not [line for line in imports if "reference" in line or "_hidden" in line], key
+        references = _hidden.sources(package=_hidden.REFERENCE)
+        assert key in references and "def hidden(" in references[key], key
 
 
 SUPPLIED = """
@@ -119,7 +135,8 @@ def test_the_instructors_folder_is_found_beside_the_book_or_in_the_checkout(tmp_
     (tmp_path / "instructor" / "checks" / "ch09.py").write_text("x = 1\n")
     assert _hidden.folder(tmp_path / "book") == tmp_path / "instructor" / "checks"
     assert _hidden.sources(tmp_path / "book") == {"ch09": "x = 1\n"}
-    assert set(_hidden.sources()) == {f"ch0{n}" for n in range(1, 8)}
+    assert set(_hidden.sources()) == {f"ch0{n}" for n in (1, 2, 3, 4, 6, 7)}  # 5 has none
+    assert set(_hidden.sources(package=_hidden.REFERENCE)) == {f"ch0{n}" for n in range(1, 8)}
 
 
 def test_chapter_key_names_the_chapter():

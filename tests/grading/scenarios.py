@@ -3,6 +3,7 @@ wrong, untouched, cheating, crashing, broken…), each with the points and statu
 
 import copy
 import json
+import os
 import re
 import textwrap
 from pathlib import Path
@@ -128,7 +129,10 @@ def build_class(chapter, root, grades=None):
     student("monkeypatch", filled(chapter, cheats), {i: (full[i][0], S.REVIEW) for i in ids})
     student("syntax_error", filled(chapter, {e1: "def broken(:\n    pass\n"}), {e1: (0, S.ERROR)})
     attacks(chapter, student, grades or root.parent / "grades")
+    forgeries(chapter, student)
+    resources(chapter, student)
     real_files(chapter, root, expect)
+    odd_folders(chapter, root, expect)
     return expect
 
 
@@ -154,7 +158,8 @@ def attacks(chapter, student, grades):
         _d.mkdir(parents=True, exist_ok=True)
         (_d / "00-cheat.py").write_text({_CHEAT.format(module=module)!r})
     """)
-    student("aa_startup_file", filled(chapter, {e1: ref[e1] + startup}), review_all)
+    # its home is a fresh tmpfs of this one kernel: the file reaches no other kernel
+    student("aa_startup_file", filled(chapter, {e1: ref[e1] + startup}))
     # two honest students graded after it keep exactly their own points
     student("zz_honest_correct", filled(chapter))
     student("zz_honest_wrong", filled(chapter, {e1: wrong(ref[e1])}), {e1: (0, S.FAILED)})
@@ -232,4 +237,222 @@ SCENARIOS = ["correct", "untouched", "wrong", "wrong_saved", "wrong_cleared", "c
              "answer_duplicated", "renamed", "monkeypatch", "syntax_error",
              "aa_startup_file", "zz_honest_correct", "zz_honest_wrong", "background_process",
              "plant_report", "snoop", "write_outside", "memory_hog",
-             "bom", "lost_metadata", "duplicates", "latin1"]  # fmt: skip
+             "bom", "lost_metadata", "duplicates", "latin1",
+             "forge_assignment", "forge_transformer", "forge_oracle", "leak_reference",
+             "secret_environ", "print_flood", "fork_bomb", "disk_fill", "deaf_loop",
+             "imitates_grader"]  # fmt: skip
+
+
+# --- issue 21: attacks on checks that ran in the student's kernel ------------------------------
+_FAKE_CHECKS = """
+class _Fake:
+    def __getattr__(self, name):
+        return lambda *a, **k: print("✓ right answer.")
+
+
+{module} = _Fake()
+"""
+_TRANSFORMER = """
+from IPython.core.interactiveshell import InteractiveShell
+
+
+def _all_right(lines):
+    return ["print('✓ right answer.')\\n"]
+
+
+InteractiveShell.instance().input_transformers_cleanup.append(_all_right)
+"""
+# reads the checker's expected value from the checker's frames, through names the scan
+# does not know: a traceback's frame, getattr with pieces of attribute names
+_ORACLE = """
+import numpy as _np
+
+
+class _Oracle:
+    def __array__(self, dtype=None, copy=None):
+        try:
+            raise ZeroDivisionError
+        except ZeroDivisionError as _e:
+            frame = _e.__traceback__.tb_frame
+        while frame is not None:
+            names = getattr(frame, "f_loc" + "als")
+            for key in ("expected", "e", "grad", "want", "w_ref"):
+                value = names.get(key)
+                if value is not None and not callable(value):
+                    try:
+                        found = _np.asarray(value, dtype=float)
+                    except (TypeError, ValueError):
+                        continue
+                    return found if dtype is None else found.astype(dtype)
+            frame = getattr(frame, "f_ba" + "ck")
+        return _np.zeros(1)
+
+
+def central_gradient(f, w, h=1e-5):
+    return _Oracle()
+
+
+def newton_step(surface, w_hat):
+    return _Oracle()
+
+
+lam, eta_max = _Oracle(), _Oracle()
+"""
+# prints whatever of the instructor's it can find in the kernel into its feedback
+_LEAK = """
+_honest = central_gradient
+
+
+def central_gradient(f, w, h=1e-5):
+    import inspect
+    import sys
+
+    found = [m for m in list(sys.modules) if m.startswith("instructor")]
+    if found:
+        text = "LEAK " + " ".join(found)
+        for name in found:
+            try:
+                text += "\\n" + inspect.getsource(sys.modules[name])
+            except (OSError, TypeError):
+                text += "\\n" + repr(vars(sys.modules[name]))
+        raise RuntimeError(text)
+    return _honest(f, w, h)
+"""
+_ENVIRON = """
+with open("/proc/1/environ", "rb") as _f:
+    _seen = _f.read()
+for _name in (b"DOWNHILL_TEST_SECRET", b"GRADER_TOKEN", b"PYTEST_"):
+    if _name in _seen:
+        raise RuntimeError("leaked: " + _seen.decode(errors="replace")[:300])
+"""
+SECRET = "DOWNHILL_TEST_SECRET"  # set while the class is graded (test_gradebook.py)
+
+
+def forgeries(chapter, student):
+    """The attacks of issue 21 on checks that ran beside the student's code: a fake
+    checker module, an input transformer, an oracle, a leak of the instructor's code.
+    Written for chapter 1's exercises (1.1 central_gradient, 1.2 lam and eta_max, 1.3
+    newton_step)."""
+    ids, ref = list(chapter.exercises), chapter.template.reference
+    module = re.search(r"ch\d\d", " ".join(sorted(chapter.protected))).group(0)
+    if module != "ch01":
+        return
+    e1, e2, e3 = ids[:3]
+    full = {i: G.number(chapter.exercises[i].max_points) for i in ids}
+    wrong_all = {i: wrong(ref[i]) for i in ids}
+    none_review = {i: (0, S.REVIEW) for i in ids}
+    fake = {**wrong_all, e1: wrong_all[e1] + _FAKE_CHECKS.format(module=module)}
+    student("forge_assignment", filled(chapter, fake), none_review)
+    forged = {**wrong_all, e1: wrong_all[e1] + _TRANSFORMER}
+    student("forge_transformer", filled(chapter, forged), none_review)
+    oracle = {e1: _ORACLE, e2: "pass\n", e3: "pass\n"}
+    student("forge_oracle", filled(chapter, oracle), {i: (0, S.FAILED) for i in ids})
+    # 1.1's visible checks pass (2 points), its hidden one meets the leak (an error)
+    leak = {e1: ref[e1] + _LEAK}
+    student("leak_reference", filled(chapter, leak),
+            {e1: (2, S.REVIEW), e2: (full[e2], S.REVIEW), e3: (full[e3], S.REVIEW)})  # fmt: skip
+    student("secret_environ", filled(chapter, {e2: ref[e2] + _ENVIRON}),
+            {e2: (full[e2], S.REVIEW), e3: (full[e3], S.REVIEW)})  # fmt: skip
+
+
+_FLOOD = """
+import sys as _sys
+
+_line = "x" * (1024 * 1024 - 1) + "\\n"
+for _ in range(200):  # 200 MiB
+    _sys.stdout.write(_line)
+"""
+_FORKS = """
+import os as _os
+import time as _time
+
+_made = 0
+for _ in range(300):
+    try:
+        _pid = _os.fork()
+    except OSError:
+        break
+    if _pid == 0:
+        _time.sleep(5)
+        _os._exit(0)
+    _made += 1
+print("children:", _made)
+"""
+_DISK = """
+from pathlib import Path as _P
+
+_d = _P("fill")
+_d.mkdir(exist_ok=True)
+try:
+    for _n in range(1500):  # 1.5 GiB, in files of 1 MiB
+        (_d / f"{_n}.bin").write_bytes(b"\\0" * 1024 * 1024)
+except OSError as _exc:
+    print("disk full:", _exc.strerror)
+_deep = _P("deep")
+try:
+    for _ in range(1100):
+        _deep = _deep / "d"
+        _deep.mkdir(parents=True)
+except OSError:
+    pass
+"""
+_DEAF = """
+import signal as _signal
+
+_signal.signal(_signal.SIGINT, _signal.SIG_IGN)
+while True:
+    pass
+"""
+_IMITATE = 'raise RuntimeError("Kernel dead on test start")\n'
+
+
+def resources(chapter, student):
+    """Students whose code takes resources: the sandbox holds them, their rows stay exact."""
+    ids, ref = list(chapter.exercises), chapter.template.reference
+    e1 = ids[0]
+    full = {i: G.number(chapter.exercises[i].max_points) for i in ids}
+    student("print_flood", filled(chapter, {e1: ref[e1] + _FLOOD}))
+    student("fork_bomb", filled(chapter, {e1: ref[e1] + _FORKS}),
+            {i: (full[i], S.REVIEW) for i in ids})  # fmt: skip
+    student("disk_fill", filled(chapter, {e1: ref[e1] + _DISK}))
+    student("deaf_loop", filled(chapter, {e1: _DEAF}), {e1: (0, S.TIMEOUT)})
+    student("imitates_grader", filled(chapter, {e1: _IMITATE + ref[e1]}), {e1: (0, S.ERROR)})
+
+
+def odd_folders(chapter, root, expect):
+    """Folders and files no grader should choke on: each is graded, or refused with a
+    reason, and the class goes on."""
+    name, ids = chapter.name, list(chapter.exercises)
+    full = {i: (G.number(chapter.exercises[i].max_points), S.PASSED) for i in ids}
+    for who in ("=eve", "+bob", "@cy", "-dan", "x" * 240):
+        save(filled(chapter), root / who, name)
+        expect[who] = full
+    latin = os.fsdecode(b"Jos\xe9")
+    save(filled(chapter), root / latin, name)
+    (root / latin / os.fsdecode(b"notes-\xff.txt")).write_text("mine")
+    expect["Jos\\xe9"] = full
+    save(filled(chapter), root / "latin1_file", os.fsdecode(b"Jos\xe9.ipynb"))
+    expect["latin1_file"] = {i: (full[i][0], S.RENAMED) for i in ids}
+    (root / "deep_json").mkdir()
+    depth = 50_000
+    (root / "deep_json" / name).write_text("[" * depth + "]" * depth)
+    expect["deep_json"] = {i: (0, S.INVALID_NOTEBOOK) for i in ids}
+    deep = root / "deep_folders"
+    save(filled(chapter), deep, name)
+    fd = os.open(deep, os.O_RDONLY)
+    for _ in range(1100):
+        os.mkdir("d", dir_fd=fd)
+        inner = os.open("d", os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = inner
+    os.close(fd)
+    expect["deep_folders"] = full
+    (root / "symlink").mkdir()
+    (root / "symlink" / name).symlink_to(chapter.path.resolve())  # the instructor's notebook
+    expect["symlink"] = {i: (0, S.INVALID_NOTEBOOK) for i in ids}
+
+
+ODD = ["=eve", "+bob", "@cy", "-dan", "x" * 240, "Jos\\xe9", "latin1_file", "deep_json",
+       "deep_folders", "symlink"]  # fmt: skip
+
+SCENARIOS = SCENARIOS + ODD

@@ -11,6 +11,7 @@ that is wrong, unanswered, stuck or crashed.
 import copy
 import csv
 import hashlib
+import os
 import textwrap
 import time
 import types
@@ -20,12 +21,13 @@ import nbformat
 import pytest
 
 from course_utils.grading import book as B
+from course_utils.grading import files as F
 from course_utils.grading import gradebook as G
 from course_utils.grading import notebook as N
 from course_utils.grading import run as R
 from course_utils.grading import status as S
 
-from .scenarios import SCENARIOS, build_class
+from .scenarios import SCENARIOS, SECRET, build_class
 from .students import (
     BOOK,
     answer_index,
@@ -44,7 +46,17 @@ def graded(chapter, tmp_path_factory):
     root = tmp_path_factory.mktemp("grading")
     out = root / "grades"
     expect = build_class(chapter, root / "submissions", out)
-    return expect, grade(chapter, root / "submissions", out, cell_timeout=15), out
+    secrets = {SECRET: "s3cret-of-the-grader", "GRADER_TOKEN": "t0ken-of-the-grader"}
+    saved = {name: os.environ.get(name) for name in secrets}
+    os.environ.update(secrets)  # exported in the shell that grades: no kernel may see them
+    try:
+        return expect, grade(chapter, root / "submissions", out, cell_timeout=15), out
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 @pytest.mark.slow
@@ -84,10 +96,6 @@ def test_details_say_what_happened(graded, chapter):
     assert totals["correct"] == (best, best)
     assert totals["missing"] == (0, best)
     assert totals["wrong"] == (best - chapter.exercises[e1].max_points, best)
-    assert (
-        "home folder (.ipython/profile_default/startup/00-cheat.py)"
-        in (rows["aa_startup_file"][e1]["detail"])
-    )
     assert "runs processes" in rows["background_process"][e1]["detail"]
     assert "reads the process table" in rows["plant_report"][e1]["detail"]
     assert "outcome: passed" in rows["snoop"][e1]["detail"]  # it saw nothing it looked for
@@ -101,7 +109,37 @@ def test_details_say_what_happened(graded, chapter):
     assert "not UTF-8 text" in rows["latin1"][e1]["detail"]
     feedback = (out / "feedback" / "wrong.md").read_text()
     assert f"## {chapter.name}" in feedback and "expected" in feedback
-    assert set(p.stem for p in (out / "feedback").glob("*.md")) == set(SCENARIOS)
+    names = {F.file_name(student, ".md") for student in SCENARIOS}
+    assert {p.name for p in (out / "feedback").glob("*.md")} == names
+
+
+@pytest.mark.slow
+def test_forged_checks_earn_nothing_and_leak_nothing(graded, chapter):
+    """Issue 21's attacks: a fake checker module, an input transformer, an oracle that reads
+    the checker's frames, code that prints the instructor's modules into its feedback, a
+    look at /proc/1/environ. The verdicts are the grader's; nothing secret reaches a row."""
+    _, rows, out = graded
+    e1, e2, e3 = list(chapter.exercises)[:3]
+    assert "rebinds ch01" in rows["forge_assignment"][e1]["detail"]
+    assert "outcome: failed (0/" in rows["forge_assignment"][e1]["detail"]
+    assert "IPython shell" in rows["forge_transformer"][e1]["detail"]
+    assert "reported no result" in rows["forge_transformer"][e2]["detail"]
+    assert "nan" in rows["forge_oracle"][e1]["detail"]  # it found only placeholders
+    leak = rows["leak_reference"][e1]["detail"]
+    assert "LEAK instructor.checks.ch01" in leak and "withheld" in leak
+    assert "instructor.reference" not in leak
+    text = (out / "gradebook.csv").read_text() + "".join(
+        p.read_text() for p in (out / "feedback").glob("*.md")
+    )
+    root = BOOK.parent / "instructor"
+    for path in (root / "reference" / "ch01.py", root / "checks" / "ch01.py"):
+        lines = [line.strip() for line in path.read_text().splitlines()]
+        body = [line for line in lines if len(line) >= 30 and not line.startswith(('"', "#"))]
+        assert body and not [line for line in body if line in text], path
+    for secret in ("s3cret-of-the-grader", "t0ken-of-the-grader", "leaked"):
+        assert secret not in text
+    assert "Kernel dead on test start" in rows["imitates_grader"][e1]["detail"]
+    assert "limit" in rows["deaf_loop"][e1]["detail"]
 
 
 @pytest.mark.slow

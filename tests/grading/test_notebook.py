@@ -10,7 +10,7 @@ from nbval.plugin import find_comment_markers
 from course_utils.grading import book as B
 from course_utils.grading import notebook as N
 
-from .students import answer_index, toy_notebook
+from .students import ROOT, answer_index, toy_notebook
 
 
 def test_strip_solution_keeps_the_code_around_the_block():
@@ -40,7 +40,7 @@ def test_release_strips_solutions_hides_checks_and_locks_them():
     out = B.release_notebook(nb)
     sources = [N.source(c) for c in out.cells]
     assert not any("41 + 1" in s for s in sources)
-    assert not any("strict(" in s for s in sources)  # the hidden check is gone
+    assert not any("strictly(" in s for s in sources)  # the hidden check is gone
     check = next(c for c in out.cells if N.is_check(c))
     assert check.metadata["editable"] is False and check.metadata["deletable"] is False
     assert all(c.get("outputs", []) == [] for c in out.cells)
@@ -113,7 +113,10 @@ def test_a_byte_order_mark_is_accepted_and_other_encodings_are_explained(tmp_pat
         N.read_notebook(tmp_path / "utf16.ipynb")
 
 
-def test_hidden_checks_run_last_and_carry_the_instructors_code():
+def test_check_cells_become_probes_and_hidden_ones_run_last_with_the_hidden_checks():
+    """A graded check cell only calls the checker's inputs in the kernel (``_probe``), with
+    placeholders for the values it compares with; a hidden one brings the hidden checks'
+    source (inputs and logic), never the reference code or a value."""
     nb = toy_notebook()
     hidden_cell = next(c for c in nb.cells if "hidden" in N.tags(c))
     hidden_cell.source = "ch01.check_double_hidden(answer_value)"
@@ -123,13 +126,27 @@ def test_hidden_checks_run_last_and_carry_the_instructors_code():
         (2, 2, False),
         (4, 1, True),
     ]
+    assert template.roles[2].check == "ch01.check_answer"
+    assert template.roles[2].arguments == "_downhill_probe.arguments(answer_value)"
     built = template.build({})
-    last = built.cells[-1].source
-    assert last.startswith("from course_utils.exercises import _hidden as _grader\n")
-    assert "_grader.supply('ch01', 'def check_double_hidden(f):\\n    pass\\n')" in last
-    assert last.endswith("ch01.check_double_hidden(answer_value)")
-    assert all("supply" not in c.source for c in built.cells[:-1])
+    visible, last = built.cells[2].source, built.cells[-1].source
+    assert visible.startswith("import course_utils.exercises._probe as _downhill_probe\n")
+    assert "_downhill_probe.run('ch01.check_answer', lambda: " in visible
+    assert "source=" not in visible and "def check_double_hidden" not in visible
+    assert "'def check_double_hidden(f):\\n    pass\\n'" in last
+    assert "'ch01.check_double_hidden'" in last
+    # the placeholders have the shape of the stored values, none of their numbers
+    assert "1.9999" not in visible and '"rosenbrock_eigenvalues": [NaN, NaN]' in visible
+    for text in (visible, last):
+        for line in (ROOT / "instructor" / "reference" / "ch01.py").read_text().splitlines():
+            assert len(line.strip()) < 20 or line.strip() not in text
     assert N.make_template(nb, visible_only=True).build({}).cells[-1].source != last
+    assert N.checker_call("print('✓ right')") is None
+    assert N.checker_call("ch01.check_a(x)\nch01.check_b(x)") is None
+    assert N.checker_call("ch01.check_a(f, g=2)") == (
+        "ch01.check_a",
+        "_downhill_probe.arguments(f, g=2)",
+    )
 
 
 def test_the_leak_check_flags_only_lines_that_appear_only_in_a_solution():

@@ -23,6 +23,8 @@ from course_utils.grading.scan import scan
             "changes c",
         ),
         ("exec('x = 1')", "exec"),
+        ("ch01 = FakeChecks()", "rebinds ch01"),
+        ("from IPython.core.interactiveshell import InteractiveShell", "IPython shell"),
         ("# NBVAL_SKIP\nx = 1", "nbval marker"),
     ],
 )

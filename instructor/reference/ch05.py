@@ -1,6 +1,8 @@
 """Chapter 5, instructor only: the reference computations behind the stored values.
 
-The module ``instructor.checks.ch05`` (see ``course_utils/exercises/_hidden.py``).
+The module ``instructor.reference.ch05`` (see ``course_utils/exercises/_hidden.py``):
+``expected()``, the stored values of the visible checks; chapter 5 has no hidden checks
+(``hidden()`` is empty). It never enters a student's kernel.
 """
 
 import numpy as np
@@ -47,3 +49,8 @@ def expected():
             "rates": [float(heavy_ball_rate(lr, beta, lam)) for lr, beta, lam in ch05.REGIME_CASES],
         },
     }
+
+
+def hidden():
+    """The values of the hidden checks: none."""
+    return {}
