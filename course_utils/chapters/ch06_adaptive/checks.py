@@ -4,13 +4,15 @@
   with :class:`course_utils.optimizers.Adam` over several steps.
 - 6.2 ``check_first_adam_step``, ``check_adam_factor``: the size of Adam's first step, with
   and without the bias correction, and the factor between them as a function of (β₁, β₂, t).
-- 6.3 ``check_adagrad_rate``: Adagrad's effective learning rate after k equal gradients.
+- 6.3 ``check_adagrad_rate``: Adagrad's effective learning rate after k equal gradients,
+  predicted, then confirmed by runs of Adagrad.
 """
 
 import numpy as np
 
 from course_utils import exercises
-from course_utils.exercises._feedback import call, check_close, check_true, passed
+from course_utils.exercises._feedback import call, check_close, check_true, is_close, passed
+from course_utils.optimizers import Adagrad
 
 EXPECTED, __getattr__ = exercises.bind(__name__)  # stored values; hidden checks
 
@@ -131,4 +133,25 @@ def check_adagrad_rate(adagrad_effective_lr, k_tenth):
         100,
         hint="how does the effective rate scale with the number of equal gradients seen?",
     )
-    passed("adagrad_effective_lr matches torch's Adagrad; the rate is a tenth after 100 steps.")
+    lines = [f"{'step':>5} {'your rate':>10} {'the run':>10}"]
+    for k in (1, 10, int(k_tenth)):  # confirm by a run: the rate that multiplied g in step k
+        mine = float(np.ravel(call("adagrad_effective_lr", adagrad_effective_lr, 0.5, 2.0, k))[0])
+        ran = adagrad_run_rate(0.5, 2.0, k)
+        check_true(f"a run of Adagrad(lr=0.5) with g = 2, step {k}",
+                   is_close(f"the rate in step {k} against a run", mine, ran, rtol=1e-9),
+                   f"your rate {mine:.6g}, the run's {ran:.6g}")  # fmt: skip
+        lines.append(f"{k:>5} {mine:>10.5f} {ran:>10.5f}")
+    passed("adagrad_effective_lr matches runs of torch's Adagrad, and the rate is a tenth after "
+           "100 steps:\n" + "\n".join(lines))  # fmt: skip
+
+
+def adagrad_run_rate(lr, g, k):
+    """The rate that multiplied ``g`` in step ``k`` of a run of torch's Adagrad that saw
+    ``g`` at every step: ``(w_{k-1} - w_k) / g``."""
+    opt = Adagrad(lr=lr)
+    w = np.zeros(1)
+    state = opt.init(w)
+    for _ in range(k):
+        w_prev = w
+        w, state = opt.step(w, np.array([g]), state)
+    return float((w_prev - w)[0] / g)
