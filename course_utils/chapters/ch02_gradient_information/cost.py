@@ -218,7 +218,7 @@ class OffsetPowerLaw(NamedTuple):
     a: float  #: the fixed part (for a time, the cost per call that does not grow)
     b: float  #: the prefactor of the growing part
     k: float  #: the exponent of the growing part
-    at_bound: bool = False  #: k stopped at an end of the range searched: not an estimate
+    at_bound: bool = False  #: True when k stopped at an end of the range searched (no estimate)
 
 
 class MultiplyAdds(NamedTuple):
