@@ -49,11 +49,16 @@ def main(quick=False):
         for W, m, t, t_calls in rows:
             ns = t_calls / m * 1e9
             print(f"{W:>7} {m:>15,} {t * 1e3:>12.3f} {t_calls * 1e3:>22.3f} {ns:>18.3f}")
-        a, b, k = r.fit
+        a, b, k = r.fit.a, r.fit.b, r.fit.k
         what = "one forward pass" if theory == 2 else "one call (= one gradient)"
-        print(f"  fit of {what}: a + b W^k with a = {a * 1e6:.1f} us, b = {b:.3g} s, k = {k:.2f}")
+        edge = " (at the edge of the range searched: no estimate)" if r.fit.at_bound else ""
+        print(
+            f"  fit of {what}: a + b W^k with a = {a * 1e6:.1f} us, b = {b:.3g} s, k = {k:.2f}"
+            + edge
+        )
         print(f"  exponent of the cost of one gradient: {r.slope:.2f}   (theory: {theory})")
         print(f"  a straight line through all medians:  {loglog_slope(r.W, r.t):.2f}")
+        print(f"  slope between the two largest:        {r.measured:.2f}")
         count = loglog_slope(r.W, r.multiply_adds)
         print(f"  slope of the counted multiply-adds:   {count:.3f}")
     print(f"\nmeasured in {elapsed:.1f} s (the machine may be shared and noisy)")

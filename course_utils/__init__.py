@@ -17,6 +17,7 @@ from course_utils.calculus import (
     eigen_analysis,
     eigen_coordinates,
     gradient_check,
+    hessian_vector_product,
     numerical_gradient,
     numerical_hessian,
     numerical_jacobian,
@@ -34,6 +35,7 @@ from course_utils.data import (
     minibatches,
     train_test_split,
 )
+from course_utils.line_search import Backtracking
 from course_utils.nn import MLP
 from course_utils.optimizers import (
     OPTIMIZERS,
@@ -50,6 +52,7 @@ from course_utils.optimizers import (
     run_starts,
 )
 from course_utils.schedules import SCHEDULES, make_schedule
+from course_utils.second_order import LBFGS, Newton
 from course_utils.surfaces import SURFACES, Surface, bowl, get_surface, quadratic
 from course_utils.training import Descent, Divergence, History, compare, train
 
@@ -65,13 +68,16 @@ __all__ = [
     "Adagrad",
     "Adam",
     "Adamax",
+    "Backtracking",
     "Dataset",
     "Descent",
     "Divergence",
     "Eigen",
     "GradientCheck",
     "History",
+    "LBFGS",
     "Nadam",
+    "Newton",
     "RMSProp",
     "Surface",
     "Trajectory",
@@ -85,6 +91,7 @@ __all__ = [
     "get_surface",
     "global_norm",
     "gradient_check",
+    "hessian_vector_product",
     "load_digits",
     "make_classification",
     "make_linear_regression",

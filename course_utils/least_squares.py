@@ -11,8 +11,10 @@ A problem is :math:`N` examples :math:`(\mathbf x_n, y_n)` and the full-batch lo
 a quadratic whose Hessian is known exactly, so its contours are exact ellipses and the
 excess loss :math:`E(\mathbf w) - E^*` can be drawn on a log scale. A mini-batch of
 :math:`B` examples gives a noisy gradient of this same quadratic
-(:func:`minibatch_gradients`). Chapters 4 to 6 build their problems as a
-:class:`LeastSquares` (:func:`least_squares_ravine` here, others in the chapters).
+(:func:`minibatch_gradients`, shuffled epochs; :func:`sampled_gradients`, batches drawn
+with replacement, whose covariance :func:`gradient_covariance` gives). Chapters 3 to 6
+build their problems as a :class:`LeastSquares` (:func:`least_squares_ravine` and
+:func:`least_squares_problem` here, others in the chapters).
 """
 
 from typing import NamedTuple
@@ -21,7 +23,7 @@ import numpy as np
 
 from course_utils import _validate
 from course_utils.data import minibatch_stream
-from course_utils.surfaces import Surface, bowl
+from course_utils.surfaces import Surface, bowl, quadratic
 
 
 class LeastSquares(NamedTuple):
@@ -128,3 +130,97 @@ def minibatch_gradients(problem, batch_size=None, seed=0):
         return Xb.T @ (Xb @ w - yb) / len(Xb)
 
     return grad_fn
+
+
+def least_squares_problem(X, y, start=None):
+    r"""The :class:`LeastSquares` problem of any data: features ``X`` (N, d), targets ``y``.
+
+    :math:`\mathbf w^*` solves the normal equations :math:`\mathbf H\mathbf w^* =
+    \mathbf X^\top\mathbf y/N` (``X`` must have full column rank), :math:`E^*` is the
+    loss there and ``surface`` the excess loss :math:`\tfrac12(\mathbf w -
+    \mathbf w^*)^\top\mathbf H(\mathbf w - \mathbf w^*)`, starting at ``start`` (default
+    :math:`\mathbf w^* + \mathbf 1`).
+
+    Examples
+    --------
+    >>> p = least_squares_problem([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]], [1.0, 4.0, 3.0])
+    >>> p.w_star.round(12).tolist(), round(p.E_star, 12)  # y = X (1, 2) exactly
+    ([1.0, 2.0], 0.0)
+    """
+    X = _validate.array("X", X, ndim=2)
+    y = _validate.array("y", y).reshape(-1)
+    if len(y) != len(X):
+        raise ValueError(f"y must have one entry per row of X ({len(X)}), got {len(y)}")
+    N, d = X.shape
+    H = X.T @ X / N
+    if np.linalg.matrix_rank(H) < d:
+        raise ValueError(f"X must have full column rank ({d}), got rank {np.linalg.matrix_rank(H)}")
+    w_star = np.linalg.solve(H, X.T @ y / N)
+    r = X @ w_star - y
+    start = w_star + 1.0 if start is None else _validate.array("start", start, shape=(d,))
+    surface = quadratic(H, center=w_star, name="least squares", title="Least squares",
+                        start=start)  # fmt: skip
+    return LeastSquares(X=X, y=y, H=H, w_star=w_star, E_star=float(r @ r / (2 * N)),
+                        surface=surface)  # fmt: skip
+
+
+def sampled_gradients(problem, batch_size=1, seed=0):
+    r"""Return ``grad_fn(w)``: the gradient of a batch drawn with replacement at each call.
+
+    Each call draws :math:`B` indices independently and uniformly from the :math:`N`
+    examples (the sampling of stochastic approximation theory, e.g. Bottou, Curtis &
+    Nocedal 2018) and returns :math:`\frac1B X_B^\top(X_B\mathbf w - \mathbf y_B)`. The
+    estimate is unbiased with covariance :math:`\boldsymbol\Sigma(\mathbf w)/B`
+    (:func:`gradient_covariance`). ``w`` may also be a ``(K, d)`` array of :math:`K`
+    points, for :math:`K` independent runs side by side: each row gets its own batch.
+
+    Parameters
+    ----------
+    problem : LeastSquares
+    batch_size : int
+        :math:`B \ge 1` (it may exceed :math:`N`).
+    seed : int or numpy.random.Generator
+
+    Returns
+    -------
+    callable
+    """
+    X, y = problem.X, problem.y
+    B = _validate.integer("batch_size", batch_size, lo=1)
+    gen = _validate.rng(seed)
+
+    def grad_fn(w):
+        W = np.atleast_2d(w)
+        idx = gen.integers(len(X), size=(len(W), B))
+        Xb = X[idx]  # (K, B, d)
+        r = np.einsum("kbd,kd->kb", Xb, W) - y[idx]
+        G = np.einsum("kbd,kb->kd", Xb, r) / B
+        return G.reshape(np.shape(w))
+
+    return grad_fn
+
+
+def gradient_covariance(problem, w):
+    r"""The covariance :math:`\boldsymbol\Sigma(\mathbf w)` of one example's gradient.
+
+    .. math::
+
+        \boldsymbol\Sigma(\mathbf w) = \frac1N\sum_{n=1}^N (\mathbf g_n - \mathbf g)
+        (\mathbf g_n - \mathbf g)^\top, \qquad
+        \mathbf g_n = \mathbf x_n(\mathbf x_n^\top\mathbf w - y_n), \quad
+        \mathbf g = \nabla E(\mathbf w),
+
+    so that a batch of :math:`B` examples drawn with replacement has covariance
+    :math:`\boldsymbol\Sigma/B`, and its trace is the mean squared distance of one
+    example's gradient from the full one (chapter 3's :math:`\sigma^2`).
+
+    Examples
+    --------
+    >>> p = least_squares_problem([[1.0], [1.0]], [0.0, 2.0])  # w* = 1: g_n = -1, +1
+    >>> gradient_covariance(p, p.w_star).tolist()
+    [[1.0]]
+    """
+    w = _validate.array("w", w, shape=(problem.X.shape[1],))
+    G = problem.X * (problem.X @ w - problem.y)[:, None]
+    D = G - G.mean(axis=0)
+    return D.T @ D / len(G)

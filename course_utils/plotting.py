@@ -559,7 +559,7 @@ def plot_cost_fit(runs, ax=None, label=None, color=None):
     W = np.geomspace(runs.W.min(), runs.W.max(), 100)
     many = runs.calls[-1] > 1
     calls = 2 * W if many else np.ones_like(W)
-    a, b, k = runs.fit
+    a, b, k = runs.fit.a, runs.fit.b, runs.fit.k
     ax.loglog(runs.W, 1e3 * runs.t, "o", color=c, label=label)
     if many:
         ax.loglog(runs.W, 1e3 * runs.calls * runs.t_call, "o", mfc="none", color=c,

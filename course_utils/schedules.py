@@ -127,6 +127,38 @@ def inverse_time(lr, decay):
     return Schedule("inverse_time", lambda t: lr / (1 + decay * t), lr=lr, decay=decay)
 
 
+def decreasing(a, b):
+    r"""The decreasing step size :math:`\eta_t = a / (b + t)` of stochastic approximation.
+
+    The form in which Bottou, Curtis & Nocedal (2018, Thm 4.7) state SGD's
+    :math:`O(1/t)` convergence on a strongly convex problem: the numerator :math:`a` sets
+    how fast the rate falls relative to the curvature, the offset :math:`b` keeps the
+    first steps :math:`a/b` short enough to be stable. It is :func:`inverse_time` with
+    ``lr = a/b`` and ``decay = 1/b``, written in the two numbers that the theory talks
+    about.
+
+    Parameters
+    ----------
+    a : float
+        :math:`a > 0`.
+    b : float
+        :math:`b > 0`.
+
+    Returns
+    -------
+    Schedule
+
+    Examples
+    --------
+    >>> s = decreasing(2.0, 4.0)
+    >>> s(0), s(4), s(96)
+    (0.5, 0.25, 0.02)
+    """
+    a = _validate.positive("a", a)
+    b = _validate.positive("b", b)
+    return Schedule("decreasing", lambda t: a / (b + t), a=a, b=b)
+
+
 def cosine(lr, total_steps, lr_min=0.0):
     r"""Cosine annealing (torch's ``CosineAnnealingLR``, closed form) from ``lr`` to ``lr_min``.
 

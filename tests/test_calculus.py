@@ -12,6 +12,7 @@ from course_utils.calculus import (
     eigen_analysis,
     eigen_coordinates,
     gradient_check,
+    hessian_vector_product,
     numerical_gradient,
     numerical_hessian,
     numerical_jacobian,
@@ -98,6 +99,23 @@ def test_numerical_hessian_flattens_a_matrix_of_weights():
     expected[0, 3] = expected[3, 0] = 1.0  # flat order: W00, W01, W10, W11
     expected[1, 1] = 2.0
     assert_allclose(H, expected, atol=1e-6)
+
+
+def test_hessian_vector_product_of_a_quadratic_is_its_matrix_times_v():
+    H = np.array([[4.0, 1.0, 0.0], [1.0, 3.0, -2.0], [0.0, -2.0, 5.0]])
+    v = np.array([0.5, -1.0, 2.0])
+    got = hessian_vector_product(lambda w: H @ w, np.array([1.0, 2.0, 3.0]), v)
+    assert_allclose(got, [1.0, -6.5, 12.0], atol=1e-9)  # H v by hand
+    assert hessian_vector_product(lambda w: H @ w, np.ones(3), np.zeros(3)).tolist() == [0.0] * 3
+
+
+def test_hessian_vector_product_matches_the_analytic_hessian():
+    surface = SURFACES["himmelblau"]
+    w, v = np.array([1.0, -0.5]), np.array([0.3, 0.8])
+    got = hessian_vector_product(surface.grad, w, v)
+    assert_allclose(got, surface.hessian(w) @ v, rtol=1e-8)
+    with pytest.raises(ValueError, match="v must have the same shape as w"):
+        hessian_vector_product(surface.grad, w, np.ones(3))
 
 
 def test_numerical_jacobian():

@@ -27,6 +27,8 @@ CORE = [
     "data",
     "training",
     "least_squares",
+    "second_order",
+    "line_search",
 ]
 NUMERICS_IMPORTS = {"numpy", "math", "numbers", "typing", "sklearn"}  # sklearn: bundled digits
 

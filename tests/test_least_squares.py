@@ -5,7 +5,14 @@ import pytest
 from numpy.testing import assert_allclose
 
 from course_utils.chapters.ch06_adaptive.race import scaled_least_squares
-from course_utils.least_squares import LeastSquares, least_squares_ravine, minibatch_gradients
+from course_utils.least_squares import (
+    LeastSquares,
+    gradient_covariance,
+    least_squares_problem,
+    least_squares_ravine,
+    minibatch_gradients,
+    sampled_gradients,
+)
 
 
 def test_one_problem_type_with_named_fields():
@@ -84,3 +91,38 @@ def test_minibatch_gradients_same_seed_same_batches():
 def test_minibatch_gradients_rejects_bad_batch_size(B, error):
     with pytest.raises(error, match="batch_size"):
         minibatch_gradients(scaled_least_squares(), B)
+
+
+def test_least_squares_problem_of_any_data():
+    X = np.array([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0], [2.0, -1.0]])
+    y = np.array([1.0, 5.0, 2.0, 0.0])
+    p = least_squares_problem(X, y)
+    w_lstsq = np.linalg.lstsq(X, y, rcond=None)[0]  # a second method
+    assert_allclose(p.w_star, w_lstsq)
+    assert_allclose(p.E_star, np.sum((X @ w_lstsq - y) ** 2) / 8)
+    assert_allclose(p.surface.value(p.w_star + [1.0, 0.0]), p.H[0, 0] / 2)
+    assert_allclose(p.surface.start, p.w_star + 1.0)
+    with pytest.raises(ValueError, match="full column rank"):
+        least_squares_problem([[1.0, 2.0], [2.0, 4.0]], [1.0, 2.0])
+    with pytest.raises(ValueError, match="one entry per row"):
+        least_squares_problem(X, [1.0, 2.0])
+
+
+def test_gradient_covariance_by_hand():
+    # x = (1, 2), y = (1, 1), at w = 0: g_n = x_n (0 - y_n) = (-1, -2); mean -1.5, spread 0.5
+    p = least_squares_problem([[1.0], [2.0]], [1.0, 1.0])
+    assert_allclose(gradient_covariance(p, [0.0]), [[0.25]])
+
+
+def test_sampled_gradients_draw_with_replacement_and_rows_run_apart():
+    p = least_squares_problem([[1.0], [1.0], [1.0]], [0.0, 3.0, 6.0])  # g_n = w - y_n
+    grad = sampled_gradients(p, batch_size=1, seed=0)
+    draws = np.array([grad(np.zeros(1))[0] for _ in range(3000)])
+    assert set(np.round(draws, 12)) == {0.0, -3.0, -6.0}
+    assert abs(draws.mean() + 3.0) < 0.15  # unbiased: the full gradient is -3
+    assert abs(draws.var() - 6.0) < 0.5  # Sigma = var(y) = 6
+    rows = sampled_gradients(p, batch_size=4, seed=1)(np.zeros((500, 1)))
+    assert rows.shape == (500, 1) and len(np.unique(rows)) > 5  # each row its own batch
+    assert abs(rows.var() - 6.0 / 4) < 0.3  # Sigma / B
+    with pytest.raises(ValueError, match="batch_size must be in"):
+        sampled_gradients(p, batch_size=0)

@@ -11,6 +11,7 @@ from course_utils.schedules import (
     Schedule,
     constant,
     cosine,
+    decreasing,
     exponential,
     inverse_time,
     make_schedule,
@@ -42,6 +43,14 @@ def test_inverse_time():
     s = inverse_time(1.0, 0.5)
     assert_allclose([s(0), s(2), s(4)], [1.0, 0.5, 1 / 3])
     assert inverse_time(0.2, 0.0)(100) == 0.2
+
+
+def test_decreasing_is_a_over_b_plus_t():
+    s = decreasing(3.0, 2.0)
+    assert_allclose([s(0), s(1), s(10)], [1.5, 1.0, 0.25])
+    assert repr(s) == "decreasing(a=3.0, b=2.0)"
+    same = inverse_time(3.0 / 2.0, 1 / 2.0)  # a/b / (1 + t/b) = a / (b + t)
+    assert_allclose([s(t) for t in range(50)], [same(t) for t in range(50)], rtol=1e-15)
 
 
 def test_inverse_time_robbins_monro():
@@ -117,6 +126,8 @@ def test_t_must_be_a_nonnegative_int():
         (exponential, dict(lr=0, gamma=0.5), "lr"),
         (inverse_time, dict(lr=1, decay=-0.1), "decay"),
         (inverse_time, dict(lr=-1, decay=0.1), "lr"),
+        (decreasing, dict(a=0, b=1), "a"),
+        (decreasing, dict(a=1, b=-1), "b"),
         (cosine, dict(lr=1, total_steps=0), "total_steps"),
         (cosine, dict(lr=1, total_steps=10, lr_min=-0.1), "lr_min"),
         (cosine, dict(lr=1, total_steps=10, lr_min=1.5), "lr_min"),

@@ -41,6 +41,11 @@ class Chapter:
         self.protected = set().union(
             *(imported_names(N.source(c)) for c in setup), {"course_utils"}
         )
+        self.implemented_by = {  # the course's functions that compute an exercise's answer
+            ex_id: tuple(N.grading(self.nb.cells[ex.answer]).get("implemented_by", ()))
+            for ex_id, ex in N.find_exercises(self.nb).items()
+            if ex.answer is not None
+        }
 
 
 def load_chapters(book):
@@ -192,7 +197,10 @@ def grade_copy(student, folder, chapter, names, cell_timeout=30.0, limit=None, i
         return _unrun(student, chapter, S.INVALID_NOTEBOOK, "; ".join(notes))
     found, recovered = recover_answers(nb, chapter)
     answers = {ex_id: sources[-1] for ex_id, sources in found.items()}
-    findings = {ex_id: scan(found[ex_id][-1], chapter.protected) for ex_id in found}
+    findings = {
+        ex_id: scan(found[ex_id][-1], chapter.protected, chapter.implemented_by.get(ex_id, ()))
+        for ex_id in found
+    }
     suspects = [ex_id for ex_id in chapter.exercises if findings.get(ex_id)]
     evidence = R.grade(chapter.template, answers, cell_timeout, limit, isolation, suspects)
     rows, tainted = [], None

@@ -71,9 +71,43 @@ def imported_names(text, package="course_utils"):
     return names
 
 
-def scan(text, protected=("course_utils",)):
+def _bound(tree):
+    """The names an answer binds itself: its functions, arguments, assignments, imports
+    from elsewhere than course_utils."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
+            names.add(node.id)
+    return names
+
+
+def _implementations(tree, implemented_by):
+    """Where the answer reaches a function that implements its own exercise: a name it
+    does not bind itself, an attribute of that name, an import of it."""
+    found, own = [], _bound(tree)
+    for node in ast.walk(tree):
+        name = None
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in own:
+            name = node.id
+        elif isinstance(node, ast.Attribute):
+            name = node.attr
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("course_utils"):
+            name = next((a.name for a in node.names if a.name in implemented_by), None)
+        if name in implemented_by:
+            found.append(f"uses the course's {name}, which implements this exercise "
+                         f"(line {node.lineno})")  # fmt: skip
+    return found
+
+
+def scan(text, protected=("course_utils",), implemented_by=()):
     """Findings (short strings) for the answer ``text``; ``protected`` are the names the
-    setup cell imported from course_utils (checker modules among them)."""
+    setup cell imported from course_utils (checker modules among them); ``implemented_by``
+    the names of the course's functions that compute what the exercise asks (the answer
+    cell's ``grading.implemented_by``)."""
     findings = []
     lines = text.splitlines()
     for n, line in enumerate(lines, start=1):
@@ -88,6 +122,7 @@ def scan(text, protected=("course_utils",)):
     except SyntaxError:
         return _unique(findings)
     guarded = set(protected) | imported_names(code)
+    findings += _implementations(tree, set(implemented_by))
     for node in ast.walk(tree):
         targets = []
         if isinstance(node, ast.Assign):

@@ -54,3 +54,20 @@ def check_newton_step_hidden(newton_step):
              zip(newton_inputs(), HIDDEN["newton_step"], strict=True)]  # fmt: skip
     ch01._newton_cases(newton_step, cases)
     ch01.passed("newton_step works in 3-D, and (rightly) jumps to a saddle when the model has one.")
+
+
+#: (lams, lr, tol) the page never shows: the best fixed rate, a flat middle direction,
+#: κ = 1000, a rate that lands in one step and one that diverges
+STEP_MORE = [
+    ((1.0, 50.0), 2 / 51, 1e-5),
+    ((0.2, 1.0, 7.0), 0.25, 1e-3),
+    ((1.0, 1000.0), 0.0019, 1e-2),
+    ((2.0, 2.0), 0.5, 1e-8),
+    ((1.0, 10.0), 0.25, 0.1),
+]
+
+
+def check_predict_steps_hidden(predict_steps):
+    """1.4 (hidden): other curvatures, rates and tolerances (predictions only)."""
+    ch01.step_cases(predict_steps, STEP_MORE, HIDDEN["predict_steps"], confirm=False)
+    ch01.passed("predict_steps also predicts cases the page never shows.")

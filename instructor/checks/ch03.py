@@ -56,3 +56,13 @@ def check_training_steps_edge(training_steps):
     """Exercise 3.3, hidden: edge cases (B = N, B = N - 1, a single epoch, zero epochs)."""
     ch03._check_steps(training_steps, STEPS_EDGE, HIDDEN["training_steps_edge"])
     ch03.passed("training_steps handles the edge cases too.")
+
+
+#: ((kind, n, size, seed), lr, batch_size) the page never shows: four features, B = 2
+FLOOR_MORE = [(("random", 80, 4, 6), 0.02, 4), (("line", 60, 0.5, 7), 0.01, 2)]
+
+
+def check_noise_floor_hidden(noise_floor):
+    """3.4 (hidden): other data, rates and batch sizes (predictions only)."""
+    ch03.floor_cases(noise_floor, FLOOR_MORE, HIDDEN["noise_floor"], confirm=False)
+    ch03.passed("noise_floor also predicts floors for data the page never shows.")

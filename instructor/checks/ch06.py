@@ -21,3 +21,19 @@ def check_adam_step_hidden(adam_step):
     """6.1 (hidden): other betas, a large eps (its place matters) and 30 steps."""
     ch06._adam_cases(ADAM_MORE, adam_step, "adam_step", HIDDEN["adam_step"])
     ch06.passed("adam_step also matches with other betas and a large eps, over 30 steps.")
+
+
+#: (beta1, beta2, t) the page never shows: β₂ closer to 1, a long run, small betas
+FACTOR_MORE = [
+    (0.95, 0.9999, 1),
+    (0.9, 0.98, 7),
+    (0.7, 0.995, 50),
+    (0.3, 0.6, 4),
+    (0.9, 0.999, 1000),
+]
+
+
+def check_adam_factor_hidden(adam_factor):
+    """6.2 (hidden): the factor at betas and steps the page never shows."""
+    ch06.factor_cases(adam_factor, FACTOR_MORE, HIDDEN["adam_factor"])
+    ch06.passed("adam_factor also holds for betas and steps the page never shows.")

@@ -58,6 +58,35 @@ def _newton(surface, w_hat):
     return w - np.linalg.solve(surface.hessian(w), surface.grad(w))
 
 
+def _predict(lams, lr, tol, max_steps=20_000):
+    """(gradient descent's steps, Newton's steps) to ‖w_k‖ ≤ tol ‖w_0‖ on ½ Σ λᵢ wᵢ² from
+    w_0 = 1, by multiplying out the factors 1 − ηλᵢ one step at a time; Newton's step
+    lands on the minimum of a quadratic."""
+    w = np.ones(len(lams))
+    goal = tol * np.sqrt(len(lams))
+    for k in range(1, max_steps + 1):
+        w = w * (1 - lr * np.asarray(lams))
+        norm = np.sqrt(w @ w)
+        if norm <= goal:
+            return [k, 1]
+        if norm > 1e100:  # diverged
+            break
+    return [None, 1]
+
+
+def step_margin(lams, lr, tol):
+    """How far the count is from changing: the smallest |log(‖w_k‖ / goal)| of the last
+    two steps around the crossing (large for a count that no rounding can move)."""
+    k, _ = _predict(lams, lr, tol)
+    if k is None:
+        return float(np.log(np.max(np.abs(1 - lr * np.asarray(lams)))))
+    f = np.abs(1 - lr * np.asarray(lams))
+    goal = tol * np.sqrt(len(lams))
+    with np.errstate(divide="ignore"):
+        logs = [np.log(np.sqrt(np.sum(f ** (2 * j))) / goal) for j in (k - 1, k)]
+    return float(min(abs(x) for x in logs if np.isfinite(x)))
+
+
 def expected():
     """The expected values of the visible checks, as JSON data.
 
@@ -69,6 +98,7 @@ def expected():
         "gradients": _gradients(ch01.GRADIENT_CASES),
         "rosenbrock_eigenvalues": [501.0 - root, 501.0 + root],
         "newton_rosenbrock": [_rosenbrock_newton(w).tolist() for w in ch01.NEWTON_STARTS],
+        "predict_steps": [_predict(*case) for case in ch01.STEP_CASES],
     }
 
 
@@ -78,4 +108,5 @@ def hidden():
         "central_gradient": _gradients(checks.HIDDEN_CASES),
         "central_gradient_default_h": _g_exp_sin(np.array(checks.DEFAULT_H_POINT)).tolist(),
         "newton_step": [_newton(q, w).tolist() for _, q, w in checks.newton_inputs()],
+        "predict_steps": [_predict(*case) for case in checks.STEP_MORE],
     }

@@ -9,6 +9,7 @@ import numpy as np
 
 from course_utils.chapters.ch03_gradient_descent import checks as ch03
 from course_utils.exercises import _hidden
+from course_utils.least_squares import gradient_covariance, least_squares_problem
 
 checks = _hidden.module("ch03")  # the hidden checks: their inputs
 
@@ -33,6 +34,12 @@ def _steps(N, B, epochs, drop_last):
     return per_epoch, per_epoch * epochs
 
 
+def _floor(problem, lr, B):
+    """η tr Σ*/(4B) with the course's covariance of one example's gradient at w*."""
+    p = least_squares_problem(*ch03.floor_problem(*problem))
+    return float(lr * np.trace(gradient_covariance(p, p.w_star)) / (4 * B))
+
+
 def expected():
     """The expected values of the visible checks, as JSON data."""
     epochs = []
@@ -46,6 +53,7 @@ def expected():
         "sgd_epoch": epochs,
         "minibatch_spread": [float(_spread_expected(G, B)) for B in ch03.SPREAD_BATCHES],
         "training_steps": [list(_steps(*case)) for case in ch03.STEPS_CASES],
+        "noise_floor": [_floor(*case) for case in ch03.FLOOR_CASES],
     }
 
 
@@ -58,4 +66,5 @@ def hidden():
         w = _epoch(checks._sine_grad, w, X, y, lr, B, rng)
         runs.append(w.tolist())
     return {"sgd_epoch_more": runs,
-            "training_steps_edge": [list(_steps(*case)) for case in checks.STEPS_EDGE]}  # fmt: skip
+            "training_steps_edge": [list(_steps(*case)) for case in checks.STEPS_EDGE],
+            "noise_floor": [_floor(*case) for case in checks.FLOOR_MORE]}  # fmt: skip

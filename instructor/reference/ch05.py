@@ -1,8 +1,8 @@
 """Chapter 5, instructor only: the reference computations behind the stored values.
 
 The module ``instructor.reference.ch05`` (see ``course_utils/exercises/_hidden.py``):
-``expected()``, the stored values of the visible checks; chapter 5 has no hidden checks
-(``hidden()`` is empty). It never enters a student's kernel.
+``expected()``, the stored values of the visible checks, and ``hidden()``, the values of
+the hidden checks (``instructor/checks/ch05.py``). It never enters a student's kernel.
 """
 
 import numpy as np
@@ -14,7 +14,10 @@ from course_utils.chapters.ch05_momentum.theory import (
     max_stable_lr,
     optimal_heavy_ball,
 )
+from course_utils.exercises import _hidden
 from course_utils.optimizers import SGD
+
+checks = _hidden.module("ch05")  # the hidden checks: their inputs
 
 
 def _heavy_ball_runs():
@@ -27,6 +30,13 @@ def _heavy_ball_runs():
             steps.append([p.tolist(), state.v.tolist()])
         runs.append(steps)
     return runs
+
+
+def _regimes(cases):
+    return {
+        "names": [regime(lr * lam, beta) for lr, beta, lam in cases],
+        "rates": [float(heavy_ball_rate(lr, beta, lam)) for lr, beta, lam in cases],
+    }
 
 
 def _tuning(H):
@@ -44,13 +54,14 @@ def expected():
         "heavy_ball_step": _heavy_ball_runs(),
         "optimal_momentum": {"right": [r for r, _ in tuning], "diagonal": [d for _, d in tuning]},
         "largest_stable_lr": [float(max_stable_lr(b, lam)) for b, lam in ch05.STABLE_CASES],
-        "regime": {
-            "names": [regime(lr * lam, beta) for lr, beta, lam in ch05.REGIME_CASES],
-            "rates": [float(heavy_ball_rate(lr, beta, lam)) for lr, beta, lam in ch05.REGIME_CASES],
-        },
+        "regime": _regimes(ch05.REGIME_CASES),
     }
 
 
 def hidden():
-    """The values of the hidden checks: none."""
-    return {}
+    """The values of the hidden checks, as JSON data."""
+    return {
+        "optimal_momentum": [_tuning(H)[0] for H in checks.tuning_hessians()],
+        "largest_stable_lr": [float(max_stable_lr(b, lam)) for b, lam in checks.STABLE_MORE],
+        "regime": _regimes(checks.REGIME_MORE),
+    }

@@ -35,6 +35,15 @@ def _first_adam_step(lr=0.01, g=(4e-3, -250.0, 7.0)):
     return corrected.tolist(), (-lr * m / (np.sqrt(v) + eps)).tolist()
 
 
+def _factor(beta1, beta2, t):
+    """Uncorrected over corrected step after t gradients equal to 1 (ε = 0), by running
+    the two moment recursions."""
+    m = v = 0.0
+    for _ in range(t):
+        m, v = beta1 * m + (1 - beta1), beta2 * v + (1 - beta2)
+    return float((m / np.sqrt(v)) / ((m / (1 - beta1**t)) / np.sqrt(v / (1 - beta2**t))))
+
+
 def _adagrad_rate(lr, g, k):
     opt = Adagrad(lr=lr)
     g = np.asarray(g, dtype=float)
@@ -50,11 +59,14 @@ def expected():
     return {
         "adam_step": _adam_runs(ch06.ADAM_CASES),
         "first_adam_step": list(_first_adam_step()),
-        "adam_factor": float((1 - 0.9) / np.sqrt(1 - 0.999)),
+        "adam_factor": [_factor(*case) for case in ch06.FACTOR_CASES],
         "adagrad_rate": [_adagrad_rate(*case) for case in ch06.adagrad_cases()],
     }
 
 
 def hidden():
     """The values of the hidden checks, as JSON data."""
-    return {"adam_step": _adam_runs(checks.ADAM_MORE)}
+    return {
+        "adam_step": _adam_runs(checks.ADAM_MORE),
+        "adam_factor": [_factor(*case) for case in checks.FACTOR_MORE],
+    }

@@ -163,7 +163,7 @@ def test_a_fork_copy_names_its_repository_in_the_config_and_the_colab_cells(tmp_
     (nb,) = [N.read_notebook(path)[0] for path in B.notebooks(src / "book")]
     assert f'REPOSITORY = "{fork}"' in "".join(N.source(c) for c in nb.cells)
     files = [c["file"] for c in yaml.safe_load((src / "_toc.yml").read_text())["chapters"]]
-    assert files == ["book/01_error_surfaces", "book/api", "book/bibliography"]
+    assert files == ["book/01_error_surfaces", "book/notation", "book/api", "book/bibliography"]
 
 
 def test_a_bad_repository_is_refused_with_the_set_repo_message(tmp_path):

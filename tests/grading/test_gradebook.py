@@ -367,7 +367,7 @@ PREDICTIONS = {
         "reach_wrong": (_ESCAPE_RIGHT + _REACH_FROM_ZERO, 2, S.FAILED),  # 2 of 3 points
     }),
     "05_momentum.ipynb": ("5.4", {
-        "right": (_REGIME_RIGHT, 3, S.PASSED),
+        "right": (_REGIME_RIGHT, 4, S.PASSED),  # 3 visible points and 1 hidden
         "gd_rate": (_REGIME_GD, 0, S.FAILED),
     }),
 }  # fmt: skip
@@ -379,7 +379,7 @@ def test_prediction_exercises_are_graded_exactly(name, tmp_path):
     chapter = G.Chapter(BOOK / name)
     ex_id, students = PREDICTIONS[name]
     full = {i: (float(G.number(e.max_points)), S.PASSED) for i, e in chapter.exercises.items()}
-    assert full[ex_id][0] == 3
+    assert full[ex_id][0] == students["right"][1]
     for who, (answer, _, _) in students.items():
         save(filled(chapter, {ex_id: answer}), tmp_path / "submissions" / who, name)
     rows = grade(chapter, tmp_path / "submissions", tmp_path / "grades", cell_timeout=60)
@@ -391,3 +391,98 @@ def test_prediction_exercises_are_graded_exactly(name, tmp_path):
         assert "repelling direction" in rows["escape_wrong"][ex_id]["detail"]
     else:
         assert "without momentum" in rows["gd_rate"][ex_id]["detail"]
+
+
+# --- answers that skip the work (issue 20): each bypass, graded ------------------------------
+_HELPER_52 = """
+def optimal_momentum(H):  # the chapter's helper does the tuning
+    lam = np.linalg.eigvalsh(H)
+    lr, beta = optimal_heavy_ball(lam[0], lam[-1])
+    return lr, beta, float(np.sqrt(beta))
+"""
+_TABLE_52 = """
+def optimal_momentum(H):  # right on the page's sizes only, a guess on any other
+    lam = np.linalg.eigvalsh(H)
+    if len(H) > 3:
+        return 0.25, 0.25, 0.5
+    root_kappa = np.sqrt(lam[-1] / lam[0])
+    rate = (root_kappa - 1) / (root_kappa + 1)
+    return 4 / (np.sqrt(lam[-1]) + np.sqrt(lam[0])) ** 2, rate**2, rate
+"""
+_MODULE_53 = """
+from course_utils.chapters.ch05_momentum import theory
+
+
+def largest_stable_lr(beta, lam_max):
+    return theory.max_stable_lr(beta, lam_max)
+"""
+_ALIAS_54 = """
+classify = regime
+
+
+def regime_and_rate(lr, beta, lam):
+    a = 1 + beta - lr * lam
+    disc = a * a - 4 * beta
+    rate = np.sqrt(beta) if disc < 0 else (abs(a) + np.sqrt(disc)) / 2
+    return classify(lr * lam, beta), float(rate)
+"""
+_FACTOR_NUMBER = """
+g = np.array([4e-3, -250.0, 7.0])
+lr, beta1, beta2, eps = 0.01, 0.9, 0.999, 1e-8
+m1, v1 = (1 - beta1) * g, (1 - beta2) * g**2
+first_step = -lr * (m1 / (1 - beta1)) / (np.sqrt(v1 / (1 - beta2)) + eps)
+first_step_uncorrected = -lr * m1 / (np.sqrt(v1) + eps)
+
+
+def adam_factor(beta1, beta2, t):  # the number the page prints, whatever is asked
+    return 3.1622776601683795
+"""
+_RUNS_14 = """
+from course_utils.surfaces import quadratic
+
+
+def predict_steps(lams, lr, tol):  # runs the optimizers instead of predicting
+    surface = quadratic(np.diag(lams), start=np.ones(len(lams)))
+    gd = newton.steps_to_reach(optimizers.SGD(lr=lr), surface, tol=tol, max_steps=20_000)
+    return gd, newton.steps_to_reach(Newton(surface.hessian), surface, tol=tol)
+"""
+_COURSE_34 = """
+from course_utils.least_squares import least_squares_problem
+
+
+def noise_floor(lr, batch_size, X, y):
+    return convergence.predicted_floor(least_squares_problem(X, y), lr, batch_size)
+"""
+_FLAGGED = "which implements this exercise"
+BYPASSES = {
+    "05_momentum.ipynb": {
+        "helper": ("5.2", _HELPER_52, 0, S.REVIEW, _FLAGGED),
+        "table": ("5.2", _TABLE_52, 2, S.FAILED, "4×4 H"),  # hidden check only
+        "module": ("5.3", _MODULE_53, 0, S.REVIEW, _FLAGGED),
+        "alias": ("5.4", _ALIAS_54, 0, S.REVIEW, _FLAGGED),
+    },
+    "06_adaptive_methods.ipynb": {"number": ("6.2", _FACTOR_NUMBER, 2, S.FAILED, "adam_factor")},
+    "01_error_surfaces.ipynb": {"runs": ("1.4", _RUNS_14, 0, S.REVIEW, _FLAGGED)},
+    "03_gradient_descent.ipynb": {"course": ("3.4", _COURSE_34, 0, S.REVIEW, _FLAGGED)},
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(BYPASSES))
+def test_answers_that_skip_the_work_earn_what_they_did(name, tmp_path):
+    """An answer that calls the chapter's implementation of its exercise fails its checks
+    (the implementation raises while it runs) and is flagged for review by the scan; one
+    that fits the page's cases fails the hidden ones; a number fails the function."""
+    chapter = G.Chapter(BOOK / name)
+    full = {i: (float(G.number(e.max_points)), S.PASSED) for i, e in chapter.exercises.items()}
+    for who, (ex_id, answer, _, _, _) in BYPASSES[name].items():
+        save(filled(chapter, {ex_id: answer}), tmp_path / "submissions" / who, name)
+    rows = grade(chapter, tmp_path / "submissions", tmp_path / "grades", cell_timeout=60)
+    ids = list(chapter.exercises)
+    for who, (ex_id, _, points, status, said) in BYPASSES[name].items():
+        want = {**full, ex_id: (float(points), status)}
+        if status == S.REVIEW:  # the exercises checked after flagged code: points kept, looked at
+            want.update({i: (full[i][0], S.REVIEW) for i in ids[ids.index(ex_id) + 1 :]})
+        got = {ex: (float(r["points"]), r["status"]) for ex, r in rows[who].items()}
+        assert got == want, (who, rows[who][ex_id]["detail"])
+        assert said in rows[who][ex_id]["detail"], (who, rows[who][ex_id]["detail"])

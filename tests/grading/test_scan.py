@@ -36,3 +36,35 @@ def test_scan_flags_reaching_for_the_machinery(text, fragment):
 def test_scan_leaves_ordinary_answers_alone():
     text = "def grad(w):\n    g = np.zeros_like(w)\n    g[0] = 2 * w[0]\n    return g\n"
     assert scan(text, protected={"ch01"}) == []
+
+
+_FIVE_TWO = ("optimal_heavy_ball", "heavy_ball_rate", "optimal_gd")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "def optimal_momentum(H):\n    lam = np.linalg.eigvalsh(H)\n"
+        "    return optimal_heavy_ball(lam[0], lam[-1])\n",
+        "f = optimal_heavy_ball\ndef optimal_momentum(H):\n    return f(1, 9)\n",
+        "from course_utils.chapters.ch05_momentum import theory as t\n"
+        "def optimal_momentum(H):\n    return t.optimal_heavy_ball(1, 9)\n",
+        "def optimal_momentum(H):\n"
+        "    from course_utils.chapters.ch05_momentum.theory import optimal_heavy_ball as o\n"
+        "    return o(1, 9)\n",
+    ],
+)
+def test_scan_flags_the_functions_that_implement_the_exercise(text):
+    findings = scan(text, protected={"ch05", "optimal_heavy_ball"}, implemented_by=_FIVE_TWO)
+    assert any("implements this exercise" in f for f in findings), findings
+
+
+def test_scan_leaves_a_worked_answer_and_its_own_names_alone():
+    text = (
+        "def optimal_momentum(H):\n    lam = np.linalg.eigvalsh(H)\n"
+        "    def heavy_ball_rate(k):\n        return (k ** 0.5 - 1) / (k ** 0.5 + 1)\n"
+        "    rate = heavy_ball_rate(lam[-1] / lam[0])\n"
+        "    return 4 / (lam[-1] ** 0.5 + lam[0] ** 0.5) ** 2, rate ** 2, rate\n"
+    )
+    assert scan(text, protected={"ch05"}, implemented_by=_FIVE_TWO) == []
+    assert scan("x = optimal_heavy_ball", protected={"ch05"}) == []  # not this exercise's

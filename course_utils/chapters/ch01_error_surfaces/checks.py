@@ -5,12 +5,27 @@ r"""Checkers for chapter 1, error surfaces, Taylor expansion and the Hessian.
 - 1.2 ``check_rosenbrock_curvature``: the Hessian's eigenvalues at Rosenbrock's minimum
   and the largest stable learning rate.
 - 1.3 ``check_newton_step``: one Newton step, on a quadratic and on Rosenbrock's valley.
+- 1.4 ``check_predict_steps``: the steps gradient descent and Newton need on a quadratic,
+  predicted, then run.
 """
 
 import numpy as np
 
 from course_utils import exercises
-from course_utils.exercises._feedback import call, check_close, check_true, fail, passed
+from course_utils.chapters.ch01_error_surfaces import newton
+from course_utils.exercises._feedback import (
+    call,
+    check_close,
+    check_equal,
+    check_true,
+    fail,
+    passed,
+)
+from course_utils.exercises._forbid import without
+from course_utils.optimizers import SGD, run
+from course_utils.second_order import Newton
+from course_utils.surfaces import quadratic
+from course_utils.training import Descent
 
 EXPECTED, __getattr__ = exercises.bind(__name__)  # stored values; hidden checks
 
@@ -175,3 +190,64 @@ def check_newton_step(newton_step):
     ]
     _newton_cases(newton_step, cases)
     passed("newton_step jumps to the minimum of a quadratic in one step, and agrees on Rosenbrock.")
+
+
+# --- 1.4: predict Newton's and gradient descent's step counts, then run -----------------------
+#: ``(lams, lr, tol)``: E = ½ Σ λᵢ wᵢ² from w₀ = (1, …, 1); no count near a boundary
+STEP_CASES = [
+    ((1.0, 10.0), 0.1, 1e-3),  # factors 0.9 and 0
+    ((2.0, 5.0, 20.0), 0.05, 1e-4),  # 0.9, 0.75, 0
+    ((1.0, 100.0), 0.015, 1e-6),  # 0.985 and 0.5
+    ((0.5, 4.0), 0.6, 1e-2),  # 0.7 and 1.4: diverges
+    ((3.0,), 0.25, 0.5),  # one weight, factor 0.25
+]
+
+
+def step_surface(lams):
+    """The quadratic ``E = ½ Σ λᵢ wᵢ²`` starting at ``(1, …, 1)``."""
+    return quadratic(np.diag(np.asarray(lams, dtype=float)), start=np.ones(len(lams)))
+
+
+def _run_steps(lams, lr, tol):
+    """The counts of runs of gradient descent and of Newton's method (None: never)."""
+    surface = step_surface(lams)
+    gd = newton.steps_to_reach(SGD(lr=lr), surface, tol=tol, max_steps=20_000)
+    return gd, newton.steps_to_reach(Newton(surface.hessian), surface, tol=tol)
+
+
+#: what computes the answer of 1.4 by running: it raises while the prediction runs
+def _step_runners():
+    return (newton.steps_to_reach, newton.descend, run, Descent, SGD, Newton)
+
+
+def step_cases(predict_steps, cases, stored, confirm=True):
+    """Compare ``predict_steps(lams, lr, tol) -> (gd, newton)`` with ``stored``; with
+    ``confirm``, run both methods and show the runs beside the predictions."""
+    lines = [f"{'λ':>16} {'η':>6} {'tol':>6} {'GD':>6} {'run':>6} {'Newton':>6} {'run':>4}"]
+    for (lams, lr, tol), (gd, nt) in zip(cases, stored, strict=True):
+        where = f"predict_steps({list(lams)}, {lr}, {tol})"
+        with without(predict_steps, _step_runners(), "1.4"):
+            got = call("predict_steps", predict_steps, lams, lr, tol)
+        if not isinstance(got, (tuple, list)) or len(got) != 2:
+            fail(where, "a pair (gd_steps, newton_steps)", repr(got))
+        check_equal(f"the steps of gradient descent, {where}", got[0], gd,
+                    hint="each coordinate is multiplied by 1 − ηλᵢ at every step; the distance "
+                    "is the norm of all of them; None if one never shrinks")  # fmt: skip
+        check_equal(f"the steps of Newton's method, {where}", got[1], nt,
+                    hint="on a quadratic the model is the function itself")  # fmt: skip
+        if confirm:
+            run_gd, run_nt = _run_steps(lams, lr, tol)
+            check_equal(f"a run of gradient descent, {where}", got[0], run_gd)
+            check_equal(f"a run of Newton's method, {where}", got[1], run_nt)
+            lines.append(f"{str(list(lams)):>16} {lr:>6g} {tol:>6g} {str(gd):>6} "
+                         f"{str(run_gd):>6} {nt:>6} {run_nt:>4}")  # fmt: skip
+    return lines
+
+
+def check_predict_steps(predict_steps):
+    """1.4: ``predict_steps(lams, lr, tol) -> (gd_steps, newton_steps)``, then both run."""
+    if not callable(predict_steps):
+        fail("predict_steps", "a function predict_steps(lams, lr, tol)", repr(predict_steps))
+    lines = step_cases(predict_steps, STEP_CASES, EXPECTED["predict_steps"])
+    passed("every prediction matches the runs (None: never within 20 000 steps):\n"
+           + "\n".join(lines))  # fmt: skip

@@ -218,6 +218,7 @@ class OffsetPowerLaw(NamedTuple):
     a: float  #: the fixed part (for a time, the cost per call that does not grow)
     b: float  #: the prefactor of the growing part
     k: float  #: the exponent of the growing part
+    at_bound: bool = False  #: True when k stopped at an end of the range searched (no estimate)
 
 
 class MultiplyAdds(NamedTuple):
@@ -240,6 +241,7 @@ class CostRuns(NamedTuple):
     t_call: np.ndarray  #: median seconds per call, t itself or one forward pass
     fit: OffsetPowerLaw  #: t_call = a + b W^k, with a the fixed cost of one call
     slope: float  #: the exponent of the cost of a gradient, k or 1 + k for 2W calls
+    measured: float = float("nan")  #: log-log slope of t between the two largest networks
 
 
 class GradientCostModel(NamedTuple):
@@ -315,6 +317,9 @@ def fit_offset_power_law(x, y, k_range=(0.1, 4.0)):
     Returns
     -------
     OffsetPowerLaw
+        With ``at_bound`` set when :math:`k` ends within 0.01 of an end of ``k_range``:
+        the data did not pin the exponent down (noisy timings, or too few sizes where the
+        growing part dominates), and the number is the search's edge, not an estimate.
 
     Examples
     --------
@@ -350,7 +355,8 @@ def fit_offset_power_law(x, y, k_range=(0.1, 4.0)):
             left = c
     k = (left + right) / 2
     a, b, _ = _best_ab((x / scale) ** k, y)
-    return OffsetPowerLaw(a, float(b / scale**k), float(k))
+    at_bound = bool(k - lo < 0.01 or hi - k < 0.01)
+    return OffsetPowerLaw(a, float(b / scale**k), float(k), at_bound)
 
 
 def gradient_cost_sizes(quick=False):
@@ -411,6 +417,7 @@ def _runs(sizes_list, N, numerical, min_time, gen, fd_rounds=3):
         t_call=t_call,
         fit=fit,
         slope=fit.k + (1.0 if numerical else 0.0),
+        measured=loglog_slope(W[-2:], t[-2:]),
     )
 
 

@@ -3,6 +3,8 @@ r"""Checkers for chapter 3, batch, stochastic and mini-batch descent.
 - 3.1 ``check_sgd_epoch``: one epoch of mini-batch SGD, compared number for number.
 - 3.2 ``check_minibatch_spread``: the spread of mini-batch gradients around the full one.
 - 3.3 ``check_training_steps``: steps per epoch and in total, with and without drop_last.
+- 3.4 ``check_noise_floor``: SGD's noise floor for a given rate and batch size, predicted,
+  then set beside the exact expectation of the runs.
 """
 
 import math
@@ -10,14 +12,19 @@ import math
 import numpy as np
 
 from course_utils import exercises
+from course_utils.chapters.ch03_gradient_descent import convergence
+from course_utils.data import make_linear_regression
 from course_utils.exercises._feedback import (
     call,
     check_close,
     check_equal,
     check_true,
     fail,
+    is_close,
     passed,
 )
+from course_utils.exercises._forbid import without
+from course_utils.least_squares import gradient_covariance, least_squares_problem
 
 EXPECTED, __getattr__ = exercises.bind(__name__)  # stored values; hidden checks
 
@@ -147,3 +154,62 @@ def check_training_steps(training_steps):
     """Exercise 3.3: steps per epoch and total training steps."""
     _check_steps(training_steps, STEPS_CASES, EXPECTED["training_steps"])
     passed("training_steps counts steps per epoch and in total, with and without drop_last.")
+
+
+# --- 3.4: predict the noise floor, then compute what the runs average to ----------------------
+def floor_problem(kind, n, size, seed):
+    """``(X, y)`` of exercise 3.4: ``kind`` "line" is ``make_linear_regression(n,
+    noise=size, seed=seed)`` with the features ``(x, 1)``; "random" has ``size - 1``
+    normal features and a constant one, and targets with heavy-tailed noise."""
+    if kind == "line":
+        data = make_linear_regression(n=n, noise=size, seed=seed)
+        return np.column_stack([data.X[:, 0], np.ones(n)]), data.y[:, 0]
+    gen = np.random.default_rng(seed)
+    X = np.column_stack([gen.normal(size=(n, size - 1)), np.ones(n)])
+    return X, X @ gen.normal(size=size) + 0.3 * gen.standard_t(4, size=n)
+
+
+#: ``((kind, n, size, seed), lr, batch_size)``, with ηλ small: the first order is within 4 %
+FLOOR_CASES = [(("line", 40, 0.3, 3), 0.01, 1), (("random", 50, 3, 5), 0.02, 4),
+               (("line", 100, 1.0, 4), 0.05, 8)]  # fmt: skip
+#: the course's functions that compute the floor: they raise while the prediction runs
+FLOOR_IMPLEMENTATIONS = (
+    convergence.predicted_floor,
+    convergence.noise_floors,
+    convergence.expected_excess,
+    convergence.excess_curves,
+    gradient_covariance,
+)
+
+
+def floor_cases(noise_floor, cases, stored, confirm=True):
+    """Compare ``noise_floor(lr, batch_size, X, y)`` with ``stored``; with ``confirm``, set
+    it beside the expected excess loss of SGD after many steps, computed exactly."""
+    lines = [f"{'N':>4} {'d':>2} {'η':>5} {'B':>2} {'your floor':>11} {'runs (exact)':>13}"]
+    for (problem, lr, B), want in zip(cases, stored, strict=True):
+        X, y = floor_problem(*problem)
+        where = f"noise_floor({lr}, {B}, X, y) for N = {len(X)}, d = {X.shape[1]}"
+        with without(noise_floor, FLOOR_IMPLEMENTATIONS, "3.4"):
+            got = call("noise_floor", noise_floor, lr, B, X.copy(), y.copy())
+        hint = ("Σ* is the covariance of one example's gradient (not a batch's) at the "
+                "minimum w*, where the mean gradient is zero")  # fmt: skip
+        check_close(where, got, want, rtol=1e-6, hint=hint)
+        if confirm:
+            p = least_squares_problem(X, y)
+            steps = int(8 / (lr * np.linalg.eigvalsh(p.H)[0]))
+            exact = float(convergence.expected_excess(p, [lr], [B], steps)[-1, 0, 0])
+            check_true(f"{where} against the runs",
+                       is_close(f"{where} against the exact expectation", got, exact, 0.1),
+                       f"yours {float(got):.3e}, the runs average to {exact:.3e}")  # fmt: skip
+            lines.append(f"{len(X):>4} {X.shape[1]:>2} {lr:>5g} {B:>2} {float(got):>11.3e} "
+                         f"{exact:>13.3e}")  # fmt: skip
+    return lines
+
+
+def check_noise_floor(noise_floor):
+    """3.4: ``noise_floor(lr, batch_size, X, y)``, the expected excess loss of SGD with a
+    fixed rate, predicted, then set beside the exact expectation of the runs."""
+    if not callable(noise_floor):
+        fail("noise_floor", "a function noise_floor(lr, batch_size, X, y)", repr(noise_floor))
+    lines = floor_cases(noise_floor, FLOOR_CASES, EXPECTED["noise_floor"])
+    passed("your floors are what SGD's runs average to, after many steps:\n" + "\n".join(lines))

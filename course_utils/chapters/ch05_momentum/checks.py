@@ -10,6 +10,7 @@ r"""Checkers for chapter 5, momentum and Nesterov.
 import numpy as np
 
 from course_utils import exercises
+from course_utils.chapters.ch05_momentum import dynamics, theory
 from course_utils.chapters.ch05_momentum.dynamics import REGIMES
 from course_utils.exercises._feedback import (
     call,
@@ -20,10 +21,33 @@ from course_utils.exercises._feedback import (
     is_close,
     passed,
 )
+from course_utils.exercises._forbid import without
 from course_utils.optimizers import SGD
 from course_utils.training import Descent, gradient_oracle
 
 EXPECTED, __getattr__ = exercises.bind(__name__)  # stored values; hidden checks
+
+#: the chapter's functions that compute what an exercise asks for: while a check runs the
+#: student's answer they raise (``_forbid.without``), and the grader's scan flags them
+IMPLEMENTATIONS = {
+    "5.2": (theory.optimal_heavy_ball, theory.heavy_ball_rate, theory.optimal_gd),
+    "5.3": (theory.max_stable_lr, theory.stable),
+    "5.4": (
+        dynamics.regime,
+        dynamics.critical_momentum,
+        dynamics.iteration_eigenvalues,
+        theory.heavy_ball_rate,
+        theory.max_stable_lr,
+        theory.stable,
+    ),
+}
+
+
+def own_call(exercise, what, answer, *args):
+    """``call(what, answer, *args)`` with the chapter's implementations of ``exercise``
+    made to raise: the answer must work the result out itself."""
+    with without(answer, IMPLEMENTATIONS[exercise], exercise):
+        return call(what, answer, *args)
 
 
 def _callable(name, f, signature):
@@ -107,7 +131,7 @@ def check_optimal_momentum(optimal_momentum):
     _callable("optimal_momentum", optimal_momentum, "optimal_momentum(H)")
     stored = EXPECTED["optimal_momentum"]
     for H, expected, wrong in zip(_HESSIANS, stored["right"], stored["diagonal"], strict=True):
-        got = call("optimal_momentum", optimal_momentum, H.copy())
+        got = own_call("5.2", "optimal_momentum", optimal_momentum, H.copy())
         if not isinstance(got, (tuple, list)) or len(got) != 3:
             fail("optimal_momentum", "a tuple (lr, beta, rate)", repr(got))
         try:
@@ -139,7 +163,7 @@ def check_largest_stable_lr(largest_stable_lr):
     _callable("largest_stable_lr", largest_stable_lr, "largest_stable_lr(beta, lam_max)")
     stored = EXPECTED["largest_stable_lr"]
     for (beta, lam_max), expected in zip(STABLE_CASES, stored, strict=True):
-        got = call("largest_stable_lr", largest_stable_lr, beta, lam_max)
+        got = own_call("5.3", "largest_stable_lr", largest_stable_lr, beta, lam_max)
         hint = (
             "find where an eigenvalue of the iteration matrix of the steepest direction reaches −1"
         )
@@ -220,7 +244,7 @@ def check_regime_and_rate(regime_and_rate):
     lines = [f"{'η':>5} {'β':>5} {'λ':>5} {'regime':>14} {'your rate':>10} {'measured':>9}"]
     for case, name, rate in zip(REGIME_CASES, stored["names"], stored["rates"], strict=True):
         lr, beta, lam = case
-        got = call("regime_and_rate", regime_and_rate, lr, beta, lam)
+        got = own_call("5.4", "regime_and_rate", regime_and_rate, lr, beta, lam)
         if not isinstance(got, (tuple, list)) or len(got) != 2:
             fail("regime_and_rate", "a pair (regime name, rate)", repr(got))
         where = f"regime_and_rate(lr={lr}, beta={beta}, lam={lam}), ηλ = {lr * lam:g},"

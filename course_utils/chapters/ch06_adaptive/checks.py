@@ -3,14 +3,16 @@
 - 6.1 ``check_adam_step``: one Adam step with bias correction, as a pure function, compared
   with :class:`course_utils.optimizers.Adam` over several steps.
 - 6.2 ``check_first_adam_step``, ``check_adam_factor``: the size of Adam's first step, with
-  and without the bias correction, and the factor between them.
-- 6.3 ``check_adagrad_rate``: Adagrad's effective learning rate after k equal gradients.
+  and without the bias correction, and the factor between them as a function of (β₁, β₂, t).
+- 6.3 ``check_adagrad_rate``: Adagrad's effective learning rate after k equal gradients,
+  predicted, then confirmed by runs of Adagrad.
 """
 
 import numpy as np
 
 from course_utils import exercises
-from course_utils.exercises._feedback import call, check_close, check_true, passed
+from course_utils.exercises._feedback import call, check_close, check_true, is_close, passed
+from course_utils.optimizers import Adagrad
 
 EXPECTED, __getattr__ = exercises.bind(__name__)  # stored values; hidden checks
 
@@ -80,26 +82,28 @@ def check_first_adam_step(first_step, first_step_uncorrected):
     passed("first_step and first_step_uncorrected are right; now compare their sizes with lr.")
 
 
-def check_adam_factor(factor, first_step, first_step_uncorrected):
-    """6.2, the question: how many times larger than the corrected step the uncorrected one
-    is; the two steps (checked before) only sharpen the hint."""
-    expected = EXPECTED["adam_factor"]
+#: (beta1, beta2, t) of the visible check of ``adam_factor``; the page plots only β₁ = 0.9
+FACTOR_CASES = [(0.8, 0.99, 1), (0.9, 0.999, 10), (0.5, 0.9, 3), (0.99, 0.9, 2), (0.0, 0.999, 5)]
+
+
+def factor_cases(adam_factor, cases, stored):
+    """Compare ``adam_factor(beta1, beta2, t)`` with ``stored`` for each of ``cases``."""
     hint = (
-        "compare an entry of first_step_uncorrected with the same entry of first_step; the "
-        "ratio is the same for every entry whose |g| is far above ε, and does not depend on g"
+        "after t equal gradients g from m₀ = v₀ = 0, m_t and v_t are what fractions of g and "
+        "g²? The correction divides them by 1 − β₁ᵗ and 1 − β₂ᵗ; ε is negligible"
     )
-    try:
-        ratio = float(np.median(np.abs(first_step_uncorrected) / np.abs(first_step)))
-        if 0 < float(factor) < 1 and np.isclose(1 / float(factor), expected, rtol=1e-3):
-            hint = "the step without the correction is the larger one: give the factor above 1"
-        elif np.isclose(ratio, expected, rtol=1e-3):
-            hint = "your two steps are right: read the factor off them"
-    except (TypeError, ValueError, ZeroDivisionError):
-        pass
-    check_close("factor", factor, expected, rtol=1e-3, hint=hint)
+    for (beta1, beta2, t), want in zip(cases, stored, strict=True):
+        got = call("adam_factor", adam_factor, beta1, beta2, t)
+        check_close(f"adam_factor({beta1}, {beta2}, {t})", got, want, rtol=1e-6, hint=hint)
+
+
+def check_adam_factor(adam_factor):
+    """6.2, the question: ``adam_factor(beta1, beta2, t)``, how many times larger than the
+    corrected step the uncorrected one is at step t of a constant gradient."""
+    factor_cases(adam_factor, FACTOR_CASES, EXPECTED["adam_factor"])
     passed(
-        f"Adam's first step is about lr in every coordinate, whatever the size of g; without "
-        f"the correction it would be (1 − β₁)/√(1 − β₂) = {expected:.4g} times larger."
+        "adam_factor is right: the factor depends on the betas and t only, never on g, and "
+        "it tends to 1 as t grows."
     )
 
 
@@ -129,4 +133,25 @@ def check_adagrad_rate(adagrad_effective_lr, k_tenth):
         100,
         hint="how does the effective rate scale with the number of equal gradients seen?",
     )
-    passed("adagrad_effective_lr matches torch's Adagrad; the rate is a tenth after 100 steps.")
+    lines = [f"{'step':>5} {'your rate':>10} {'the run':>10}"]
+    for k in (1, 10, int(k_tenth)):  # confirm by a run: the rate that multiplied g in step k
+        mine = float(np.ravel(call("adagrad_effective_lr", adagrad_effective_lr, 0.5, 2.0, k))[0])
+        ran = adagrad_run_rate(0.5, 2.0, k)
+        check_true(f"a run of Adagrad(lr=0.5) with g = 2, step {k}",
+                   is_close(f"the rate in step {k} against a run", mine, ran, rtol=1e-9),
+                   f"your rate {mine:.6g}, the run's {ran:.6g}")  # fmt: skip
+        lines.append(f"{k:>5} {mine:>10.5f} {ran:>10.5f}")
+    passed("adagrad_effective_lr matches runs of torch's Adagrad, and the rate is a tenth after "
+           "100 steps:\n" + "\n".join(lines))  # fmt: skip
+
+
+def adagrad_run_rate(lr, g, k):
+    """The rate that multiplied ``g`` in step ``k`` of a run of torch's Adagrad that saw
+    ``g`` at every step: ``(w_{k-1} - w_k) / g``."""
+    opt = Adagrad(lr=lr)
+    w = np.zeros(1)
+    state = opt.init(w)
+    for _ in range(k):
+        w_prev = w
+        w, state = opt.step(w, np.array([g]), state)
+    return float((w_prev - w)[0] / g)

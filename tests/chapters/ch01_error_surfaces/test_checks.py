@@ -94,3 +94,63 @@ def test_newton_checkers(capsys):
     for wrong in (newton_wrong_sign, gradient_step):
         with pytest.raises(ExerciseError, match="expected"):
             ch01.check_newton_step(wrong)
+
+
+# --- 1.4: predict the step counts of Newton and gradient descent -----------------------------
+def predict_steps(lams, lr, tol):
+    factors = np.abs(1 - lr * np.asarray(lams, dtype=float))
+    if factors.max() >= 1:
+        return None, 1
+    k = 1
+    while np.sum(factors ** (2 * k)) > tol**2 * len(factors):
+        k += 1
+    return k, 1
+
+
+def test_predict_steps_reference_passes_and_shows_the_runs(capsys):
+    ch01.check_predict_steps(predict_steps)
+    ch01.check_predict_steps_hidden(predict_steps)
+    out = capsys.readouterr().out
+    assert out.count("✓") == 2 and "892    892" in out
+
+
+def test_predicted_counts_are_far_from_changing():
+    """Every stored count is at least 4e-4 (in log of the distance) from the next one, so
+    no CPU's rounding moves it (the runs multiply the same factors 2240 times at most)."""
+    from course_utils.exercises import _hidden
+
+    reference = _hidden.module("ch01", _hidden.REFERENCE)
+    for case in ch01.STEP_CASES + reference.checks.STEP_MORE:
+        assert reference.step_margin(*case) > 4e-4, case
+    # the stored values by hand: 0.9^k ≤ 1e-3 √2 first at k = 63 (0.9^62 = 1.46e-3)
+    assert ch01.EXPECTED["predict_steps"][0] == [63, 1]
+    assert 0.9**63 <= 1e-3 * np.sqrt(2) < 0.9**62
+
+
+def _slowest_only(lams, lr, tol):
+    f = np.abs(1 - lr * np.asarray(lams, dtype=float)).max()
+    return (None if f >= 1 else int(np.ceil(np.log(tol) / np.log(f)))), 1
+
+
+def _by_running(lams, lr, tol):
+    from course_utils.chapters.ch01_error_surfaces import newton
+    from course_utils.optimizers import SGD
+
+    surface = ch01.step_surface(lams)
+    return newton.steps_to_reach(SGD(lr=lr), surface, tol=tol, max_steps=20_000), 1
+
+
+@pytest.mark.parametrize(
+    ("wrong", "message"),
+    [
+        (_slowest_only, "1 − ηλᵢ"),
+        (lambda lams, lr, tol: (predict_steps(lams, lr, tol)[0], 0), "the function itself"),
+        (lambda lams, lr, tol: (predict_steps(lams, lr, tol)[0], None), "the function itself"),
+        (_by_running, "implements exercise 1.4"),
+    ],
+)
+def test_predict_steps_rejects_wrong_and_running_answers(wrong, message):
+    with pytest.raises(ExerciseError, match=message):
+        ch01.check_predict_steps(wrong)
+    with pytest.raises(ExerciseError):
+        ch01.check_predict_steps_hidden(wrong)

@@ -152,3 +152,19 @@ def test_plot_cost_fit_draws_the_measurements_the_fit_and_its_growing_part():
     ax = plot_cost_fit(bp, label="backprop")
     assert len(ax.lines) == 3 and ax.get_xscale() == "log" and ax.get_yscale() == "log"
     plt.close("all")
+
+
+def test_a_fit_at_the_edge_of_its_range_says_so():
+    x = np.array([1.0, 10.0, 100.0, 1000.0])
+    assert not fit_offset_power_law(x, 5.0 + 0.01 * x**2).at_bound
+    steep = fit_offset_power_law(x, 1.0 + x**5)  # exponent 5, beyond the range 0.1 to 4
+    assert steep.at_bound and steep.k == pytest.approx(4.0, abs=0.01)
+    flat = fit_offset_power_law(x, np.array([5.0, 5.0, 5.0, 5.0001]))  # nothing grows
+    assert flat.at_bound
+
+
+def test_the_measured_slope_is_the_whole_gradients_between_the_two_largest():
+    timing = measure_gradient_cost(quick=True, min_time=0.0)
+    for r in (timing.backprop, timing.numerical):
+        want = np.log(r.t[-1] / r.t[-2]) / np.log(r.W[-1] / r.W[-2])
+        assert r.measured == pytest.approx(want, rel=1e-9)

@@ -129,3 +129,64 @@ def test_steps_checkers_reject_typical_mistakes(wrong):
         ch03.check_training_steps(wrong)
     with pytest.raises(ExerciseError, match="expected"):
         ch03.check_training_steps_edge(wrong)
+
+
+# --- 3.4: predict the noise floor -------------------------------------------------------------
+def noise_floor(lr, batch_size, X, y):
+    w_star = np.linalg.lstsq(X, y, rcond=None)[0]
+    r = X @ w_star - y
+    return lr * np.mean(r**2 * np.sum(X**2, axis=1)) / (4 * batch_size)  # tr Σ* = mean r²‖x‖²
+
+
+def test_noise_floor_reference_passes_and_sits_beside_the_runs(capsys):
+    ch03.check_noise_floor(noise_floor)
+    ch03.check_noise_floor_hidden(noise_floor)
+    out = capsys.readouterr().out
+    assert out.count("✓") == 2 and "runs (exact)" in out
+
+
+def _floor_of_a_batch(lr, batch_size, X, y):  # Σ* of a batch, divided by B once more
+    return noise_floor(lr, batch_size, X, y) / batch_size
+
+
+def _floor_without_half(lr, batch_size, X, y):  # η tr Σ*/(2B): the loss has its ½
+    return 2 * noise_floor(lr, batch_size, X, y)
+
+
+def _floor_at_zero(lr, batch_size, X, y):  # the covariance around w = 0, not w*
+    return lr * np.mean(y**2 * np.sum(X**2, axis=1)) / (4 * batch_size)
+
+
+def _floor_from_the_course(lr, batch_size, X, y):
+    from course_utils.chapters.ch03_gradient_descent import convergence
+    from course_utils.least_squares import least_squares_problem
+
+    return convergence.predicted_floor(least_squares_problem(X, y), lr, batch_size)
+
+
+@pytest.mark.parametrize(
+    ("wrong", "message"),
+    [
+        (_floor_of_a_batch, "one example's gradient"),
+        (_floor_without_half, "one example's gradient"),
+        (_floor_at_zero, "one example's gradient"),
+        (_floor_from_the_course, "implements exercise 3.4"),
+    ],
+)
+def test_noise_floor_rejects_wrong_and_borrowed_answers(wrong, message):
+    with pytest.raises(ExerciseError, match=message):
+        ch03.check_noise_floor(wrong)
+    with pytest.raises(ExerciseError):
+        ch03.check_noise_floor_hidden(wrong)
+
+
+def test_the_first_order_floor_is_within_four_percent_of_the_exact_one():
+    """The cases keep ηλ small, so the confirmation's 10 % holds with room."""
+    from course_utils.chapters.ch03_gradient_descent import convergence
+    from course_utils.least_squares import least_squares_problem
+
+    for problem, lr, B in ch03.FLOOR_CASES:
+        p = least_squares_problem(*ch03.floor_problem(*problem))
+        steps = int(8 / (lr * np.linalg.eigvalsh(p.H)[0]))
+        exact = convergence.expected_excess(p, [lr], [B], steps)[-1, 0, 0]
+        assert 1.0 < exact / convergence.predicted_floor(p, lr, B) < 1.04

@@ -146,3 +146,107 @@ def test_regime_check_confirms_by_running(monkeypatch):
     monkeypatch.setattr(ch05, "measured_rate", lambda lr, beta, lam: (0.5, None))
     with pytest.raises(ExerciseError, match="measured 0.5000"):
         ch05.check_regime_and_rate(regime_and_rate)
+
+
+# --- answers that do not do the work (issue 20): the hidden checks and the poisoned helpers ---
+from course_utils.chapters.ch05_momentum import theory  # noqa: E402
+from course_utils.chapters.ch05_momentum.dynamics import regime  # noqa: E402
+from course_utils.chapters.ch05_momentum.theory import (  # noqa: E402
+    heavy_ball_rate,
+    max_stable_lr,
+    optimal_heavy_ball,
+)
+from tests.exercises.test_replay import graded  # noqa: E402
+
+
+def largest_stable_lr(beta, lam_max):
+    return (2 + 2 * beta) / lam_max
+
+
+def test_hidden_checks_pass_the_references_in_both_processes(capsys):
+    ch05.check_optimal_momentum_hidden(optimal_momentum)
+    ch05.check_largest_stable_lr_hidden(largest_stable_lr)
+    ch05.check_regime_and_rate_hidden(regime_and_rate)
+    assert capsys.readouterr().out.count("✓") == 3
+    for check, answer in [
+        ("ch05.check_optimal_momentum_hidden", optimal_momentum),
+        ("ch05.check_largest_stable_lr_hidden", largest_stable_lr),
+        ("ch05.check_regime_and_rate_hidden", regime_and_rate),
+        ("ch05.check_regime_and_rate", regime_and_rate),
+    ]:
+        verdict, _ = graded(check, answer)
+        assert verdict.passed, verdict
+
+
+def _via_helper(H):
+    lam = np.linalg.eigvalsh(H)
+    lr, beta = optimal_heavy_ball(lam[0], lam[-1])
+    return lr, beta, heavy_ball_rate(lr, beta, lam[-1])
+
+
+def _via_module(beta, lam_max):
+    return theory.max_stable_lr(beta, lam_max)
+
+
+def _via_local_import(beta, lam_max):
+    from course_utils.chapters.ch05_momentum.theory import max_stable_lr as m
+
+    return m(beta, lam_max)
+
+
+def _make_closure():
+    helper = max_stable_lr
+
+    def answer(beta, lam_max):
+        return helper(beta, lam_max)
+
+    return answer
+
+
+def _via_regime(lr, beta, lam):
+    return regime(lr * lam, beta), float(heavy_ball_rate(lr, beta, lam))
+
+
+@pytest.mark.parametrize(
+    ("checks", "answer"),
+    [
+        (["check_optimal_momentum", "check_optimal_momentum_hidden"], _via_helper),
+        (["check_largest_stable_lr", "check_largest_stable_lr_hidden"], _via_module),
+        (["check_largest_stable_lr", "check_largest_stable_lr_hidden"], _via_local_import),
+        (["check_largest_stable_lr", "check_largest_stable_lr_hidden"], _make_closure()),
+        (["check_regime_and_rate", "check_regime_and_rate_hidden"], _via_regime),
+    ],
+)
+def test_answers_built_from_the_chapters_functions_fail(checks, answer):
+    for name in checks:
+        with pytest.raises(ExerciseError, match="implements exercise 5.[234]"):
+            getattr(ch05, name)(answer)
+        verdict, text = graded(f"ch05.{name}", answer)
+        assert not verdict.passed and "implements exercise" in verdict.error[1], verdict
+    # and the chapter's functions are themselves again afterwards
+    assert theory.max_stable_lr(0.5, 1.0) == 3.0 and max_stable_lr(0.5, 1.0) == 3.0
+    assert regime(0.1, 0.9) == "oscillating"
+
+
+def _lookup(cases, values):
+    table = {tuple(np.ravel(c).round(12)): v for c, v in zip(cases, values, strict=True)}
+    return lambda *args: table[tuple(np.concatenate([np.ravel(a) for a in args]).round(12))]
+
+
+def test_a_table_of_the_pages_answers_passes_only_the_visible_checks(capsys):
+    """The stored values of the visible checks, looked up: the hidden inputs are unseen."""
+    stored = ch05.EXPECTED
+    tuning = _lookup(ch05._HESSIANS, [tuple(v) for v in stored["optimal_momentum"]["right"]])
+    stable = _lookup([np.array(c) for c in ch05.STABLE_CASES], stored["largest_stable_lr"])
+    regimes = _lookup(
+        [np.array(c) for c in ch05.REGIME_CASES],
+        list(zip(stored["regime"]["names"], stored["regime"]["rates"], strict=True)),
+    )
+    for visible, hidden, answer in [
+        (ch05.check_optimal_momentum, ch05.check_optimal_momentum_hidden, tuning),
+        (ch05.check_largest_stable_lr, ch05.check_largest_stable_lr_hidden, stable),
+        (ch05.check_regime_and_rate, ch05.check_regime_and_rate_hidden, regimes),
+    ]:
+        visible(answer)
+        with pytest.raises(ExerciseError):
+            hidden(answer)

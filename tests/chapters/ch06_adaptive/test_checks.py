@@ -86,29 +86,32 @@ def test_first_step_rejects_mistakes():
         ch06.check_first_adam_step(-lr * G, raw)  # plain gradient step
 
 
-def test_factor_accepts_the_ratio_of_the_two_steps(capsys):
-    first = -0.01 * G / (np.abs(G) + 1e-8)
-    raw = -0.01 * 0.1 * G / (np.sqrt(0.001) * np.abs(G) + 1e-8)
-    ch06.check_adam_factor(raw[1] / first[1], first, raw)  # 0.1 / sqrt(0.001) = 3.1623
-    ch06.check_adam_factor(np.sqrt(10), first, raw)
-    assert "3.162 times larger" in capsys.readouterr().out
+def adam_factor(beta1, beta2, t):
+    return (1 - beta1**t) / np.sqrt(1 - beta2**t)
+
+
+def test_factor_accepts_the_function_of_the_betas_and_t(capsys):
+    ch06.check_adam_factor(adam_factor)
+    ch06.check_adam_factor_hidden(adam_factor)
+    assert capsys.readouterr().out.count("✓") == 2
+    # the stored values agree with the closed form at points computed independently
+    assert ch06.EXPECTED["adam_factor"][0] == pytest.approx(0.2 / np.sqrt(0.01), rel=1e-12)
 
 
 @pytest.mark.parametrize(
-    ("wrong", "hint"),
-    [(1 / np.sqrt(10), "the larger one"), (10.0, "read the factor off them"), (None, "None")],
+    "wrong",
+    [
+        lambda b1, b2, t: (1 - b1) / np.sqrt(1 - b2),  # the t = 1 value, printed on the page
+        lambda b1, b2, t: np.sqrt(10.0),  # the page's number
+        lambda b1, b2, t: np.sqrt(1 - b2**t) / (1 - b1**t),  # upside down
+        lambda b1, b2, t: (1 - b1**t) / (1 - b2**t),  # no square root
+    ],
 )
-def test_factor_rejects_wrong_answers(wrong, hint):
-    first = -0.01 * G / (np.abs(G) + 1e-8)
-    raw = -0.01 * 0.1 * G / (np.sqrt(0.001) * np.abs(G) + 1e-8)
-    with pytest.raises(ExerciseError, match="expected") as e:
-        ch06.check_adam_factor(wrong, first, raw)
-    assert hint in str(e.value)
-
-
-def test_factor_hint_without_right_steps():
-    with pytest.raises(ExerciseError, match="same for every entry"):
-        ch06.check_adam_factor(10.0, -0.01 * G, -0.01 * G)
+def test_factor_rejects_numbers_read_off_the_page(wrong):
+    with pytest.raises(ExerciseError, match="m_t and v_t"):
+        ch06.check_adam_factor(wrong)
+    with pytest.raises(ExerciseError, match="expected"):
+        ch06.check_adam_factor_hidden(wrong)
 
 
 # --- 6.3: Adagrad's effective rate ----------------------------------------------------------
