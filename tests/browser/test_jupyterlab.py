@@ -16,6 +16,7 @@ import pytest
 from browser_support import CHAPTERS, ROOT, chapter_number, skip_without_chromium
 
 from course_utils.widgets.explorer import PIXEL_RATIO
+from course_utils.widgets.saved import NOTE
 from course_utils.widgets.sweep import explorer_factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -426,7 +427,7 @@ def test_citations_read_as_text_in_jupyterlab(chromium, jupyterlab):
 # --- a saved notebook, closed and opened again ------------------------------------------
 
 REOPENED = "book/03_gradient_descent"  # a chapter that runs in a few seconds
-SAVED_NOTE = "This is the picture saved with the notebook: run the cell to move the sliders."
+SAVED_NOTE = NOTE  # course_utils.widgets.saved
 
 
 def goto_notebook(page, url):
