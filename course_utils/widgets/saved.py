@@ -10,7 +10,7 @@ would otherwise move without changing the picture.
 
 The saved pictures survive a reopened notebook being saved again without a kernel
 (which ipywidgets alone does not allow) thanks to a server extension,
-:mod:`course_utils.saved_widgets`.
+``course_utils.saved_widgets``.
 """
 
 import html
