@@ -4,6 +4,7 @@ The build itself is the session fixture ``book_build`` (``tests/conftest.py``), 
 the browser tests read the same pages without building the book a second time.
 """
 
+import re
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,10 @@ def test_book_builds_without_warnings(book_build, built_book):
         assert "_static/mathjax/tex-svg-full.js" in text, f"{page.name} loads no local MathJax"
         for cdn in ("cdn.jsdelivr.net", "cdnjs.cloudflare.com", "require.min.js"):
             assert cdn not in text, f"{page.name} loads {cdn}"
+    for page in sorted(html.rglob("*.html")):  # each script once (book/_ext/page_scripts.py)
+        scripts = re.findall(r"<script[^>]*>.*?</script>", page.read_text(encoding="utf-8"))
+        repeated = {s[:80] for s in scripts if scripts.count(s) > 1}
+        assert not repeated, f"{page.relative_to(html)} repeats {repeated}"
     assert (html / "_static" / "mathjax" / "tex-svg-full.js").stat().st_size > 1_000_000
 
 
