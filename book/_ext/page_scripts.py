@@ -15,8 +15,10 @@ check for repeats misses them.)
 
 def _key(asset):
     attributes = getattr(asset, "attributes", None) or {}
+    # an inline script has the file name None or ""
+    filename = getattr(asset, "filename", asset) or ""
     return (
-        str(getattr(asset, "filename", asset) or ""),  # an inline script: None or ""
+        str(filename),
         getattr(asset, "priority", None),
         tuple(sorted((k, str(v)) for k, v in attributes.items())),
     )
