@@ -29,6 +29,7 @@ skip_without_chromium()
 
 CHAPTER = "04_learning_rate_and_landscape"  # two explorers, and a chapter that runs quickly
 CYCLES = 3  # the issue: three reopenings, with saves in between
+SCREENSHOTS = ROOT / "_build" / "screenshots"  # as tests/browser/test_rendered_book.py
 
 
 def student_copy(jupyterlab, chapter=CHAPTER):
@@ -123,6 +124,10 @@ def test_pictures_survive_three_reopenings_saved_without_a_kernel(chromium, jupy
         try:
             goto_notebook(page, url)
             saved_pictures(page, explorers)
+            if cycle == CYCLES:  # to look at: a reopened explorer, note and picture
+                SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+                shot = page.locator(".downhill-explorer").first
+                shot.screenshot(path=str(SCREENSHOTS / "reopened-explorer.png"))
             without_kernel(page, jupyterlab)
             saved = save_and_wait(page, jupyterlab, path)
             assert state_is_complete(saved) == first, f"reopening {cycle}"
