@@ -34,6 +34,8 @@ _CSS = (
     " background: #fff7d6; padding: 0.3em 0.6em; border-radius: 3px; line-height: 1.4;}"
     # a reopened explorer: no sliders that move without a kernel behind them
     f".{EXPLORER_CLASS}.jupyter-widgets-disconnected .{CONTROLS_CLASS} {{display: none;}}"
+    # ipywidgets marks every disconnected widget with an icon: once per explorer is enough
+    f".{EXPLORER_CLASS} .jupyter-widgets-disconnected::before {{display: none;}}"
 )
 
 
