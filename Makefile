@@ -17,7 +17,10 @@ STAMP  := $(VENV)/.installed
 
 # jupyter/downhill.json: settings of JupyterLab and Notebook 7 in this environment (a
 # saved notebook keeps its widgets' state: a reopened explorer shows its last picture).
+# jupyter/jupyter_server_config.json: the server keeps that state when a reopened
+# notebook is saved without a kernel (course_utils/widgets/saved.py).
 LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.d
+SERVER_CONFIG := $(VENV)/etc/jupyter/jupyter_server_config.d
 
 $(STAMP): requirements.txt pyproject.toml
 	@echo "Creating the course environment in $(VENV)/ (first time: about a minute)…"
@@ -31,7 +34,12 @@ $(STAMP): requirements.txt pyproject.toml
 $(LAB_OVERRIDES)/downhill.json: jupyter/downhill.json | $(STAMP)
 	@mkdir -p $(LAB_OVERRIDES) && cp jupyter/downhill.json $@
 
-env: $(STAMP) $(LAB_OVERRIDES)/downhill.json
+$(SERVER_CONFIG)/downhill.json: jupyter/jupyter_server_config.json | $(STAMP)
+	@mkdir -p $(SERVER_CONFIG) && cp jupyter/jupyter_server_config.json $@
+
+JUPYTER_SETTINGS := $(LAB_OVERRIDES)/downhill.json $(SERVER_CONFIG)/downhill.json
+
+env: $(STAMP) $(JUPYTER_SETTINGS)
 
 # Every edition of the book is staged and built by course_utils/grading/editions.py
 # (README, "For instructors" and "The PDF edition"); an HTML build installs MathJax
@@ -41,7 +49,7 @@ EDITIONS := $(BIN)/python -m course_utils.grading.editions
 book: $(STAMP)
 	$(EDITIONS) html
 
-test: $(STAMP) $(LAB_OVERRIDES)/downhill.json
+test: $(STAMP) $(JUPYTER_SETTINGS)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest --cov --cov-report=term

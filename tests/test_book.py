@@ -206,6 +206,11 @@ def test_citations_read_as_text_and_match_the_bibliography(path):
     assert text.count(citations.MARKER) == 1, "one reference list, at the end"
     listed = text.split(citations.MARKER)[1]
     assert len(re.findall(r"^- ", listed, re.M)) == len(cited)
+    # every link leads somewhere in Jupyter: its target is an anchor of the list
+    links = set(re.findall(r"\]\(#(cite:[^)]+)\)", text.split(citations.MARKER)[0]))
+    anchors = re.findall(r'<a id="(cite:[^"]+)"></a>', listed)
+    assert links and links <= set(anchors), sorted(links - set(anchors))
+    assert len(anchors) == len(set(anchors)), "an anchor twice"
     # every citation's text is what the bibliography gives, the list is complete: the
     # notebook is what the converter would write
     assert citations.main(["--check", str(path)]) == 0

@@ -4,6 +4,7 @@ The build itself is the session fixture ``book_build`` (``tests/conftest.py``), 
 the browser tests read the same pages without building the book a second time.
 """
 
+import re
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,20 @@ def test_book_builds_without_warnings(book_build, built_book):
         assert "_static/mathjax/tex-svg-full.js" in text, f"{page.name} loads no local MathJax"
         for cdn in ("cdn.jsdelivr.net", "cdnjs.cloudflare.com", "require.min.js"):
             assert cdn not in text, f"{page.name} loads {cdn}"
+        # printed outputs read as finished text: no float artefacts, no raw TeX
+        outputs = r'<div class="output (?:stream|text_plain)[^"]*">.*?<pre>(.*?)</pre>'
+        printed = " ".join(re.findall(outputs, text, re.S))
+        artefacts = re.findall(r"\d\.\d*(?:0{8,}|9{8,})\d", printed)
+        assert not artefacts, f"{page.name} prints {artefacts}"
+        assert not re.search(r"\$\\[a-zA-Z]+", printed), f"{page.name} prints raw TeX"
+        # and a cell's printed lines in one box (nb_merge_streams): no table split in two
+        for cell in re.split(r'<div class="cell[ "]', text)[1:]:
+            boxes = re.findall(r'<div class="output stream', cell)
+            assert len(boxes) <= 1, f"{page.name}: printed lines in {len(boxes)} boxes"
+    for page in sorted(html.rglob("*.html")):  # each script once (book/_ext/page_scripts.py)
+        scripts = re.findall(r"<script[^>]*>.*?</script>", page.read_text(encoding="utf-8"))
+        repeated = {s[:80] for s in scripts if scripts.count(s) > 1}
+        assert not repeated, f"{page.relative_to(html)} repeats {repeated}"
     assert (html / "_static" / "mathjax" / "tex-svg-full.js").stat().st_size > 1_000_000
 
 

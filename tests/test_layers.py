@@ -3,8 +3,9 @@
 Also: importing a module does no numerical work (no random draw, no optimizer built).
 
 Layers, lowest first: ``_validate``; the numerics core (numpy only); ``plotting``; the
-kits (``widgets``, ``exercises``) and ``grading``; ``chapters``. A module may import its
-own layer or a lower one, a chapter only itself or an earlier chapter.
+kits (``widgets``, ``exercises``), ``grading`` and ``saved_widgets`` (a Jupyter server
+extension); ``chapters``. A module may import its own layer or a lower one, a chapter
+only itself or an earlier chapter.
 """
 
 import ast
@@ -69,7 +70,7 @@ def layer(name):
         return (1, 0)
     if parts[1] == "plotting":
         return (2, 0)
-    if parts[1] in ("widgets", "exercises", "grading"):
+    if parts[1] in ("widgets", "exercises", "grading", "saved_widgets"):
         return (3, 0)
     if parts[1] == "chapters":
         return (4, int(parts[2][2:4]) if len(parts) > 2 else 0)

@@ -7,7 +7,9 @@ as it is written:
   several keys separated by commas (``(A, 2016; B, 2018)``);
 - ``[Keskar et al. (2017)](#cite:keskar2017large)`` names the authors in the sentence;
 - a Markdown cell's reference list starts with the line ``<!-- references -->`` (hidden
-  in Jupyter) and lists the works the chapter cites, in full.
+  in Jupyter) and lists the works the chapter cites, in full. Each entry starts with
+  empty anchors (``<a id="cite:…"></a>``), one for every link target that cites it
+  first, so that a click on a citation in JupyterLab leads to its entry.
 
 When the book is built, this Sphinx extension turns each citation into
 sphinxcontrib-bibtex's ``{footcite:p}`` or ``{footcite:t}`` role and each reference
@@ -176,12 +178,47 @@ def cited_keys(cells):
     return keys
 
 
+def targets(cells):
+    """``{key: [fragment, …]}``: the link targets (``cite:k1,k2``) that the Markdown
+    ``cells`` point at, under the first key of each: its entry in the reference list
+    carries them, so that every citation link leads to the list in Jupyter."""
+    found = {}
+    for text in cells:
+        for match in CITATION.finditer(text):
+            fragment = f"cite:{match.group(2)}"
+            first = match.group(2).split(",")[0]
+            if fragment not in found.setdefault(first, []):
+                found[first].append(fragment)
+    return {key: sorted(frags, key=len) for key, frags in found.items()}
+
+
+def entry(key, fragments, bib):
+    """One line of the reference list: the link targets (empty anchors: JupyterLab,
+    Notebook 7 and GitHub keep their ``id``), then the reference."""
+    anchors = "".join(f'<a id="{f}"></a>' for f in fragments)
+    return f"- {anchors}{reference(bib[key])}"
+
+
 def rewrite(nb, bib):
     """The notebook ``nb`` (a dict) with Markdown citations and reference lists."""
     cells = [c for c in nb["cells"] if c["cell_type"] == "markdown"]
     texts = [to_markdown("".join(c["source"]), bib) for c in cells]
-    keys = cited_keys(texts)
-    listing = MARKER + "\n" + "\n".join(f"- {reference(bib[k])}" for k in keys)
+    keys, linked = cited_keys(texts), targets(texts)
+    listing = (
+        MARKER
+        + "\n"
+        + "\n".join(
+            entry(
+                k,
+                [
+                    f"cite:{k}",
+                    *(f for f in linked.get(k, []) if f != f"cite:{k}"),
+                ],
+                bib,
+            )
+            for k in keys
+        )
+    )
     for cell, text in zip(cells, texts, strict=True):
         text = DIRECTIVE.sub(lambda _: listing, text)
         text = LIST.sub(lambda _: listing, text)

@@ -10,7 +10,7 @@ When the explorer is displayed, its output carries the live widget, which
 JupyterLab shows, and a PNG of the default state (a print, the PDF). While the book
 is built it also carries a static slider over precomputed frames (``text/html``,
 :mod:`.frames`), which the HTML book shows. A saved notebook keeps the widget's
-state, and a reopened one says to run the cell (:mod:`.saved`).
+state, and a reopened one shows its picture and says how to make it move (:mod:`.saved`).
 """
 
 import asyncio
@@ -145,8 +145,10 @@ class Explorer:
             if control.has_trait("continuous_update"):
                 control.continuous_update = bool(continuous_update)
             control.observe(self._on_change, names="value")
-        # saved.note(): a line that shows only in a reopened notebook, before the cell runs
-        self.widget = W.VBox([saved.note(), W.VBox(list(self.controls.values())), self.image])
+        # saved.note(): a line that shows only in a reopened notebook, before it runs
+        # again; then the controls, which move nothing without a kernel, are hidden
+        box = W.VBox(list(self.controls.values()), _dom_classes=[saved.CONTROLS_CLASS])
+        self.widget = W.VBox([saved.note(), box, self.image], _dom_classes=[saved.EXPLORER_CLASS])
         self.refresh()
         self.default_png = self.image.value
 

@@ -93,18 +93,9 @@ def chapter_number(docname):
 # Console errors that are expected and do not mean that the book is broken. Each entry:
 # (kind, pattern the message must match, extra condition, why it is ignored).
 #   kind "console": a console.error message; "pageerror": an uncaught exception.
-IGNORED_ERRORS = [
-    (
-        "pageerror",
-        re.compile(r"^Identifier 'THEBE_JS_URL' has already been declared$"),
-        lambda message, page_html: page_html.count("const THEBE_JS_URL") == 2,
-        "Sphinx 7 writes sphinx-thebe's inline configuration script twice (an extension's "
-        "add_js_file(None, body=…) after builder-inited is added to the page twice: "
-        "sphinx-doc/sphinx#13402, fixed in Sphinx 8.2, which jupyter-book 1.x does not "
-        "allow). The second copy throws; the first has defined the constants, so the "
-        "launch buttons work. Checked to be exactly that duplicate.",
-    ),
-]
+# None today: the one there was (Sphinx 7 writing sphinx-thebe's `const THEBE_JS_URL`
+# into every page twice) is gone, book/_ext/page_scripts.py writes each script once.
+IGNORED_ERRORS = []
 
 
 def unexpected_errors(errors, page_html):

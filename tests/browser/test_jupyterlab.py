@@ -16,6 +16,7 @@ import pytest
 from browser_support import CHAPTERS, ROOT, chapter_number, skip_without_chromium
 
 from course_utils.widgets.explorer import PIXEL_RATIO
+from course_utils.widgets.saved import NOTE
 from course_utils.widgets.sweep import explorer_factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -397,6 +398,17 @@ def test_the_picture_follows_a_mouse_drag_in_notebook_7(chromium, jupyterlab, re
             jupyterlab.shutdown_kernels()
 
 
+def _anchor(page, name):
+    return page.locator(f'.jp-RenderedMarkdown [data-jupyter-id="{name}"]')
+
+
+def _in_view(locator):
+    return locator.evaluate(
+        "(e) => { const r = e.getBoundingClientRect();"
+        " return r.top >= 0 && r.bottom <= window.innerHeight; }"
+    )
+
+
 def test_citations_read_as_text_in_jupyterlab(chromium, jupyterlab):
     path = "book/03_gradient_descent.ipynb"
     page = open_notebook(chromium, jupyterlab, path)
@@ -417,6 +429,21 @@ def test_citations_read_as_text_in_jupyterlab(chromium, jupyterlab):
         assert any(
             e.startswith("Goodfellow, I., Bengio, Y. and Courville, A. (2016).") for e in entries
         )
+        # every link has its target in the notebook (book/_ext/citations.py: an anchor,
+        # whose id JupyterLab's sanitizer renames data-jupyter-id), and a click on a
+        # citation brings its entry of the reference list into view
+        hashes = cited.evaluate_all("(a) => a.map((x) => decodeURIComponent(x.hash.slice(1)))")
+        missing = [h for h in hashes if _anchor(page, h).count() != 1]
+        assert missing == [], f"citation links that lead nowhere: {missing}"
+        target = _anchor(page, hashes[0]).locator("xpath=..")  # its entry
+        assert not _in_view(target)  # the reference list is at the end
+        cited.first.click()
+        page.wait_for_function(
+            "(e) => { const r = e.getBoundingClientRect();"
+            " return r.top >= 0 && r.bottom <= window.innerHeight; }",
+            arg=target.element_handle(),
+            timeout=10_000,
+        )
     finally:
         page.close()
         with contextlib.suppress(OSError):
@@ -426,7 +453,7 @@ def test_citations_read_as_text_in_jupyterlab(chromium, jupyterlab):
 # --- a saved notebook, closed and opened again ------------------------------------------
 
 REOPENED = "book/03_gradient_descent"  # a chapter that runs in a few seconds
-SAVED_NOTE = "This is the picture saved with the notebook: run the cell to move the sliders."
+SAVED_NOTE = NOTE  # course_utils.widgets.saved
 
 
 def goto_notebook(page, url):

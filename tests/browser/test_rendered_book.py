@@ -82,6 +82,30 @@ def test_page_loads_without_errors(chromium, book_url, built_book, docname):
         assert errors == [], f"console errors (the ignored ones are:\n{ignored})"
 
 
+PHONE = {"width": 390, "height": 844}  # CSS px: a phone held upright
+# every page a reader reaches: the book's, the general index, the module index, search
+EVERY_PAGE = [*TOC_FILES, "genindex", "py-modindex", "search"]
+
+
+@pytest.mark.parametrize("docname", EVERY_PAGE)
+def test_no_page_scrolls_sideways_on_a_phone(chromium, book_url, docname):
+    """At 390 px the page is as wide as the screen (long API signatures, dotted names
+    and the index's columns wrap: ``_static/custom.css``); only code blocks and
+    display formulas may scroll inside their own box."""
+    page = chromium.new_page()
+    try:
+        page.set_viewport_size(PHONE)
+        page.goto(page_url(book_url, docname), wait_until="load")
+        page.wait_for_load_state("networkidle")
+        page.evaluate("() => window.MathJax?.startup?.promise")
+        width = page.evaluate(
+            "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert width[1] == PHONE["width"] and width[0] <= width[1], f"{docname}: {width}"
+    finally:
+        page.close()
+
+
 _FETCHED = {}
 
 
