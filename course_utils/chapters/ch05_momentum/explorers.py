@@ -17,8 +17,17 @@ from course_utils import _validate
 from course_utils.chapters.ch05_momentum.experiments import momentum_path
 from course_utils.chapters.ch05_momentum.theory import heavy_ball_rate, max_stable_lr, nesterov_rate
 from course_utils.least_squares import least_squares_ravine
-from course_utils.plotting import COLORS, plot_contours, plot_path
-from course_utils.widgets import Explorer, batch_slider, checkbox, float_slider, lr_slider
+from course_utils.plotting import COLORS, contour_levels, plot_contours, plot_path
+from course_utils.widgets import (
+    Explorer,
+    Page,
+    batch_slider,
+    checkbox,
+    encode,
+    float_slider,
+    lr_slider,
+)
+from course_utils.widgets.page import permutations
 
 _FLOOR = 1e-12  # smallest excess loss drawn on the log axis
 
@@ -44,11 +53,18 @@ def _theory_note(lr, beta, nesterov, lam):
     return f"full batch: ρ = {rate:.3f} per step, stable if η < {limit:.3g}"
 
 
+def _levels(problem):
+    """The contour levels of the ravine's picture: 16, as ``plot_contours`` chooses them."""
+    surface = problem.surface
+    w1, w2 = (np.linspace(*b, 70) for b in surface.bounds)
+    return contour_levels(surface.value(np.stack(np.meshgrid(w1, w2), axis=-1)), 16)
+
+
 def _setup_momentum(fig, steps, problem):
     """The parts that never change: the contours and the loss axes' frame."""
     ax_path, ax_loss = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1.0]})
     fig.subplots_adjust(left=0.08, right=0.98, top=0.88, bottom=0.2, wspace=0.3)
-    plot_contours(problem.surface, ax=ax_path, levels=16, resolution=70)
+    plot_contours(problem.surface, ax=ax_path, levels=_levels(problem), resolution=70)
     ax_path.set_title("paths on the full-batch loss", fontsize=10)
     ax_loss.set(xlabel="step (one update)", ylabel=r"$E(\mathbf{w}) - E(\mathbf{w}^*)$",
                 yscale="log", xlim=(0, steps), ylim=(_FLOOR, 1e4))  # fmt: skip
@@ -84,6 +100,30 @@ def _draw_momentum(axes, lr, beta, batch_size, nesterov, steps, problem):
     ax_loss.legend(fontsize=7.5, loc="upper right", framealpha=0.9)
     ax_loss.text(0.02, 0.03, _theory_note(lr, beta, nesterov, lam), transform=ax_loss.transAxes,
                  fontsize=7.5, color="0.25")  # fmt: skip
+
+
+def ravine_page_data(problem, steps, levels):
+    """What the page needs to run the momentum explorer on ``problem`` (a ``LeastSquares``).
+
+    The examples, the ravine's Hessian, start and minimum, and the example orders of
+    every epoch a run of ``steps`` updates can reach with a batch smaller than ``N``
+    (:func:`course_utils.widgets.page.permutations`, seed 0 as ``momentum_path``);
+    ``levels`` are the contour levels of the picture.
+    """
+    n = len(problem.X)
+    epochs = -(-steps * max(b for b in _batch_options(n) if b < n) // n) if n > 1 else 0
+    s = problem.surface
+    return {
+        "X": encode(problem.X), "y": encode(problem.y), "H": encode(problem.H),
+        "w_star": encode(problem.w_star), "start": encode(s.start),
+        "surface_H": encode(s.hessian(problem.w_star)), "lam": encode(s.eigenvalues),
+        "bounds": encode(s.bounds), "levels": encode(levels), "steps": steps,
+        "perms": encode(permutations(n, epochs)),
+    }  # fmt: skip
+
+
+def _batch_options(n):
+    return batch_slider(n).widget.options
 
 
 def explore_momentum(lr=0.1, beta=0.8, batch_size=64, nesterov=False, steps=80):
@@ -127,7 +167,8 @@ def explore_momentum(lr=0.1, beta=0.8, batch_size=64, nesterov=False, steps=80):
 
     draw = functools.partial(_draw_momentum, steps=steps, problem=problem)
     setup = functools.partial(_setup_momentum, steps=steps, problem=problem)
-    return Explorer(controls, draw, figsize=(7.5, 4.2), setup=setup)
+    page = Page("momentum", ravine_page_data(problem, steps, _levels(problem)))
+    return Explorer(controls, draw, figsize=(7.5, 4.2), setup=setup, page=page)
 
 
 # --- figures of the chapter ------------------------------------------------------------
