@@ -85,7 +85,7 @@ class Explorer:
         Name → the ipywidgets widget.
     roles : dict
         Name → the control's role (:data:`~course_utils.widgets.controls.ROLES`).
-    page : Page or None
+    page : ~course_utils.widgets.page.Page or None
         The page model, as given.
 
     Notes

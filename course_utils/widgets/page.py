@@ -40,8 +40,16 @@ from course_utils.data import minibatch_stream
 #: The folder of the page's scripts and style sheet (shipped with the package).
 WEB = Path(__file__).with_name("web")
 #: The scripts, in the order a page loads them.
-SCRIPTS = ("downhill-numerics.js", "downhill-models.js", "downhill-figure.js",
-           "downhill-explorers.js")  # fmt: skip
+SCRIPTS = (
+    "downhill-numerics.js",
+    "downhill-models.js",
+    "downhill-figure.js",
+    "downhill-explorers.js",
+    "downhill-ch01.js",
+    "downhill-ch04.js",
+    "downhill-ch05.js",
+    "downhill-ch06.js",
+)
 #: The page explorers' style sheet.
 STYLE = "downhill-explorers.css"
 

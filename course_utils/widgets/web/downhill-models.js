@@ -17,9 +17,11 @@
 })(typeof globalThis !== 'undefined' ? globalThis : this, function (N) {
   'use strict';
 
-  function decodeAll(data) {
+  function decodeAll(data) {  // every array of the data (at any depth) decoded
+    if (data === null || typeof data !== 'object' || Array.isArray(data)) return data;
+    if (data.dtype) return N.decode(data);
     var out = {};
-    for (var key in data) out[key] = N.decode(data[key]);
+    for (var key in data) out[key] = decodeAll(data[key]);
     return out;
   }
 
@@ -156,6 +158,26 @@
     },
   };
 
-  return { taylor: taylor, bowl: bowl, schedule: schedule, cliff: cliff, momentum: momentum,
+  // --- chapter 6: explore_race -----------------------------------------------------------------
+  var race = {
+    prepare: function (data) { return decodeAll(data); },
+    /* ch06 race.race_lrs and race.race: each chosen optimizer with torch's defaults and
+     * its learning rate (shared, or scaled by its default over Adam's), on the same
+     * batches of minibatch_gradients, the excess loss recorded. */
+    compute: function (p, v) {
+      var problem = leastSquares(p), surface = N.quadratic(p.surface_H, p.w_star), runs = [];
+      var scaled = v.rates === p.rate_modes[1];
+      if (v.rates !== p.rate_modes[0] && !scaled) throw new RangeError('rates must be one of ' + p.rate_modes.join(', '));
+      v.optimizers.forEach(function (name) {
+        var lr = scaled ? v.lr * p.default_lrs[name] / p.default_lrs.Adam : v.lr;
+        var grad = N.minibatchGradients(problem, v.batch_size, p.perms);
+        var opt = N.OPTIMIZERS[name]({ lr: lr });
+        runs.push({ name: name, lr: lr, trajectory: N.run(opt, grad, p.start, p.steps, { lossFn: surface.value }) });
+      });
+      return { runs: runs };
+    },
+  };
+
+  return { race: race, taylor: taylor, bowl: bowl, schedule: schedule, cliff: cliff, momentum: momentum,
            phase: phase, linspace: linspace };
 });
