@@ -167,6 +167,9 @@ def install_mathjax(root, sphinx_config):
         shutil.copy(es5 / target.name, target)
         for part in MATHJAX_PARTS:
             shutil.copytree(es5 / part, target.parent / part, dirs_exist_ok=True)
+    for old in target.parent.glob("tex-*.js"):  # an earlier build's choice: not shipped
+        if old.name != target.name:
+            old.unlink()
     return extra
 
 
