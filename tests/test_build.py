@@ -25,9 +25,11 @@ def test_book_builds_without_warnings(book_build, built_book):
         text = page.read_text(encoding="utf-8")
         assert "Traceback" not in text, f"{page.name} shows a traceback"
         assert "data:image/png" in text or ".png" in text, f"{page.name} has no figure"
-        # the explorers' static sliders (frames made while the book builds), nothing from a CDN
-        assert 'class="downhill-static"' in text, f"{page.name} has no static explorer"
-        assert "_static/mathjax/tex-svg-full.js" in text, f"{page.name} loads no local MathJax"
+        # the explorers: computed in the page, or frames made while the book builds;
+        # nothing from a CDN
+        explorers = 'class="downhill-static"' in text or 'class="downhill-page"' in text
+        assert explorers, f"{page.name} has no static explorer"
+        assert "_static/mathjax/tex-chtml.js" in text, f"{page.name} loads no local MathJax"
         for cdn in ("cdn.jsdelivr.net", "cdnjs.cloudflare.com", "require.min.js"):
             assert cdn not in text, f"{page.name} loads {cdn}"
         # printed outputs read as finished text: no float artefacts, no raw TeX
@@ -44,7 +46,12 @@ def test_book_builds_without_warnings(book_build, built_book):
         scripts = re.findall(r"<script[^>]*>.*?</script>", page.read_text(encoding="utf-8"))
         repeated = {s[:80] for s in scripts if scripts.count(s) > 1}
         assert not repeated, f"{page.relative_to(html)} repeats {repeated}"
-    assert (html / "_static" / "mathjax" / "tex-svg-full.js").stat().st_size > 1_000_000
+    mathjax = html / "_static" / "mathjax"
+    assert (mathjax / "tex-chtml.js").stat().st_size > 1_000_000
+    assert (
+        mathjax / "output" / "chtml" / "fonts" / "woff-v2" / "MathJax_Main-Regular.woff"
+    ).is_file()
+    assert not (mathjax / "tex-svg-full.js").exists()
 
 
 @pytest.mark.slow

@@ -42,6 +42,9 @@ from course_utils.grading.book import LeakError, find_leaks, notebooks, release_
 FRAMES = "DOWNHILL_BOOK_FRAMES"
 #: npm's MathJax, whose single-file build ``mathjax_path`` (``_config.yml``) names.
 MATHJAX = "mathjax@3.2.2"
+#: What the combined file (``tex-chtml.js``) fetches from its own folder when a page
+#: needs it: the fonts of the HTML output, and the TeX extensions that ``autoload`` adds.
+MATHJAX_PARTS = ("output/chtml/fonts/woff-v2", "input/tex/extensions")
 
 # The PDF's table of contents: a title-only root page, then the introduction as an
 # unnumbered chapter, the chapters numbered 1 to 7, the reference pages as appendices.
@@ -141,21 +144,32 @@ def install_mathjax(root, sphinx_config):
     """The folder ``html_extra_path`` names, with npm's MathJax in it (installed if missing).
 
     Sphinx copies that folder's contents beside the pages, so the file lands in
-    ``_static/`` where ``mathjax_path`` points: the book needs no CDN.
+    ``_static/`` where ``mathjax_path`` points: the book needs no CDN. Beside the
+    combined file go the parts it loads only when a page needs them
+    (:data:`MATHJAX_PARTS`: the fonts of the HTML output, the TeX extensions that
+    ``autoload`` fetches), from the same folder, so the book stays whole offline.
     """
     extra = (Path(root) / sphinx_config["html_extra_path"][0]).resolve()
     target = extra / "_static" / sphinx_config["mathjax_path"]
-    if not target.is_file():
-        npm = shutil.which("npm")
-        if npm is None:
-            raise RuntimeError("npm not found: the book ships MathJax from npm "
-                               "(apt-get install npm)")  # fmt: skip
-        cmd = [npm, "install", "--prefix", str(extra.parent), "--no-save", "--no-audit",
-               "--no-fund", "--silent", MATHJAX]  # fmt: skip
-        if subprocess.run(cmd).returncode != 0:
-            raise RuntimeError(f"npm could not install {MATHJAX} into {extra.parent}")
+    parts = [target.parent / part for part in MATHJAX_PARTS]
+    if not target.is_file() or not all(p.is_dir() for p in parts):
+        es5 = extra.parent / "node_modules" / "mathjax" / "es5"
+        if not (es5 / target.name).is_file():
+            npm = shutil.which("npm")
+            if npm is None:
+                raise RuntimeError("npm not found: the book ships MathJax from npm "
+                                   "(apt-get install npm)")  # fmt: skip
+            cmd = [npm, "install", "--prefix", str(extra.parent), "--no-save", "--no-audit",
+                   "--no-fund", "--silent", MATHJAX]  # fmt: skip
+            if subprocess.run(cmd).returncode != 0:
+                raise RuntimeError(f"npm could not install {MATHJAX} into {extra.parent}")
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(extra.parent / "node_modules" / "mathjax" / "es5" / target.name, target)
+        shutil.copy(es5 / target.name, target)
+        for part in MATHJAX_PARTS:
+            shutil.copytree(es5 / part, target.parent / part, dirs_exist_ok=True)
+    for old in target.parent.glob("tex-*.js"):  # an earlier build's choice: not shipped
+        if old.name != target.name:
+            old.unlink()
     return extra
 
 

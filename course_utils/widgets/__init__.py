@@ -6,6 +6,8 @@
 - :mod:`~course_utils.widgets.drawing`: the fast redraw behind it, and :func:`title`
   for ``draw`` functions;
 - :mod:`~course_utils.widgets.frames`: the static book's precomputed pictures;
+- :mod:`~course_utils.widgets.page`: explorers that the book's page computes itself,
+  from a JavaScript port of the numerics (:class:`Page`: the model and its data);
   ``png`` and ``saved``: the PNG encoder, and the note a reopened notebook shows;
 - :mod:`~course_utils.widgets.sweep`: every chapter's explorers, driven over their
   controls (for the tests and the benchmarks).
@@ -33,11 +35,13 @@ from course_utils.widgets.controls import (
 )
 from course_utils.widgets.drawing import title
 from course_utils.widgets.explorer import Explorer
+from course_utils.widgets.page import Page, encode
 
 __all__ = [
     "BATCH_SIZE",
     "LEARNING_RATE",
     "OTHER",
+    "Page",
     "ROLES",
     "SECOND",
     "Control",
@@ -45,6 +49,7 @@ __all__ = [
     "batch_slider",
     "checkbox",
     "dropdown",
+    "encode",
     "float_slider",
     "int_slider",
     "log_slider",

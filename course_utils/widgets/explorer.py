@@ -27,6 +27,7 @@ from course_utils import _validate
 from course_utils.widgets import frames, png, saved
 from course_utils.widgets.controls import Control
 from course_utils.widgets.drawing import Layers
+from course_utils.widgets.page import page_html
 
 # Image pixels per CSS pixel of new explorers' pictures: 2 is sharp on high-density
 # screens; 1 draws a quarter of the pixels (a slow machine, a slow connection).
@@ -73,6 +74,10 @@ class Explorer:
     continuous_update : bool, optional
         Whether the picture follows a slider while it is dragged (the default)
         or only once it is released. Set on every control that has the option.
+    page : course_utils.widgets.page.Page, optional
+        The explorer's model in the page's JavaScript and the data it ships: the built
+        book then runs the explorer in the reader's browser, every control live
+        (:mod:`.page`), instead of showing precomputed frames.
 
     Attributes
     ----------
@@ -80,6 +85,8 @@ class Explorer:
         Name → the ipywidgets widget.
     roles : dict
         Name → the control's role (:data:`~course_utils.widgets.controls.ROLES`).
+    page : ~course_utils.widgets.page.Page or None
+        The page model, as given.
 
     Notes
     -----
@@ -118,11 +125,13 @@ class Explorer:
         setup=None,
         pixel_ratio=None,
         continuous_update=True,
+        page=None,
     ):
         if not controls:
             raise ValueError("controls must name at least one control")
         controls = {n: c if isinstance(c, Control) else Control(c) for n, c in controls.items()}
         self.controls = {name: c.widget for name, c in controls.items()}
+        self.page = page
         self.roles = {name: c.role for name, c in controls.items()}
         self._draw = draw
         self._setup = setup
@@ -238,7 +247,9 @@ class Explorer:
     def _repr_mimebundle_(self, include=None, exclude=None):
         bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
         bundle["image/png"] = base64.b64encode(self.default_png).decode("ascii")
-        if frames.enabled():  # building the book: the static slider over precomputed frames
+        if frames.enabled() and self.page is not None:  # building the book: computed in the page
+            bundle["text/html"] = page_html(self, self.default_png)
+        elif frames.enabled():  # building the book: the static slider over precomputed frames
             bundle["text/html"] = frames.static_html(self, self.default_png)
         return bundle
 

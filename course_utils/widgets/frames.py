@@ -137,6 +137,7 @@ _SCRIPT = """(function () {
   var root = document.getElementById(%(id)s);
   var frames = JSON.parse(root.querySelector('script[type="application/json"]').textContent);
   var img = root.querySelector('img.downhill-frame');
+  var status = root.querySelector('.downhill-status');
   var inputs = root.querySelectorAll('input[type=range]');
   function show() {
     var k = 0;
@@ -146,9 +147,28 @@ _SCRIPT = """(function () {
       input.nextElementSibling.textContent = labels[input.value];
       input.setAttribute('aria-valuetext', labels[input.value]);
     });
-    img.src = 'data:image/png;base64,' + frames.png[k];
+    img.src = frames.png[k];
+    img.alt = frames.alt + ' ' + settings() + '.';
+    status.textContent = settings();
   }
-  inputs.forEach(function (input) { input.addEventListener('input', show); });
+  function settings() {
+    var parts = [];
+    inputs.forEach(function (input, i) {
+      parts.push(frames.names[i] + ' ' + frames.labels[i][input.value]);
+    });
+    return parts.join(', ');
+  }
+  var loaded = false;
+  function preload() {  // the pictures are files: fetch them all once the reader starts
+    if (loaded) return;
+    loaded = true;
+    frames.png.forEach(function (src) { var im = new Image(); im.src = src; });
+  }
+  inputs.forEach(function (input) {
+    input.addEventListener('input', show);
+    input.addEventListener('pointerdown', preload);
+    input.addEventListener('focus', preload);
+  });
   root.querySelector('.downhill-controls').hidden = false;
   var still = img.src;
   window.addEventListener('beforeprint', function () { img.src = still; });
@@ -163,8 +183,9 @@ _STYLE = """<style>
 .downhill-static .downhill-controls output {min-width: 4em; font-variant-numeric: tabular-nums;}
 .downhill-static img {max-width: 100%; height: auto;}
 .downhill-static p.downhill-note {font-size: 0.8em; color: #555; margin: 0.2em 0;}
-@media print {.downhill-static .downhill-controls, .downhill-static .downhill-note
-  {display: none !important;}}
+.downhill-static p.downhill-status {font-size: 0.85em; color: #444; margin: 0.2em 0;}
+@media print {.downhill-static .downhill-controls, .downhill-static .downhill-note,
+  .downhill-static .downhill-status {display: none !important;}}
 </style>"""
 
 
@@ -178,9 +199,11 @@ def static_html(explorer, still_png):
     labels = [[_readout(c, x) for x in v] for c, v in zip(controls, values, strict=True)]
     data = {
         "labels": labels,
-        "png": [base64.b64encode(palette_png(png)).decode("ascii") for png in pngs],
+        "names": [c.description for c in controls],
+        "alt": "The explorer's picture at",
+        "png": [_data_uri(palette_png(png)) for png in pngs],
     }
-    still = "data:image/png;base64," + base64.b64encode(bytes(still_png)).decode("ascii")
+    still = _data_uri(still_png)
     rows = []
     for control, label, i in zip(controls, labels, start, strict=True):
         name = html.escape(control.description)
@@ -207,9 +230,14 @@ def static_html(explorer, still_png):
         f'<div class="downhill-controls" hidden>{"".join(rows)}'
         f'<p class="downhill-note">{html.escape(note)}</p></div>'
         f'<img class="downhill-frame" src="{still}" alt="{html.escape(_alt(explorer))}">'
+        '<p class="downhill-status" aria-live="polite"></p>'
         f'<script type="application/json">{payload}</script>'
         f"<script>{_SCRIPT % {'id': json.dumps(uid)}}</script></div>"
     )
+
+
+def _data_uri(png):
+    return "data:image/png;base64," + base64.b64encode(bytes(png)).decode("ascii")
 
 
 def _alt(explorer):

@@ -87,15 +87,32 @@ def test_bad_build_options_are_refused_by_name(runs, kwargs, message):
     assert runs == []
 
 
-MATHJAX_CONFIG = {"html_extra_path": ["cache/extra"], "mathjax_path": "mathjax/tex-svg-full.js"}
+MATHJAX_CONFIG = {"html_extra_path": ["cache/extra"], "mathjax_path": "mathjax/tex-chtml.js"}
 
 
 def test_mathjax_is_found_where_the_config_says(tmp_path, monkeypatch):
-    target = tmp_path / "cache" / "extra" / "_static" / "mathjax" / "tex-svg-full.js"
-    target.parent.mkdir(parents=True)
+    target = tmp_path / "cache" / "extra" / "_static" / "mathjax" / "tex-chtml.js"
+    for part in E.MATHJAX_PARTS:
+        (target.parent / part).mkdir(parents=True)
     target.write_text("MathJax")
+    (target.parent / "tex-svg-full.js").write_text("an earlier build's MathJax")
     monkeypatch.setattr(E.subprocess, "run", None)  # installed: npm is not called
     assert E.install_mathjax(tmp_path, MATHJAX_CONFIG) == tmp_path / "cache" / "extra"
+    assert sorted(p.name for p in target.parent.glob("*.js")) == ["tex-chtml.js"]
+
+
+def test_mathjax_parts_come_from_npm_s_folder_without_npm(tmp_path, monkeypatch):
+    es5 = tmp_path / "cache" / "node_modules" / "mathjax" / "es5"
+    for part in E.MATHJAX_PARTS:
+        (es5 / part).mkdir(parents=True)
+        (es5 / part / "x.js").write_text(part)
+    (es5 / "tex-chtml.js").write_text("MathJax")
+    monkeypatch.setattr(E.subprocess, "run", None)  # npm's folder is there: not called
+    extra = E.install_mathjax(tmp_path, MATHJAX_CONFIG)
+    mathjax = extra / "_static" / "mathjax"
+    assert (mathjax / "tex-chtml.js").read_text() == "MathJax"
+    for part in E.MATHJAX_PARTS:
+        assert (mathjax / part / "x.js").read_text() == part
 
 
 def test_mathjax_without_npm_says_what_to_install(tmp_path, monkeypatch):

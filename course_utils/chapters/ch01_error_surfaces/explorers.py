@@ -25,7 +25,9 @@ from course_utils import _validate, optimizers, plotting, surfaces
 from course_utils.widgets import (
     SECOND,
     Explorer,
+    Page,
     dropdown,
+    encode,
     float_slider,
     log_slider,
     lr_slider,
@@ -254,6 +256,7 @@ def explore_taylor(surface="himmelblau", u1=0.3, u2=0.75, lr=0.01, order=2):
     -------
     Explorer
     """
+    page = Page("taylor", _taylor_page_data())
     controls = {
         "surface": dropdown(list(TAYLOR_SURFACES), surface, "surface"),
         "u1": float_slider(u1, 0.0, 1.0, 0.01, "ŵ₁: left → right", role=SECOND),
@@ -261,7 +264,21 @@ def explore_taylor(surface="himmelblau", u1=0.3, u2=0.75, lr=0.01, order=2):
         "lr": lr_slider(lr, -4.0, 0.0),
         "order": dropdown([1, 2], order, "Taylor order"),
     }
-    return Explorer(controls, _draw_taylor, figsize=(8.0, 4.8), setup=_setup_taylor)
+    return Explorer(controls, _draw_taylor, figsize=(8.0, 4.8), setup=_setup_taylor, page=page)
+
+
+def _taylor_page_data():
+    """What the page draws the Taylor explorer from: each surface's title and contour
+    levels (those of ``plotting.plot_taylor_levels``); the page computes the rest."""
+    levels, titles = {}, {}
+    for name in TAYLOR_SURFACES:
+        s = surfaces.get_surface(name)
+        w1, w2 = (np.linspace(*b, _RESOLUTION) for b in s.bounds)
+        E = s.value(np.stack(np.meshgrid(w1, w2), axis=-1))
+        levels[name] = encode(plotting.contour_levels(E, 12, log=True))
+        titles[name] = s.title
+    return {"levels": levels, "titles": titles, "resolution": _RESOLUTION,
+            "change_limits": list(_CHANGE_LIMITS)}  # fmt: skip
 
 
 # --- the learning rate on a quadratic bowl ----------------------------------------------
@@ -417,4 +434,5 @@ def explore_bowl_lr(lr=0.15, kappa=10.0):
         "lr": lr_slider(lr, -3.0, 0.5),
         "kappa": log_slider(kappa, 0.0, 2.0, "condition number κ", role=SECOND),
     }
-    return Explorer(controls, _draw_bowl, figsize=(8.0, 4.2), setup=_setup_bowl)
+    page = Page("bowl", {"steps": 50, "gap_limits": list(_GAP_LIMITS)})
+    return Explorer(controls, _draw_bowl, figsize=(8.0, 4.2), setup=_setup_bowl, page=page)

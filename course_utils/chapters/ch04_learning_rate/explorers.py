@@ -31,12 +31,15 @@ from course_utils.schedules import SCHEDULES, make_schedule
 from course_utils.surfaces import SURFACES
 from course_utils.widgets import (
     Explorer,
+    Page,
     batch_slider,
     dropdown,
+    encode,
     lr_slider,
     selection_slider,
     title,
 )
+from course_utils.widgets.page import permutations
 
 _BOX = ((-3.0, 4.5), (-1.5, 3.0))  # around the start (-2, 0) and the minimum (2, 1)
 _FLOOR = 1e-8  # smallest value drawn on a log axis
@@ -178,7 +181,21 @@ def explore_schedule(lr=0.1, batch_size=4, schedule="constant", steps=300):
 
     draw = functools.partial(_draw_schedule, steps=steps)
     setup = functools.partial(_setup_schedule, steps=steps)
-    return Explorer(controls, draw, figsize=(8.0, 4.6), setup=setup)
+    page = Page("schedule", _schedule_page_data(steps))
+    return Explorer(controls, draw, figsize=(8.0, 4.6), setup=setup, page=page)
+
+
+def _schedule_page_data(steps):
+    """What the page runs the schedule explorer on: the problem, and the example orders
+    of every epoch that ``steps`` full batches reach (``sgd_run`` shuffles even then)."""
+    p = _problem()
+    n = len(p.X)
+    return {
+        "X": encode(p.X), "y": encode(p.y), "H": encode(p.H), "w_star": encode(p.w_star),
+        "surface_H": encode(p.surface.hessian(p.w_star)), "start": encode(p.surface.start),
+        "box": encode(_BOX), "levels": encode(_levels()), "steps": steps, "floor": _FLOOR,
+        "perms": encode(permutations(n, steps)),
+    }  # fmt: skip
 
 
 # --- explorer 2: a cliff, with and without clipping -------------------------------------
@@ -207,7 +224,7 @@ def _setup_cliff(fig, steps):
     ax_path, ax_dist = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.45, 1.0]})
     fig.subplots_adjust(left=0.07, right=0.98, top=0.88, bottom=0.19, wspace=0.28)
     # no title: draw() writes its own, with the gradient noise
-    plot_contours(_CLIFF, ax=ax_path, levels=16, resolution=70, show_title=False)
+    plot_contours(_CLIFF, ax=ax_path, levels=_cliff_levels(), resolution=70, show_title=False)
     ylabel = r"distance to the minimum $\|\mathbf{w} - \mathbf{w}^*\|$"
     _per_step_axes(ax_dist, 1e-6, 1e4, steps, "step", ylabel, "how far from the minimum")
     return ax_path, ax_dist
@@ -277,7 +294,25 @@ def explore_cliff(lr=0.1, batch_size=8, clip=5.0, steps=150):
 
     draw = functools.partial(_draw_cliff, steps=steps)
     setup = functools.partial(_setup_cliff, steps=steps)
-    return Explorer(controls, draw, figsize=(8.0, 4.2), setup=setup)
+    page = Page("cliff", _cliff_page_data(steps))
+    return Explorer(controls, draw, figsize=(8.0, 4.2), setup=setup, page=page)
+
+
+def _cliff_page_data(steps):
+    """What the page runs the cliff explorer with: the noise that ``noisy_gradient``
+    draws (seed 0, one pair per step, the same for every batch size) and the picture's
+    contour levels."""
+    draw = noisy_gradient(lambda w: np.zeros_like(w), 1.0, 1, seed=0)  # returns its xi
+    xi = np.array([draw(np.zeros(2)) for _ in range(steps)])
+    return {"xi": encode(xi), "sigma": _CLIFF_SIGMA, "N": _CLIFF_N, "steps": steps,
+            "levels": encode(_cliff_levels())}  # fmt: skip
+
+
+@functools.cache
+def _cliff_levels():
+    """The cliff's 16 contour levels, as ``plot_contours`` chooses them."""
+    w1, w2 = (np.linspace(*b, 70) for b in _CLIFF.bounds)
+    return contour_levels(_CLIFF.value(np.stack(np.meshgrid(w1, w2), axis=-1)), 16)
 
 
 # --- figures of the chapter ----------------------------------------------------------------

@@ -11,6 +11,7 @@ from matplotlib.ticker import LogLocator, NullLocator
 from course_utils import _validate
 from course_utils.chapters.ch06_adaptive.race import (
     RATE_MODES,
+    default_lrs,
     race,
     race_lrs,
     scaled_least_squares,
@@ -19,12 +20,15 @@ from course_utils.optimizers import OPTIMIZERS
 from course_utils.plotting import COLORS, mark_diverged, plot_contours
 from course_utils.widgets import (
     Explorer,
+    Page,
     batch_slider,
     dropdown,
+    encode,
     lr_slider,
     multi_select,
     title,
 )
+from course_utils.widgets.page import permutations
 
 
 @functools.cache
@@ -56,8 +60,7 @@ def _setup_race(fig, steps):
     """The parts that never change: the contours and the loss axes' frame."""
     ax_path, ax_loss = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.15, 1.0]})
     fig.subplots_adjust(left=0.1, right=0.98, top=0.92, bottom=0.2, wspace=0.3)
-    levels = np.geomspace(0.02, 50.0, 12)  # excess loss, log-spaced: rings round the minimum
-    plot_contours(_problem().surface, ax=ax_path, levels=levels, resolution=60)
+    plot_contours(_problem().surface, ax=ax_path, levels=_RACE_LEVELS, resolution=60)
     ax_path.set_title("paths on the full-batch loss", fontsize=10)
     ax_loss.set(
         xlabel="step",
@@ -138,7 +141,26 @@ def explore_race(
 
     draw = functools.partial(_draw_race, steps=steps)
     setup = functools.partial(_setup_race, steps=steps)
-    return Explorer(controls, draw, figsize=(7.5, 4.2), setup=setup)
+    page = Page("race", _race_page_data(steps))
+    return Explorer(controls, draw, figsize=(7.5, 4.2), setup=setup, page=page)
+
+
+_RACE_LEVELS = np.geomspace(0.02, 50.0, 12)  # excess loss, log-spaced: rings round the minimum
+
+
+def _race_page_data(steps):
+    """What the page races the optimizers on: the problem, every optimizer's default
+    learning rate, and the example orders of the epochs ``steps`` full batches reach
+    (``race`` shuffles even then)."""
+    p = _problem()
+    s = p.surface
+    return {
+        "X": encode(p.X), "y": encode(p.y), "H": encode(p.H), "w_star": encode(p.w_star),
+        "surface_H": encode(s.hessian(p.w_star)), "start": encode(s.start),
+        "bounds": encode(s.bounds), "levels": encode(_RACE_LEVELS), "steps": steps,
+        "default_lrs": default_lrs(), "rate_modes": list(RATE_MODES), "names": list(OPTIMIZERS),
+        "perms": encode(permutations(len(p.X), steps)),
+    }  # fmt: skip
 
 
 def race_panels(surface, runs, lrs=None, fig=None, resolution=60):
