@@ -6,7 +6,8 @@ JavaScript port of the numerics (``web/downhill-numerics.js``). Here each model 
 Node over a grid of its explorer's settings, with the data the page ships, and its
 trajectories and numbers are compared with ``course_utils``, the reference, to 1e-9 (of
 the size of the numbers compared, at least 1). Node is Debian's ``nodejs``
-(``/usr/bin/node``); without it these tests are skipped, with that reason.
+(``/usr/bin/node``, which ``.ci/run`` installs with npm); without it these tests are
+skipped with that reason, except in CI (``DOWNHILL_REQUIRE_NODE=1``), where they fail.
 """
 
 import itertools
@@ -35,6 +36,8 @@ from course_utils.widgets import page
 from course_utils.widgets.sweep import explorer_factories
 
 NODE = "/usr/bin/node" if os.access("/usr/bin/node", os.X_OK) else shutil.which("node")
+if NODE is None and os.environ.get("DOWNHILL_REQUIRE_NODE"):
+    raise RuntimeError("node not found (DOWNHILL_REQUIRE_NODE is set): apt-get install nodejs")
 pytestmark = pytest.mark.skipif(NODE is None, reason="node not found: apt-get install nodejs")
 DRIVER = Path(__file__).with_name("node_models.js")
 TOL = 1e-9
