@@ -335,8 +335,8 @@ SECRET = "DOWNHILL_TEST_SECRET"  # set while the class is graded (test_gradebook
 def forgeries(chapter, student):
     """The attacks of issue 21 on checks that ran beside the student's code: a fake
     checker module, an input transformer, an oracle, a leak of the instructor's code.
-    Written for chapter 1's exercises (1.1 central_gradient, 1.2 lam and eta_max, 1.3
-    newton_step)."""
+    Written for chapter 1's first three exercises (1.1 central_gradient, 1.2 lam and
+    eta_max, 1.3 newton_step); the others keep the reference answers."""
     ids, ref = list(chapter.exercises), chapter.template.reference
     module = re.search(r"ch\d\d", " ".join(sorted(chapter.protected))).group(0)
     if module != "ch01":
@@ -350,13 +350,13 @@ def forgeries(chapter, student):
     forged = {**wrong_all, e1: wrong_all[e1] + _TRANSFORMER}
     student("forge_transformer", filled(chapter, forged), none_review)
     oracle = {e1: _ORACLE, e2: "pass\n", e3: "pass\n"}
-    student("forge_oracle", filled(chapter, oracle), {i: (0, S.FAILED) for i in ids})
-    # 1.1's visible checks pass (2 points), its hidden one meets the leak (an error)
+    student("forge_oracle", filled(chapter, oracle), {i: (0, S.FAILED) for i in oracle})
+    # 1.1's visible checks pass (2 points), its hidden one meets the leak (an error); the
+    # exercises after the suspect code keep their points for the instructor's review
     leak = {e1: ref[e1] + _LEAK}
-    student("leak_reference", filled(chapter, leak),
-            {e1: (2, S.REVIEW), e2: (full[e2], S.REVIEW), e3: (full[e3], S.REVIEW)})  # fmt: skip
-    student("secret_environ", filled(chapter, {e2: ref[e2] + _ENVIRON}),
-            {e2: (full[e2], S.REVIEW), e3: (full[e3], S.REVIEW)})  # fmt: skip
+    after = {i: (full[i], S.REVIEW) for i in ids[1:]}
+    student("leak_reference", filled(chapter, leak), {**after, e1: (2, S.REVIEW)})
+    student("secret_environ", filled(chapter, {e2: ref[e2] + _ENVIRON}), after)
 
 
 _FLOOD = """
