@@ -138,17 +138,24 @@ def _check(args):
     except R.GraderError as exc:
         print(f"could not run the notebook: {exc}", file=sys.stderr)
         return 1
-    got = best = 0
+    announced = N.heading_points(nb)
+    got = best = hidden = 0
     for ex_id, evidence in results.items():
         points, status, detail = S.decide(evidence)
         got, best = got + points, best + evidence.max_points
-        score = f"{number(points)}/{number(evidence.max_points)}"
-        print(f"\nExercise {ex_id}: {status}, {score} points")
+        more = announced.get(ex_id, evidence.max_points) - evidence.max_points
+        hidden += max(more, 0)
+        score = f"{number(points)}/{number(evidence.max_points)} points"
+        if more > 0:
+            score += (f" on the visible checks; hidden checks add {number(more)} more "
+                      f"at grading ({number(announced[ex_id])} in all)")  # fmt: skip
+        print(f"\nExercise {ex_id}: {status}, {score}")
         for line in detail.split(" | "):
             if line:
                 print(f"    {line}")
-    print(f"\nScore: {number(got)}/{number(best)} points on these checks. "
-          "Hidden checks add more at grading.")  # fmt: skip
+    print(f"\nScore: {number(got)}/{number(best)} points on the checks you can see.", end=" ")
+    print(f"Hidden checks add {number(hidden)} more at grading." if hidden else
+          "There are no hidden checks.")  # fmt: skip
     return 0 if got == best else 1
 
 

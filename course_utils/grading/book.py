@@ -70,11 +70,19 @@ def structure_problems(nb, name=""):
                 problems.append(f"{where}: a check cell must be one call of a checker, "
                                 "chNN.check_…(…), which the grader can replay")  # fmt: skip
     exercises = N.find_exercises(nb)
+    announced = N.heading_points(nb)
     for ex_id, ex in exercises.items():
         if ex.answer is None:
             problems.append(f"checks of {ex_id} have no answer cell")
         elif not ex.checks:
             problems.append(f"answer {ex_id} has no check cell")
+        elif ex_id not in announced:
+            problems.append(f"exercise {ex_id} has no heading '### Exercise {ex_id}: … "
+                            "(N points)'")  # fmt: skip
+        elif announced[ex_id] != ex.max_points:
+            problems.append(f"the heading of {ex_id} announces {S.number(announced[ex_id])} "
+                            f"points, its checks are worth {S.number(ex.max_points)} "
+                            "(visible and hidden)")  # fmt: skip
     if exercises and not N.setup_cells(nb):
         problems.append("no setup cell (tag 'setup', or a cell that imports course_utils)")
     return problems

@@ -253,6 +253,25 @@ class Exercise:
         return sum(points for _, points, _ in self.checks)
 
 
+# "### Exercise 3.1: one epoch of mini-batch SGD (3 points)": the points a heading announces
+_HEADING = re.compile(r"^#+\s+Exercise\s+(\d+\.\d+)\b[^\n]*\((\d+(?:\.\d+)?) points?\)\s*$", re.M)
+
+
+def heading_points(nb):
+    """``{id: points}`` as the exercises' Markdown headings announce them.
+
+    A student's copy keeps the headings but not the hidden checks, so the heading is
+    where it learns an exercise's full worth (``validate`` keeps the two in agreement).
+    """
+    found = {}
+    for cell in nb.cells:
+        if cell.get("cell_type") == "markdown":
+            for match in _HEADING.finditer(source(cell)):
+                value = float(match.group(2))
+                found.setdefault(match.group(1), int(value) if value.is_integer() else value)
+    return found
+
+
 def exercise_id_key(exercise_id):
     """Sort key: "1.10" after "1.9"."""
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", str(exercise_id)))

@@ -63,6 +63,21 @@ def test_structure_problems_are_named():
     assert "have no answer cell" in text
 
 
+def test_a_heading_announces_what_the_checks_are_worth():
+    nb = toy_notebook()
+    assert N.heading_points(nb) == {"1.1": 3}  # 2 visible + 1 hidden
+    nb.cells[7].metadata["grading"]["points"] = 2  # the hidden check now adds 2
+    assert B.structure_problems(nb, "01_toy.ipynb") == [
+        "the heading of 1.1 announces 3 points, its checks are worth 4 (visible and hidden)"
+    ]
+    nb.cells[4].source = "## Exercises\n\n### Exercise 1.1 (half a point)\n\nDo it."
+    assert B.structure_problems(nb, "01_toy.ipynb") == [
+        "exercise 1.1 has no heading '### Exercise 1.1: … (N points)'"
+    ]
+    nb.cells[4].source = "### Exercise 1.1: one (1 point)\n\n### Exercise 1.2: x (2.5 points)"
+    assert N.heading_points(nb) == {"1.1": 1, "1.2": 2.5}
+
+
 def test_the_real_book_follows_the_conventions(tmp_path):
     lines = []
     assert B.validate(BOOK, run=False, log=lines.append) == 0, lines

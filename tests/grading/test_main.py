@@ -27,6 +27,15 @@ def test_self_check_scores_the_visible_checks(chapter, tmp_path, capsys):
     lost = sum(p for _, p, hidden in first.checks if not hidden)
     assert f"Score: {G.number(visible - lost)}/{G.number(visible)}" in out
     assert "failed" in out and "expected" in out
+    # what each exercise's hidden checks add, so that its heading's total is explained
+    hidden = {k: sum(p for _, p, h in ex.checks if h) for k, ex in chapter.exercises.items()}
+    for ex_id, more in hidden.items():
+        worth = chapter.exercises[ex_id].max_points
+        said = f"hidden checks add {G.number(more)} more at grading ({G.number(worth)} in all)"
+        assert (said in out) == (more > 0), (ex_id, out)
+    total = sum(hidden.values())
+    assert total > 0  # chapter 1 has hidden checks, so the last line must say how many
+    assert f"Hidden checks add {G.number(total)} more at grading." in out
 
 
 def test_release_writes_every_notebook(tmp_path):
