@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from course_utils.widgets.page import scripts_for
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -43,7 +45,12 @@ def test_book_builds_without_warnings(book_build, built_book):
             boxes = re.findall(r'<div class="output stream', cell)
             assert len(boxes) <= 1, f"{page.name}: printed lines in {len(boxes)} boxes"
     for page in sorted(html.rglob("*.html")):  # each script once (book/_ext/page_scripts.py)
-        scripts = re.findall(r"<script[^>]*>.*?</script>", page.read_text(encoding="utf-8"))
+        text = page.read_text(encoding="utf-8")
+        # the page explorers' scripts: the kit and the chapter scripts of its explorers only
+        names = re.findall(r'class="downhill-page"[^>]*data-explorer="(\w+)"', text)
+        linked = set(re.findall(r'src="[^"]*_static/(downhill-[\w-]+\.js)', text))
+        assert linked == set(scripts_for(names) if names else ()), page.relative_to(html)
+        scripts = re.findall(r"<script[^>]*>.*?</script>", text)
         repeated = {s[:80] for s in scripts if scripts.count(s) > 1}
         assert not repeated, f"{page.relative_to(html)} repeats {repeated}"
     mathjax = html / "_static" / "mathjax"

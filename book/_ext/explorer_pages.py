@@ -11,7 +11,7 @@ As a Sphinx extension (``sphinx.local_extensions`` in ``_config.yml``) this modu
 
 - copies the page's scripts and style sheet (``course_utils/widgets/web/``) into
   ``_static/`` and links them from the pages that have a page explorer, and only
-  from those;
+  from those: the kit and the chapter scripts of the explorers on that page;
 - writes every ``data:image/png`` picture of a page into a file of its own,
   ``_images/downhill/<hash>.png`` (one file per distinct picture), and puts the file's
   address in its place. A frame is then fetched when a reader moves a slider to it, the
@@ -28,6 +28,8 @@ from course_utils.widgets import page as page_kit
 
 #: Where the pictures go, under the HTML output folder.
 FOLDER = "_images/downhill"
+# a page explorer's element names its explorer (``widgets/page.py``, ``page_html``)
+EXPLORER = re.compile(r'class="downhill-page"[^>]*\bdata-explorer="(\w+)"')
 DATA_URI = re.compile(r"data:image/png;base64,([A-Za-z0-9+/]+={0,2})")
 
 
@@ -40,9 +42,10 @@ def _page(app, pagename, templatename, context, doctree):
     body = context.get("body")
     if not body or app.builder.format != "html":
         return
-    if 'class="downhill-page"' in body:
+    explorers = EXPLORER.findall(body)
+    if explorers:
         app.add_css_file(page_kit.STYLE)
-        for name in page_kit.SCRIPTS:
+        for name in page_kit.scripts_for(explorers):
             app.add_js_file(name, defer="defer")
     if "data:image/png;base64," in body:
         context["body"] = pictures_as_files(

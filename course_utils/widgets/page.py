@@ -28,6 +28,7 @@ import hashlib
 import html
 import itertools
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,6 +53,29 @@ SCRIPTS = (
 )
 #: The page explorers' style sheet.
 STYLE = "downhill-explorers.css"
+#: A chapter script registers its explorers as ``REGISTRY.<name> = {``.
+_REGISTERS = re.compile(r"\bREGISTRY\.(\w+)\s*=\s*\{")
+
+
+def scripts_for(names):
+    """The scripts a page needs for the page explorers ``names``, in loading order.
+
+    The kit (numerics, models, figure, explorers) always; of the chapter scripts only
+    those that register one of ``names``. Raises ``ValueError`` for a name no script
+    registers.
+    """
+    names, needed = set(names), []
+    registered = set()
+    for script in SCRIPTS[4:]:
+        found = set(_REGISTERS.findall((WEB / script).read_text(encoding="utf-8")))
+        registered |= found
+        if found & names:
+            needed.append(script)
+    if names - registered:
+        raise ValueError(f"names: no page script registers {sorted(names - registered)}; "
+                         f"known: {sorted(registered)}")  # fmt: skip
+    return [*SCRIPTS[:4], *needed]
+
 
 _SHOWN = itertools.count(1)  # numbers the page explorers of a page (unique ids)
 
