@@ -53,10 +53,13 @@
       L.loss.legend(lossLegend, { loc: 'lower left', size: 10 });
     },
     status: function (r, v) {
+      // one run is the schedule the settings already name; two are told apart by name
+      var one = r.names.length === 1;
       return r.names.map(function (name) {
         var traj = r.runs[name].trajectory, tail = traj.losses.slice(-50);
-        return name + (traj.diverged ? ' diverged at step ' + traj.divergedAt
-          : ': excess loss about ' + fmt(mean(tail), 2) + ' over the last ' + tail.length + ' steps');
+        var said = traj.diverged ? 'diverged at step ' + traj.divergedAt
+          : 'excess loss about ' + fmt(mean(tail), 2) + ' over the last ' + tail.length + ' steps';
+        return one ? said.charAt(0).toUpperCase() + said.slice(1) : name + ': ' + said;
       }).join('; ') + '.';
     },
   };

@@ -88,13 +88,14 @@
       map.line(hc, hc.map(function (h) { return Math.pow(1 - Math.sqrt(h), 2); }), { color: C[0], width: 2, static: true });
       map.line([2, 2 + 2 * 0.999], [0, 0.999], { color: '#000', width: 1.5, dash: '6 4', static: true });
       map.line([0, 2], [0, 0], { color: C[1], width: 4, static: true });
-      [['monotone', 0.3, 0.1], ['oscillating', 1.2, 0.72], ['divergent', 3.4, 0.45]].forEach(function (t) {
-        map.text(t[1], t[2], t[0], { anchor: 'middle', weight: 700, size: 12, static: true });
+      // each label inside its region and the axes ('monotone' starts just right of the β axis)
+      [['monotone', 0.05, 0.1, 'start'], ['oscillating', 1.2, 0.72, 'middle'], ['divergent', 3.4, 0.45, 'middle']].forEach(function (t) {
+        map.text(t[1], t[2], t[0], { anchor: t[3], weight: 700, size: 12, static: true });
       });
       map.text(1.6, 0.035, 'sign-flipping', { anchor: 'middle', weight: 700, size: 10, static: true });
       map.legend([{ label: 'critical damping β = (1 − √h)²', color: C[0], width: 2 },
                   { label: 'stability limit h = 2 + 2β', color: '#000', dash: '6 4' },
-                  { label: 'gradient descent (β = 0)', color: C[1], width: 4 }], { loc: 'upper right', static: true, size: 10 });
+                  { label: 'gradient descent (β = 0)', color: C[1], width: 4 }], { loc: 'upper left', static: true, size: 10 });  // the stability line ends top right
       L.z = fig.addAxes(L.b, { xlim: [-2.2, 1.2], ylim: [-1.2, 1.2], equal: true, xlabel: 'real part',
                                ylabel: 'imaginary part', title: 'eigenvalues of T', xticks: [-2, -1, 0, 1], yticks: [-1, 0, 1] });
       var t = D.models.linspace(0, 2 * Math.PI, 200);
