@@ -366,59 +366,69 @@
 
   // --- contours ------------------------------------------------------------------------------
   /* Contour lines of Z (rows over ys, columns over xs) at level: marching squares, the
-   * segments joined into polylines (so that dashes run on). Returns [[xs], [ys]] pairs. */
+   * segments joined into polylines (so that dashes run on). Returns [[xs], [ys]] pairs.
+   * A crossing point is named by the grid edge it lies on (an integer), so that the
+   * segments of neighbouring cells join by that name: no string keys, no closures. */
+  var SADDLE = { 5: [[3, 2], [1, 0]], 10: [[0, 3], [2, 1]] };  // centre above the level
+  var SADDLE_LOW = { 5: [[3, 0], [1, 2]], 10: [[0, 1], [2, 3]] };
+  // edges of a cell: 0 bottom, 1 right, 2 top, 3 left; the segments of each corner case
+  var CASES = { 1: [[3, 0]], 2: [[0, 1]], 3: [[3, 1]], 4: [[1, 2]], 6: [[0, 2]], 7: [[3, 2]],
+                8: [[2, 3]], 9: [[2, 0]], 11: [[2, 1]], 12: [[1, 3]], 13: [[1, 0]], 14: [[0, 3]] };
   function contourLines(Z, xs, ys, level) {
-    var ny = ys.length, nx = xs.length, segs = [];
-    function interp(i0, j0, i1, j1) {
+    var ny = ys.length, nx = xs.length, segs = [], points = new Map();
+    function point(id) {  // the crossing on edge id: 2 (i nx + j) horizontal, + 1 vertical
+      var p = points.get(id);
+      if (p) return p;
+      var cell = id >> 1, i0 = Math.floor(cell / nx), j0 = cell - i0 * nx;
+      var i1 = (id & 1) ? i0 + 1 : i0, j1 = (id & 1) ? j0 : j0 + 1;
       var a = Z[i0][j0], b = Z[i1][j1], t = (level - a) / (b - a);
-      return [xs[j0] + t * (xs[j1] - xs[j0]), ys[i0] + t * (ys[i1] - ys[i0])];
+      p = [xs[j0] + t * (xs[j1] - xs[j0]), ys[i0] + t * (ys[i1] - ys[i0])];
+      points.set(id, p);
+      return p;
     }
     for (var i = 0; i < ny - 1; i++) {
+      var row = Z[i], up = Z[i + 1];
       for (var j = 0; j < nx - 1; j++) {
-        var z = [Z[i][j], Z[i][j + 1], Z[i + 1][j + 1], Z[i + 1][j]];
-        if (!(isFinite(z[0]) && isFinite(z[1]) && isFinite(z[2]) && isFinite(z[3]))) continue;
-        var c = (z[0] > level ? 1 : 0) | (z[1] > level ? 2 : 0) | (z[2] > level ? 4 : 0) | (z[3] > level ? 8 : 0);
+        var z0 = row[j], z1 = row[j + 1], z2 = up[j + 1], z3 = up[j];
+        if (!(isFinite(z0) && isFinite(z1) && isFinite(z2) && isFinite(z3))) continue;
+        var c = (z0 > level ? 1 : 0) | (z1 > level ? 2 : 0) | (z2 > level ? 4 : 0) | (z3 > level ? 8 : 0);
         if (c === 0 || c === 15) continue;
-        var e = {
-          b: function () { return interp(i, j, i, j + 1); }, r: function () { return interp(i, j + 1, i + 1, j + 1); },
-          t: function () { return interp(i + 1, j, i + 1, j + 1); }, l: function () { return interp(i, j, i + 1, j); },
-        };
-        var center = (z[0] + z[1] + z[2] + z[3]) / 4 > level;
-        var table = {
-          1: [['l', 'b']], 2: [['b', 'r']], 3: [['l', 'r']], 4: [['r', 't']], 6: [['b', 't']], 7: [['l', 't']],
-          8: [['t', 'l']], 9: [['t', 'b']], 11: [['t', 'r']], 12: [['r', 'l']], 13: [['r', 'b']], 14: [['b', 'l']],
-          5: center ? [['l', 't'], ['r', 'b']] : [['l', 'b'], ['r', 't']],
-          10: center ? [['b', 'l'], ['t', 'r']] : [['b', 'r'], ['t', 'l']],
-        };
-        table[c].forEach(function (s) { segs.push([e[s[0]](), e[s[1]]()]); });
+        var base = i * nx + j;
+        var edges = [2 * base, 2 * (base + 1) + 1, 2 * (base + nx), 2 * base + 1];  // b, r, t, l
+        var pairs = CASES[c] || ((z0 + z1 + z2 + z3) / 4 > level ? SADDLE : SADDLE_LOW)[c];
+        for (var k = 0; k < pairs.length; k++) segs.push([edges[pairs[k][0]], edges[pairs[k][1]]]);
       }
     }
-    return joinSegments(segs);
+    return joinSegments(segs, point);
   }
 
-  function joinSegments(segs) {
-    function key(p) { return p[0].toFixed(9) + ',' + p[1].toFixed(9); }
-    var ends = {}, used = new Array(segs.length), lines = [];
+  function joinSegments(segs, point) {  // segs: [edge, edge]; point(edge) -> [x, y]
+    var ends = new Map(), used = new Uint8Array(segs.length), lines = [];
     segs.forEach(function (s, k) {
-      [0, 1].forEach(function (e) { var id = key(s[e]); (ends[id] = ends[id] || []).push([k, e]); });
+      for (var e = 0; e < 2; e++) {
+        var list = ends.get(s[e]);
+        if (list) list.push(k, e); else ends.set(s[e], [k, e]);
+      }
     });
-    function grow(line, tailKey, back) {
+    function grow(line, tail, back) {
       for (;;) {
-        var next = (ends[tailKey] || []).find(function (c) { return !used[c[0]]; });
-        if (!next) return;
-        used[next[0]] = true;
-        var p = segs[next[0]][1 - next[1]];
-        if (back) line.unshift(p); else line.push(p);
-        tailKey = key(p);
+        var list = ends.get(tail), next = -1;
+        for (var m = 0; list && m < list.length; m += 2) if (!used[list[m]]) { next = m; break; }
+        if (next < 0) return;
+        var k = list[next];
+        used[k] = 1;
+        tail = segs[k][1 - list[next + 1]];
+        if (back) line.unshift(tail); else line.push(tail);
       }
     }
     for (var k = 0; k < segs.length; k++) {
       if (used[k]) continue;
-      used[k] = true;
+      used[k] = 1;
       var line = [segs[k][0], segs[k][1]];
-      grow(line, key(line[1]), false);
-      grow(line, key(line[0]), true);
-      lines.push([line.map(function (p) { return p[0]; }), line.map(function (p) { return p[1]; })]);
+      grow(line, line[1], false);
+      grow(line, line[0], true);
+      var pts = line.map(point);
+      lines.push([pts.map(function (p) { return p[0]; }), pts.map(function (p) { return p[1]; })]);
     }
     return lines;
   }
