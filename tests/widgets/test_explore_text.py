@@ -8,7 +8,8 @@ to do: "raise β to 0.95", "switch on Nesterov", "move the threshold c"), finds 
 controls it names (:data:`NAMES`, by symbol or word) and checks that the explorer's
 static page has each one: in the book a page explorer (``widgets/page.py``) shows every
 control of the explorer, an explorer with precomputed frames only the one or two
-controls its frames span (``frames.frame_controls``).
+controls its frames span (``frames.frame_controls``), and its frames have every value
+the text names for them (:func:`test_each_value_the_text_names_is_a_frame`).
 """
 
 import json
@@ -93,12 +94,6 @@ def static_labels(explorer):
 
 FACTORIES = {key.split(".")[1]: factory for key, factory in explorer_factories().items()}
 TEXTS = list(explore_texts())
-# Texts whose controls the static page does not all have yet (issue 19, item 3: frames
-# that span every control the text names).
-NOT_YET = {
-    ("03_gradient_descent", "explore_minibatch"): "frames do not span the epochs",
-    ("07_capstone", "explore_digits"): "frames do not span the optimizer menu",
-}
 
 
 def test_every_explorer_has_a_text_that_names_its_controls():
@@ -109,16 +104,7 @@ def test_every_explorer_has_a_text_that_names_its_controls():
         assert named or name == "explore_restarts", f"{chapter} {name}: no control named"
 
 
-@pytest.mark.parametrize(
-    ("chapter", "name", "text"),
-    [
-        pytest.param(*t, marks=pytest.mark.xfail(reason=NOT_YET[t[:2]], strict=True))
-        if t[:2] in NOT_YET
-        else t
-        for t in TEXTS
-    ],
-    ids=[f"{c}-{n}" for c, n, _ in TEXTS],
-)
+@pytest.mark.parametrize(("chapter", "name", "text"), TEXTS, ids=[f"{c}-{n}" for c, n, _ in TEXTS])
 def test_each_control_the_text_names_is_in_the_static_page(chapter, name, text):
     shown = static_labels(FACTORIES[name]())
     for clause in instructions(text):
