@@ -153,17 +153,29 @@ def palette_png(png):
 
 
 class Frames(NamedTuple):
-    """An explorer's frames: the controls, the values of each, the pictures."""
+    """An explorer's frames (:func:`render_frames`).
 
-    names: list  #: the control names of :func:`frame_controls`
-    values: list  #: the list of values of each (:func:`frame_values`)
-    pngs: list  #: full-colour PNGs (bytes), row-major: the last control varies fastest
-    narrow: list  #: the same pictures in the narrow layout, or None (no ``setup``)
+    Attributes
+    ----------
+    names : list of str
+        The names of the controls the frames span (:func:`frame_controls`).
+    values : list of list
+        The values of each of them (:func:`frame_values`).
+    pngs : list of bytes
+        The pictures, full-colour PNGs, the last control varying fastest.
+    narrow : list of bytes or None
+        The same pictures in the narrow layout (None for an explorer without ``setup``).
+    """
+
+    names: list
+    values: list
+    pngs: list
+    narrow: list
 
 
 def render_frames(explorer, narrow=True):
     """Draw the explorer at every point of its frame grid (and, with ``narrow``, its
-    :meth:`~course_utils.widgets.Explorer.narrow_copy` too); return the :class:`Frames`.
+    :meth:`~course_utils.widgets.explorer.Explorer.narrow_copy` too); return the :class:`Frames`.
 
     A frame whose drawing failed or warned (the explorer's ``last_error``,
     ``last_warnings``) raises ``RuntimeError``: the book is not built with such a

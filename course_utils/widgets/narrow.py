@@ -4,7 +4,7 @@ The book's frames are drawn at the page's width, 7.5 to 8 inches at 90 pixels pe
 (675 to 720 CSS pixels). On a phone the column is about 358 CSS pixels wide, so such a
 picture shrinks to half its size, and its 7-point legends to some 4 CSS pixels. The
 static book therefore draws its frames a second time in a narrow layout
-(:meth:`course_utils.widgets.Explorer.narrow`), which the page shows on narrow screens
+(:meth:`course_utils.widgets.explorer.Explorer.narrow_copy`), which the page shows on narrow screens
 (:data:`MEDIA`):
 
 - the figure is :data:`WIDTH` inches wide, shown at its natural size in a phone's column;
