@@ -153,24 +153,12 @@ def palette_png(png):
 
 
 class Frames(NamedTuple):
-    """An explorer's frames (:func:`render_frames`).
+    """An explorer's frames (:func:`render_frames`)."""
 
-    Attributes
-    ----------
-    names : list of str
-        The names of the controls the frames span (:func:`frame_controls`).
-    values : list of list
-        The values of each of them (:func:`frame_values`).
-    pngs : list of bytes
-        The pictures, full-colour PNGs, the last control varying fastest.
-    narrow : list of bytes or None
-        The same pictures in the narrow layout (None for an explorer without ``setup``).
-    """
-
-    names: list
-    values: list
-    pngs: list
-    narrow: list
+    names: list  # the controls the frames span (frame_controls)
+    values: list  # the values of each (frame_values)
+    pngs: list  # the pictures, full-colour PNGs, the last control varying fastest
+    narrow: list  # the same in the narrow layout; None for an explorer without setup
 
 
 def render_frames(explorer, narrow=True):

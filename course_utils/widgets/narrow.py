@@ -22,14 +22,14 @@ Nothing here knows a chapter: the same ``setup`` and ``draw`` make both layouts,
 
 from matplotlib.text import Text
 
-#: Width of the narrow figure in inches: 356 pixels at 90 per inch, a phone's column.
+#: Width of the narrow figure in inches (356 pixels at 90 per inch, a phone's column).
 WIDTH = 3.95
 #: Height of each stacked Axes, in inches.
 HEIGHT = 2.2
 #: The smallest type in the narrow layout, in points.
 MIN_POINTS = 7.5
-#: The media query under which the page shows the narrow frames: any screen on which a
-#: 720-pixel figure would shrink.
+#: The media query under which the page shows the narrow frames (any screen on which a
+#: 720-pixel figure would shrink).
 MEDIA = "(max-width: 720px)"
 
 
