@@ -271,8 +271,10 @@ _STYLE = """<style>
 .downhill-static img {max-width: 100%; height: auto;}
 .downhill-static p.downhill-note {font-size: 0.8em; color: #555; margin: 0.2em 0;}
 .downhill-static p.downhill-status {font-size: 0.85em; color: #444; margin: 0.2em 0;}
-@media MEDIA {.downhill-static .downhill-controls span.name {width: 6.5em;}
-  .downhill-static .downhill-controls output {min-width: 3em;}}
+@media MEDIA {.downhill-static .downhill-controls label {gap: 0.5em;}
+  .downhill-static .downhill-controls span.name {width: 6.5em; flex: none;}
+  .downhill-static .downhill-controls input {width: auto; flex: 1 1 6em;}
+  .downhill-static .downhill-controls output {min-width: 2.5em; flex: none;}}
 @media print {.downhill-static .downhill-controls, .downhill-static .downhill-note,
   .downhill-static .downhill-status {display: none !important;}}
 </style>""".replace("MEDIA", narrow.MEDIA)
@@ -316,10 +318,11 @@ def static_html(explorer, still_png):
         for n, c in explorer.controls.items()
         if n not in names
     ]
-    note = "Precomputed pictures"
     if others:
-        note += " (" + "; ".join(others) + ")"
-    note += ". Run the notebook to move every control."
+        fixed = "; ".join(others)
+        note = f"Precomputed pictures ({fixed}). Run the notebook to move every control."
+    else:
+        note = "Precomputed pictures. In the notebook the sliders take every value in between."
     payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
     digest = hashlib.sha256(payload.encode()).hexdigest()[:10]
     uid = f"downhill-{next(_SHOWN)}-{digest}"  # the same on every build of the book

@@ -22,7 +22,7 @@ Nothing here knows a chapter: the same ``setup`` and ``draw`` make both layouts,
 
 from matplotlib.text import Text
 
-#: Width of the narrow figure in inches (356 pixels at 90 per inch, a phone's column).
+#: Width of the narrow figure in inches (355 pixels at 90 per inch, a phone's column).
 WIDTH = 3.95
 #: Height of each stacked Axes, in inches.
 HEIGHT = 2.2

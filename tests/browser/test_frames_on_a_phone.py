@@ -62,7 +62,7 @@ def test_a_phone_shows_the_narrow_frames_with_type_of_9_css_px(browser, book_url
         pictures = page.evaluate(PICTURES)
         assert pictures, "no frame explorer"
         for picture in pictures:
-            assert picture["natural"] == round(narrow.WIDTH * DPI), picture  # the narrow layout
+            assert picture["natural"] == int(narrow.WIDTH * DPI), picture  # the narrow layout
             scale = picture["shown"] / picture["natural"]
             assert smallest * scale >= 9, f"type of {smallest * scale:.1f} CSS px: {picture}"
         loaded = set(fetched_pictures(page))
@@ -73,7 +73,7 @@ def test_a_phone_shows_the_narrow_frames_with_type_of_9_css_px(browser, book_url
         page.keyboard.press("ArrowRight")
         img = explorer.locator("img")
         img.evaluate("(img) => img.decode()")
-        assert img.evaluate("(img) => img.naturalWidth") == round(narrow.WIDTH * DPI)
+        assert img.evaluate("(img) => img.naturalWidth") == int(narrow.WIDTH * DPI)
         width = page.evaluate("() => document.documentElement.scrollWidth")
         assert width <= PHONE["width"], "the page scrolls sideways"
     finally:

@@ -255,6 +255,8 @@ def test_static_html_is_self_contained_with_labelled_range_inputs():
     assert "momentum β = 0.30" in text  # the note names the controls that stay fixed
     assert "@media print" in text
     assert "<source" not in text  # no setup, no narrow layout
+    everything = frames.static_html(_toy({"lr": lr_slider(0.1, -2.0, 0.0)}), ex.default_png)
+    assert "every value in between" in everything and "Run the notebook" not in everything
 
 
 def test_static_html_offers_the_narrow_frames_to_narrow_screens():
