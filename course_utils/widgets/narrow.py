@@ -12,7 +12,8 @@ static book therefore draws its frames a second time in a narrow layout
   :data:`HEIGHT` inches high, in the order ``setup`` made them, with the wide figure's
   margins around them (in inches, so that labels keep their room);
 - no text is smaller than :data:`MIN_POINTS`: at 90 pixels per inch 7.5 points are
-  9.4 pixels, 9.3 CSS pixels in a 358-pixel column;
+  9.4 pixels, and as many CSS pixels in a phone's 358-pixel column, where the 355-pixel
+  picture shows at its natural size;
 - the figure's own lines of text (a title over both panels, the settings caption) wrap
   at its width.
 

@@ -205,7 +205,7 @@ def test_the_narrow_copy_shares_the_controls_and_draws_when_told():
 
 @pytest.mark.parametrize("name", FRAMED)
 def test_the_narrow_layout_stacks_the_panels_with_no_small_type(name):
-    """Type of 7.5 pt or more, 9.4 px at 90 px per inch: 9.3 CSS px or more in a phone's
+    """Type of 7.5 pt or more, 9.4 px at 90 px per inch: 9.4 CSS px in a phone's
     358-px column, where the narrow picture (355 px) shows at its natural size."""
     from matplotlib.text import Text
 
