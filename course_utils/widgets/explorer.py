@@ -267,7 +267,10 @@ class Explorer:
     def narrow_copy(self):
         """This explorer laid out for a narrow screen (``narrow=True``), on the same
         controls. It does not follow them: after moving them, call its :meth:`refresh`
-        (the static book draws both layouts at every point of the frames' grid)."""
+        (the static book draws both layouts at every point of the frames' grid). A narrow
+        explorer is its own narrow copy."""
+        if self._narrow:
+            return self
         controls = {name: Control(w, self.roles[name]) for name, w in self.controls.items()}
         size = tuple(self.figure.get_size_inches())
         copy = Explorer(controls, self._draw, figsize=size, dpi=self.dpi, setup=self._setup,

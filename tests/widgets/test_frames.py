@@ -199,6 +199,7 @@ def test_the_narrow_copy_shares_the_controls_and_draws_when_told():
     assert "optimizer: SGD+momentum" in [t.get_text() for t in copy.figure.texts][-1]
     copy.refresh()  # ... but draws the controls' values when told
     assert any(t.get_text().startswith("Adam on") for t in copy.figure.findobj(Text))
+    assert copy.narrow_copy() is copy  # stacked once, not twice
     with pytest.raises(ValueError, match="narrow=True needs setup"):
         Explorer({"lr": lr_slider(0.1, -1.0, 0.0)}, lambda fig, **v: None, narrow=True)
 
