@@ -39,24 +39,31 @@ def execute(path):
 
 
 def frame_times():
-    """Render every explorer's frames as the book build does; print the times."""
+    """Render the frames of every explorer the book shows with frames, as its build does
+    (both layouts, wide and narrow); print the times and the bytes."""
     from course_utils.widgets import frames
     from course_utils.widgets.sweep import explorer_factories
 
-    print(f"\n{'explorer':32s} {'grid':>8s} {'frames':>6s} {'wall s':>7s} {'CPU s':>6s} "
-          f"{'ms/frame':>8s} {'palette MB':>10s}")  # fmt: skip
-    totals = [0, 0.0, 0.0]
+    print(f"\n{'explorer':32s} {'grid':>10s} {'frames':>6s} {'wall s':>7s} {'CPU s':>6s} "
+          f"{'ms/frame':>8s} {'wide MB':>8s} {'narrow MB':>9s}")  # fmt: skip
+    totals = [0, 0.0, 0.0, 0.0, 0.0]
     for name, factory in explorer_factories().items():
         explorer = factory()
+        if explorer.page is not None:  # computed in the page: no frames in the book
+            continue
         wall, cpu = time.perf_counter(), time.process_time()
-        names, values, pngs = frames.render_frames(explorer)
-        small = [frames.palette_png(png) for png in pngs]
+        drawn = frames.render_frames(explorer)
+        wide = sum(len(frames.palette_png(png)) for png in drawn.pngs) / 1e6
+        narrow = sum(len(frames.palette_png(png)) for png in drawn.narrow or []) / 1e6
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        grid = "x".join(str(len(v)) for v in values)
-        print(f"{name:32s} {grid:>8s} {len(pngs):6d} {wall:7.1f} {cpu:6.1f} "
-              f"{1000 * cpu / len(pngs):8.0f} {sum(map(len, small)) / 1e6:10.2f}")  # fmt: skip
-        totals = [totals[0] + len(pngs), totals[1] + wall, totals[2] + cpu]
-    print(f"{'all explorers':32s} {'':>8s} {totals[0]:6d} {totals[1]:7.1f} {totals[2]:6.1f}")
+        grid = "x".join(str(len(v)) for v in drawn.values)
+        n = len(drawn.pngs)
+        print(f"{name:32s} {grid:>10s} {n:6d} {wall:7.1f} {cpu:6.1f} "
+              f"{1000 * cpu / n:8.0f} {wide:8.2f} {narrow:9.2f}")  # fmt: skip
+        totals = [a + b for a, b in zip(totals, [n, wall, cpu, wide, narrow], strict=True)]
+    n, wall, cpu, wide, narrow = totals
+    print(f"{'all explorers':32s} {'':>10s} {n:6d} {wall:7.1f} {cpu:6.1f} {'':>8s} "
+          f"{wide:8.2f} {narrow:9.2f}")  # fmt: skip
 
 
 _LOADED = re.compile(r"<(?:script|img|link)\b[^>]*?\b(?:src|href)=\"([^\"#?]+)", re.IGNORECASE)

@@ -5,7 +5,8 @@
   whenever its controls move, and decides when;
 - :mod:`~course_utils.widgets.drawing`: the fast redraw behind it, and :func:`title`
   for ``draw`` functions;
-- :mod:`~course_utils.widgets.frames`: the static book's precomputed pictures;
+- :mod:`~course_utils.widgets.frames`: the static book's precomputed pictures, and
+  :mod:`~course_utils.widgets.narrow`, their layout for a phone;
 - :mod:`~course_utils.widgets.page`: explorers that the book's page computes itself,
   from a JavaScript port of the numerics (:class:`Page`: the model and its data);
   ``png`` and ``saved``: the PNG encoder, and the note a reopened notebook shows;

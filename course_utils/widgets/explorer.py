@@ -22,9 +22,11 @@ import ipywidgets as W
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from course_utils import _validate
 from course_utils.widgets import frames, png, saved
+from course_utils.widgets import narrow as narrow_kit
 from course_utils.widgets.controls import Control
 from course_utils.widgets.drawing import Layers
 from course_utils.widgets.page import page_html
@@ -78,6 +80,15 @@ class Explorer:
         The explorer's model in the page's JavaScript and the data it ships: the built
         book then runs the explorer in the reader's browser, every control live
         (:mod:`.page`), instead of showing precomputed frames.
+    frame_values : dict, optional
+        Name → the values of that control that get a frame in the static book, in place
+        of the default grid (:func:`~course_utils.widgets.frames.frame_values`): the
+        values the chapter's text names, and close neighbours of a threshold it names.
+        Only for the controls the frames span (:func:`~course_utils.widgets.frames.frame_controls`).
+    narrow : bool, optional
+        Lay the figure out for a narrow screen (:mod:`.narrow`): ``setup``'s Axes
+        stacked in one column 3.95 inches wide, no type under 7.5 points. The static
+        book draws its frames in both layouts (:meth:`narrow_copy`). Needs ``setup``.
 
     Attributes
     ----------
@@ -126,15 +137,21 @@ class Explorer:
         pixel_ratio=None,
         continuous_update=True,
         page=None,
+        frame_values=None,
+        narrow=False,
     ):
         if not controls:
             raise ValueError("controls must name at least one control")
+        if narrow and setup is None:
+            raise ValueError("narrow=True needs setup (the Axes it stacks)")
         controls = {n: c if isinstance(c, Control) else Control(c) for n, c in controls.items()}
         self.controls = {name: c.widget for name, c in controls.items()}
         self.page = page
         self.roles = {name: c.role for name, c in controls.items()}
         self._draw = draw
-        self._setup = setup
+        self._setup = narrow_kit.stacked(setup) if narrow else setup
+        self._narrow = bool(narrow)
+        self.frame_values = frames.check_frame_values(self, frame_values)
         self._layout = None  # what setup returned; None until it has run
         self.dpi = _validate.integer("dpi", dpi, lo=30, hi=300)
         if pixel_ratio is None:
@@ -143,7 +160,8 @@ class Explorer:
         self.figure = Figure(figsize=figsize, dpi=self.dpi * self.pixel_ratio)
         FigureCanvasAgg(self.figure)
         self._layers = Layers(self.figure)
-        width = f"{round(figsize[0] * self.dpi)}px"  # natural size; height follows
+        inches = narrow_kit.WIDTH if narrow else figsize[0]
+        width = f"{round(inches * self.dpi)}px"  # natural size; height follows
         self.image = W.Image(
             format="png", layout={"width": width, "max_width": "100%", "height": "auto"}
         )
@@ -160,6 +178,11 @@ class Explorer:
         self.widget = W.VBox([saved.note(), box, self.image], _dom_classes=[saved.EXPLORER_CLASS])
         self.refresh()
         self.default_png = self.image.value
+
+    @property
+    def has_setup(self):
+        """Whether the figure has a ``setup`` (its Axes made once, which a narrow layout stacks)."""
+        return self._setup is not None
 
     @property
     def values(self):
@@ -221,6 +244,8 @@ class Explorer:
             for control in self.controls.values()
         )
         caption = fig.text(0.01, 0.005, settings, fontsize=9, color="0.3", va="bottom")
+        if self._narrow:
+            narrow_kit.enlarge(fig, [caption])
         if self._layout is not None:
             self._layers.add(caption)
         self.image.value = self._render()
@@ -235,6 +260,25 @@ class Explorer:
             self._layout = self._setup(self.figure)
         with self._layers.replacing():
             self._draw(self._layout, **self.values)
+        if self._narrow:
+            texts = [t for artist in self._layers.dynamic for t in artist.findobj(Text)]
+            narrow_kit.enlarge(self.figure, texts)
+
+    def narrow_copy(self):
+        """This explorer laid out for a narrow screen (``narrow=True``), on the same
+        controls. It does not follow them: after moving them, call its :meth:`refresh`
+        (the static book draws both layouts at every point of the frames' grid). A narrow
+        explorer is its own narrow copy."""
+        if self._narrow:
+            return self
+        controls = {name: Control(w, self.roles[name]) for name, w in self.controls.items()}
+        size = tuple(self.figure.get_size_inches())
+        copy = Explorer(controls, self._draw, figsize=size, dpi=self.dpi, setup=self._setup,
+                        pixel_ratio=self.pixel_ratio, page=self.page,
+                        frame_values=self.frame_values, narrow=True)  # fmt: skip
+        for control in copy.controls.values():
+            control.unobserve(copy._on_change, names="value")
+        return copy
 
     def _render(self):
         """The PNG of the figure: drawn in full without a layout, else blitted."""

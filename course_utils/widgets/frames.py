@@ -1,17 +1,24 @@
 """Precomputed frames of an explorer, so that the static book moves without a kernel.
 
-When the book is built, each explorer draws its picture over a grid of its two main
-controls (:func:`frame_controls`): the learning rate and the batch size, or else its
-most important second control, with every other control at its default. The frames
-come from the explorer's own ``refresh``, so each one is pixel for pixel the picture
-the live explorer shows at those values; each is then stored as a PNG with a palette
-of 256 colours, about a third of the size.
+When the book is built, each explorer draws its picture over a grid of up to three of
+its controls (:func:`frame_controls`): the learning rate, the batch size and its most
+important other controls, every other control at its default. The values of each
+(:func:`frame_values`) are a few positions of its slider, or those its explorer lists
+(``Explorer(..., frame_values=...)``): the values the chapter's text names, and close
+neighbours on both sides of a threshold it names. The frames come from the explorer's
+own ``refresh``, so each one is pixel for pixel the picture the live explorer shows at
+those values; each is then stored as a PNG with a palette of 256 colours, about a
+third of the size. Each frame is drawn twice: at the page's width, and laid out for a
+narrow screen (:mod:`course_utils.widgets.narrow`: the panels stacked, no type under
+7.5 points), which a phone shows instead.
 
 :func:`static_html` wraps them in a self-contained ``text/html`` representation:
 native ``<input type="range">`` elements labelled like the live sliders, the default
-picture in an ``<img>``, and a few lines of inline JavaScript that swap the picture.
-Nothing is fetched from another host. Without JavaScript the sliders stay hidden and
-the default picture shows; in print only the default picture appears.
+picture in a ``<picture>`` (its narrow layout a ``<source>`` for narrow screens), and
+a few lines of inline JavaScript that swap the picture and fetch, once the reader
+touches a control, the pictures one move away. Nothing is fetched from another host.
+Without JavaScript the sliders stay hidden and the default picture shows; in print only
+the default picture appears.
 
 Frames cost build time and page weight, so an explorer adds them to its output only
 when the environment variable :data:`ENV` is set. The build of the book sets it for the
@@ -27,11 +34,14 @@ import io
 import itertools
 import json
 import os
+from typing import NamedTuple
 
 import ipywidgets as W
 import numpy as np
 from PIL import Image
 
+from course_utils import _validate
+from course_utils.widgets import narrow
 from course_utils.widgets.controls import BATCH_SIZE, LEARNING_RATE, SECOND
 
 #: The environment variable that turns frames on (any value but empty or ``"0"``).
@@ -40,6 +50,8 @@ ENV = "DOWNHILL_BOOK_FRAMES"
 LR_VALUES = 9
 #: Values of a second numeric control that is not the batch size.
 OTHER_VALUES = 5
+#: The most controls a grid of frames spans (their numbers of values multiply).
+MAX_SPANNED = 3
 
 _SPANNED = (LEARNING_RATE, BATCH_SIZE, SECOND)  # the roles the frames span, in this order
 _SHOWN = itertools.count(1)  # numbers the static explorers of a page (unique ids)
@@ -51,43 +63,79 @@ def enabled():
 
 
 def frame_controls(explorer):
-    """The names of the one or two controls the frames span, the first one first.
+    """The names of the controls the frames span (at most :data:`MAX_SPANNED`), in order.
 
     Chosen by role (:mod:`course_utils.widgets.controls`, set where each control is
     made): the learning rate, then the batch size, then the controls marked ``SECOND``
-    in the order of the explorer's controls; the first two of these.
+    in the order of the explorer's controls; the first three of these.
     """
     roles = explorer.roles
-    return [name for role in _SPANNED for name in roles if roles[name] == role][:2]
+    spanned = [name for role in _SPANNED for name in roles if roles[name] == role]
+    return spanned[:MAX_SPANNED]
 
 
-def frame_values(control, n=None):
+def check_frame_values(explorer, values):
+    """``values`` (name → values of the frames, or None) checked against ``explorer``.
+
+    Each name must be a control the frames span, and each value one it can take: an
+    option of a menu or a selection slider, a number within a slider's range. Returns a
+    dict name → tuple of values.
+    """
+    if not values:
+        return {}
+    checked = {}
+    spanned = frame_controls(explorer)
+    for name, given in values.items():
+        _validate.choice("frame_values name", name, spanned)
+        control = explorer.controls[name]
+        if isinstance(control, (W.SelectionSlider, W.Dropdown)):
+            for value in given:
+                _validate.choice(f"frame value of {name}", value, list(control.options))
+        else:
+            lo, hi = control.min, control.max
+            if isinstance(control, W.FloatLogSlider):
+                lo, hi = control.base**lo, control.base**hi
+            for value in given:
+                _validate.number(f"frame value of {name}", value, lo=lo * (1 - 1e-9),
+                                 hi=hi * (1 + 1e-9))  # fmt: skip
+        checked[name] = tuple(given)
+    return checked
+
+
+def frame_values(control, n=None, values=None):
     """The values of ``control`` that get a frame, in increasing order.
 
-    A log-scale slider: ``n`` (default :data:`LR_VALUES`) of the positions the live
+    ``values`` (the explorer's ``frame_values`` for this control), if given; else a
+    log-scale slider: ``n`` (default :data:`LR_VALUES`) of the positions the live
     slider can take, evenly spread over its steps, ends included; a linear slider
     likewise (default :data:`OTHER_VALUES`); a selection slider or a drop-down: every
-    option. The control's current value is always among them, exactly (in place of a
-    position within a millionth of it).
+    option (a drop-down's in its order). The control's current value is always among
+    them, exactly (in place of a value within a millionth of it).
     """
-    if isinstance(control, (W.SelectionSlider, W.Dropdown)):
-        return list(control.options)
-    if not isinstance(control, (W.FloatLogSlider, W.FloatSlider, W.IntSlider)):
-        raise TypeError(f"no frames defined for {type(control).__name__}")
-    log = isinstance(control, W.FloatLogSlider)
-    n = (LR_VALUES if log else OTHER_VALUES) if n is None else n
-    steps = int(round((control.max - control.min) / control.step))
-    at = sorted({int(round(k)) for k in np.linspace(0, steps, n)})
-    positions = [control.min + k * control.step for k in at]
-    if log:
-        grid = [float(control.base**p) for p in positions]
-    elif isinstance(control, W.IntSlider):
-        grid = [int(round(p)) for p in positions]
+    if values is not None:
+        grid = list(values)
+    elif isinstance(control, (W.SelectionSlider, W.Dropdown)):
+        grid = list(control.options)
+    elif isinstance(control, (W.FloatLogSlider, W.FloatSlider, W.IntSlider)):
+        log = isinstance(control, W.FloatLogSlider)
+        n = (LR_VALUES if log else OTHER_VALUES) if n is None else n
+        steps = int(round((control.max - control.min) / control.step))
+        at = sorted({int(round(k)) for k in np.linspace(0, steps, n)})
+        positions = [control.min + k * control.step for k in at]
+        if log:
+            grid = [float(control.base**p) for p in positions]
+        elif isinstance(control, W.IntSlider):
+            grid = [int(round(p)) for p in positions]
+        else:
+            grid = [float(p) for p in positions]
     else:
-        grid = [float(p) for p in positions]
+        raise TypeError(f"no frames defined for {type(control).__name__}")
     current = control.value
+    if isinstance(control, (W.SelectionSlider, W.Dropdown)):
+        options = list(control.options)
+        return sorted(set(grid) | {current}, key=options.index)
     near = [g for g in grid if np.isclose(g, current, rtol=1e-6, atol=0)]
-    return sorted([g for g in grid if g not in near] + [current])
+    return sorted({g for g in grid if g not in near} | {current})
 
 
 def palette_png(png):
@@ -104,25 +152,44 @@ def palette_png(png):
     return buffer.getvalue()
 
 
-def render_frames(explorer):
-    """Draw the explorer at every point of its frame grid; return the grid and the PNGs.
+class Frames(NamedTuple):
+    """An explorer's frames (:func:`render_frames`)."""
 
-    Returns ``(names, values, pngs)``: the control names of :func:`frame_controls`,
-    the list of values of each, and the full-colour PNGs (bytes) in row-major order
-    (the last control varies fastest). Afterwards the explorer shows its state from
-    before again.
+    names: list  # the controls the frames span (frame_controls)
+    values: list  # the values of each (frame_values)
+    pngs: list  # the pictures, full-colour PNGs, the last control varying fastest
+    narrow: list  # the same in the narrow layout; None for an explorer without setup
+
+
+def render_frames(explorer, narrow=True):
+    """Draw the explorer at every point of its frame grid (and, with ``narrow``, its
+    :meth:`~course_utils.widgets.explorer.Explorer.narrow_copy` too); return the :class:`Frames`.
+
+    A frame whose drawing failed or warned (the explorer's ``last_error``,
+    ``last_warnings``) raises ``RuntimeError``: the book is not built with such a
+    picture in it. Afterwards the explorer shows its state from before again.
     """
     names = frame_controls(explorer)
-    values = [frame_values(explorer.controls[name]) for name in names]
+    grid = explorer.frame_values
+    values = [frame_values(explorer.controls[n], values=grid.get(n)) for n in names]
+    copy = explorer.narrow_copy() if narrow and explorer.has_setup else None
     before = explorer.values
-    pngs = []
+    pngs, narrow_pngs = [], []
     try:
         for point in np.ndindex(*[len(v) for v in values]):
-            explorer.set(**{name: v[i] for name, v, i in zip(names, values, point, strict=True)})
+            setting = {name: v[i] for name, v, i in zip(names, values, point, strict=True)}
+            explorer.set(**setting)
             pngs.append(bytes(explorer.image.value))
+            if copy is not None:
+                copy.refresh()
+                narrow_pngs.append(bytes(copy.image.value))
+            for drawn in (explorer, copy or explorer):
+                if drawn.last_error is not None or drawn.last_warnings:
+                    problem = drawn.last_error or drawn.last_warnings
+                    raise RuntimeError(f"the frame at {setting} did not draw cleanly: {problem}")
     finally:
         explorer.set(**before)
-    return names, values, pngs
+    return Frames(names, values, pngs, narrow_pngs if copy is not None else None)
 
 
 def _readout(control, value):
@@ -137,19 +204,28 @@ _SCRIPT = """(function () {
   var root = document.getElementById(%(id)s);
   var frames = JSON.parse(root.querySelector('script[type="application/json"]').textContent);
   var img = root.querySelector('img.downhill-frame');
+  var source = root.querySelector('source.downhill-narrow');
   var status = root.querySelector('.downhill-status');
   var inputs = root.querySelectorAll('input[type=range]');
+  var screen = window.matchMedia(frames.media);
+  function position() {
+    return Array.prototype.map.call(inputs, function (input) { return Number(input.value); });
+  }
+  function index(at) {
+    return at.reduce(function (k, v, i) { return k * frames.labels[i].length + v; }, 0);
+  }
   function show() {
-    var k = 0;
+    var k = index(position());
     inputs.forEach(function (input, i) {
       var labels = frames.labels[i];
-      k = k * labels.length + Number(input.value);
       input.nextElementSibling.textContent = labels[input.value];
       input.setAttribute('aria-valuetext', labels[input.value]);
     });
+    if (source) source.srcset = frames.narrow[k];
     img.src = frames.png[k];
     img.alt = frames.alt + ' ' + settings() + '.';
     status.textContent = settings();
+    preload();
   }
   function settings() {
     var parts = [];
@@ -158,20 +234,31 @@ _SCRIPT = """(function () {
     });
     return parts.join(', ');
   }
-  var loaded = false;
-  function preload() {  // the pictures are files: fetch them all once the reader starts
-    if (loaded) return;
-    loaded = true;
-    frames.png.forEach(function (src) { var im = new Image(); im.src = src; });
+  var touched = false, fetched = {};
+  function preload() {  // once the reader has touched a control: the pictures one move away
+    if (!touched) return;
+    var here = position(), pictures = source && screen.matches ? frames.narrow : frames.png;
+    here.forEach(function (_, i) {
+      frames.labels[i].forEach(function (_, v) {
+        var at = here.slice();
+        at[i] = v;
+        var src = pictures[index(at)];
+        if (!fetched[src]) { fetched[src] = true; new Image().src = src; }
+      });
+    });
   }
+  function touch() { touched = true; preload(); }
   inputs.forEach(function (input) {
     input.addEventListener('input', show);
-    input.addEventListener('pointerdown', preload);
-    input.addEventListener('focus', preload);
+    input.addEventListener('pointerdown', touch);
+    input.addEventListener('focus', touch);
   });
   root.querySelector('.downhill-controls').hidden = false;
-  var still = img.src;
-  window.addEventListener('beforeprint', function () { img.src = still; });
+  var still = [img.src, source && source.srcset];
+  window.addEventListener('beforeprint', function () {
+    img.src = still[0];
+    if (source) source.srcset = still[1];
+  });
   window.addEventListener('afterprint', show);
 })();"""
 
@@ -179,21 +266,27 @@ _STYLE = """<style>
 .downhill-static .downhill-controls label {display: flex; align-items: center; gap: 0.8em;
   margin: 0.15em 0; font-size: 0.9em;}
 .downhill-static .downhill-controls span.name {width: 10em; text-align: right;}
-.downhill-static .downhill-controls input {width: 18em;}
+.downhill-static .downhill-controls input {width: 18em; min-width: 0;}
 .downhill-static .downhill-controls output {min-width: 4em; font-variant-numeric: tabular-nums;}
 .downhill-static img {max-width: 100%; height: auto;}
 .downhill-static p.downhill-note {font-size: 0.8em; color: #555; margin: 0.2em 0;}
 .downhill-static p.downhill-status {font-size: 0.85em; color: #444; margin: 0.2em 0;}
+@media MEDIA {.downhill-static .downhill-controls label {gap: 0.5em;}
+  .downhill-static .downhill-controls span.name {width: 6.5em; flex: none;}
+  .downhill-static .downhill-controls input {width: auto; flex: 1 1 6em;}
+  .downhill-static .downhill-controls output {min-width: 2.5em; flex: none;}}
 @media print {.downhill-static .downhill-controls, .downhill-static .downhill-note,
   .downhill-static .downhill-status {display: none !important;}}
-</style>"""
+</style>""".replace("MEDIA", narrow.MEDIA)
 
 
 def static_html(explorer, still_png):
     """A self-contained ``text/html`` representation of ``explorer``: range inputs over
-    its precomputed frames, with ``still_png`` (its default picture, bytes) shown first.
+    its precomputed frames, with ``still_png`` (its default picture, bytes) shown first,
+    and on narrow screens (:data:`course_utils.widgets.narrow.MEDIA`) the same frames in
+    the narrow layout.
     """
-    names, values, pngs = render_frames(explorer)
+    names, values, pngs, narrow_pngs = render_frames(explorer)
     controls = [explorer.controls[name] for name in names]
     start = [v.index(explorer.values[name]) for name, v in zip(names, values, strict=True)]
     labels = [[_readout(c, x) for x in v] for c, v in zip(controls, values, strict=True)]
@@ -201,8 +294,15 @@ def static_html(explorer, still_png):
         "labels": labels,
         "names": [c.description for c in controls],
         "alt": "The explorer's picture at",
+        "media": "screen and " + narrow.MEDIA,
         "png": [_data_uri(palette_png(png)) for png in pngs],
     }
+    source = ""
+    if narrow_pngs is not None:
+        data["narrow"] = [_data_uri(palette_png(png)) for png in narrow_pngs]
+        k = int(np.ravel_multi_index(start, [len(v) for v in values]))
+        source = (f'<source class="downhill-narrow" media="{data["media"]}" '
+                  f'srcset="{data["narrow"][k]}">')  # fmt: skip
     still = _data_uri(still_png)
     rows = []
     for control, label, i in zip(controls, labels, start, strict=True):
@@ -218,10 +318,11 @@ def static_html(explorer, still_png):
         for n, c in explorer.controls.items()
         if n not in names
     ]
-    note = "Precomputed pictures"
     if others:
-        note += " (" + "; ".join(others) + ")"
-    note += ". Run the notebook to move every control."
+        fixed = "; ".join(others)
+        note = f"Precomputed pictures ({fixed}). Run the notebook to move every control."
+    else:
+        note = "Precomputed pictures. In the notebook the sliders take every value in between."
     payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
     digest = hashlib.sha256(payload.encode()).hexdigest()[:10]
     uid = f"downhill-{next(_SHOWN)}-{digest}"  # the same on every build of the book
@@ -229,7 +330,8 @@ def static_html(explorer, still_png):
         f'{_STYLE}<div class="downhill-static" id="{uid}">'
         f'<div class="downhill-controls" hidden>{"".join(rows)}'
         f'<p class="downhill-note">{html.escape(note)}</p></div>'
-        f'<img class="downhill-frame" src="{still}" alt="{html.escape(_alt(explorer))}">'
+        f'<picture>{source}<img class="downhill-frame" src="{still}" '
+        f'alt="{html.escape(_alt(explorer))}"></picture>'
         '<p class="downhill-status" aria-live="polite"></p>'
         f'<script type="application/json">{payload}</script>'
         f"<script>{_SCRIPT % {'id': json.dumps(uid)}}</script></div>"

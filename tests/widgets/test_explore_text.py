@@ -8,16 +8,18 @@ to do: "raise β to 0.95", "switch on Nesterov", "move the threshold c"), finds 
 controls it names (:data:`NAMES`, by symbol or word) and checks that the explorer's
 static page has each one: in the book a page explorer (``widgets/page.py``) shows every
 control of the explorer, an explorer with precomputed frames only the one or two
-controls its frames span (``frames.frame_controls``).
+controls its frames span (``frames.frame_controls``), and its frames have every value
+the text names for them (:func:`test_each_value_the_text_names_is_a_frame`).
 """
 
 import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from course_utils.widgets.frames import frame_controls
+from course_utils.widgets.frames import frame_controls, frame_values
 from course_utils.widgets.sweep import explorer_factories
 
 BOOK = Path(__file__).resolve().parents[2] / "book"
@@ -93,12 +95,6 @@ def static_labels(explorer):
 
 FACTORIES = {key.split(".")[1]: factory for key, factory in explorer_factories().items()}
 TEXTS = list(explore_texts())
-# Texts whose controls the static page does not all have yet (issue 19, item 3: frames
-# that span every control the text names).
-NOT_YET = {
-    ("03_gradient_descent", "explore_minibatch"): "frames do not span the epochs",
-    ("07_capstone", "explore_digits"): "frames do not span the optimizer menu",
-}
 
 
 def test_every_explorer_has_a_text_that_names_its_controls():
@@ -109,16 +105,7 @@ def test_every_explorer_has_a_text_that_names_its_controls():
         assert named or name == "explore_restarts", f"{chapter} {name}: no control named"
 
 
-@pytest.mark.parametrize(
-    ("chapter", "name", "text"),
-    [
-        pytest.param(*t, marks=pytest.mark.xfail(reason=NOT_YET[t[:2]], strict=True))
-        if t[:2] in NOT_YET
-        else t
-        for t in TEXTS
-    ],
-    ids=[f"{c}-{n}" for c, n, _ in TEXTS],
-)
+@pytest.mark.parametrize(("chapter", "name", "text"), TEXTS, ids=[f"{c}-{n}" for c, n, _ in TEXTS])
 def test_each_control_the_text_names_is_in_the_static_page(chapter, name, text):
     shown = static_labels(FACTORIES[name]())
     for clause in instructions(text):
@@ -149,3 +136,79 @@ def test_only_instructions_count():
         "Lower $\\eta$ until it survives",
         "The third slider sets the epochs",
     ]
+
+
+# --- the values the text names are frames ------------------------------------------------
+# A symbol the text gives a value, and the label of its control.
+SYMBOLS = {"η": "learning rate η", "B": "batch size B", "K": "random starts K"}
+SYMBOL = re.compile(r"η|\bB\b|\bK\b")
+# A number given to the symbol just before it: "= 0.1", "to 0.003", "from 1 to 64",
+# "past 2/λ ≈ 1.44" (a number followed by "/" is part of a formula), "around 0.003 to 0.01".
+VALUE = re.compile(r"(=|≈|\bto|\bfrom|\bpast|\babove|\bbelow|\bbeyond|\baround|\bor)\s*"
+                   r"(\d+(?:\.\d+)?)(?![\d.]*\s*/)")  # fmt: skip
+# A threshold: the value past which something changes ("a little above η = 0.5 the loss
+# explodes", "raise η past 2/λ ≈ 1.44").
+THRESHOLD = re.compile(r"\b(?:past|above|below|beyond)\b")
+
+
+def named_values(text):
+    """``(control label, value, threshold?)`` for every value the text gives a control."""
+    plain = text.replace("$", "").replace("\\eta", "η").replace("\\approx", "≈")
+    found = []
+    for sentence in re.split(r"(?<!\d)[.;](?=\s|$)|\n(?=[-*] )", plain):
+        marks = list(SYMBOL.finditer(sentence))
+        for i, mark in enumerate(marks):
+            end = marks[i + 1].start() if i + 1 < len(marks) else len(sentence)
+            before = " ".join(sentence[: mark.start()].split()[-3:])
+            after = sentence[mark.end() : end]
+            for relation in VALUE.finditer(after):
+                gap = after[: relation.start()]
+                threshold = bool(THRESHOLD.search(before + " " + gap + relation[1]))
+                found.append((SYMBOLS[mark[0]], float(relation[2]), threshold))
+    return found
+
+
+FRAMED = [t for t in TEXTS if FACTORIES[t[1]]().page is None]  # the page's sliders are continuous
+
+
+@pytest.mark.parametrize(
+    ("chapter", "name", "text"), FRAMED, ids=[f"{c}-{n}" for c, n, _ in FRAMED]
+)
+def test_each_value_the_text_names_is_a_frame(chapter, name, text):
+    """Every value an Explorer text gives a control is one of that control's frames, and a
+    threshold has frames on both sides of it, each within one step of the live slider."""
+    explorer = FACTORIES[name]()
+    labels = {explorer.controls[n].description: n for n in frame_controls(explorer)}
+    named = named_values(text)
+    assert named, f"{chapter} {name}: the text gives no control a value"
+    for label, value, threshold in named:
+        assert label in labels, f"{chapter} {name}: the frames do not span {label}"
+        control = explorer.controls[labels[label]]
+        values = np.array(frame_values(control, values=explorer.frame_values.get(labels[label])))
+        assert np.isclose(values, value, rtol=1e-3).any(), f"{label} = {value}: not a frame"
+        if threshold:
+            step = control.base**control.step  # a log slider's step, as a factor
+            below, above = values[values < value * (1 - 1e-3)], values[values > value * (1 + 1e-3)]
+            assert below.size and value / below.max() <= step * (1 + 1e-9), (label, value, below)
+            assert above.size and above.min() / value <= step * (1 + 1e-9), (label, value, above)
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("Start at $\\eta = 0.1$, $B = 8$. Lower $\\eta$ to $0.003$",
+         [("learning rate η", 0.1, False), ("batch size B", 8, False),
+          ("learning rate η", 0.003, False)]),
+        ("a little above $\\eta = 0.5$ the loss explodes", [("learning rate η", 0.5, True)]),
+        ("raise $\\eta$ past $2/\\lambda_{\\max} \\approx 1.44$ and watch",
+         [("learning rate η", 1.44, True)]),
+        ("move $B$ from 1 to 64 and watch the 16 batches",
+         [("batch size B", 1, False), ("batch size B", 64, False)]),
+        ("look for its best $\\eta$: it lies around 0.003 to 0.01, a decade or more below",
+         [("learning rate η", 0.003, False), ("learning rate η", 0.01, False)]),
+        ("with $K = 20$ it is almost always found; the batch size $B$, and the 256 digits",
+         [("random starts K", 20, False)]),
+    ],
+)  # fmt: skip
+def test_the_values_a_text_names_are_found(text, named):
+    assert named_values(text) == named

@@ -1,7 +1,9 @@
-"""The static book's explorers: frames over a grid of two controls, and the HTML around them."""
+"""The static book's explorers: frames over a grid of up to three controls, in a wide and a
+narrow layout, and the HTML around them."""
 
 import base64
 import io
+import json
 import re
 from html.parser import HTMLParser
 
@@ -46,9 +48,12 @@ def test_the_learning_rate_comes_first_then_the_batch_size_then_a_second_control
     beta = float_slider(0.5, 0, 1, 0.1, "momentum β", role=SECOND)
     ex = _toy({"beta": beta, "B": batch_slider(8), "eta": lr_slider(0.1, -2, 0)})
     assert ex.roles == {"beta": SECOND, "B": BATCH_SIZE, "eta": LEARNING_RATE}
-    assert frames.frame_controls(ex) == ["eta", "B"]
+    assert frames.frame_controls(ex) == ["eta", "B", "beta"]
     ex = _toy({"beta": beta, "eta": lr_slider(0.1, -2, 0), "k": int_slider(3, 1, 9, "k")})
     assert frames.frame_controls(ex) == ["eta", "beta"]
+    gamma = float_slider(0.5, 0, 1, 0.1, "γ", role=SECOND)
+    ex = _toy({"gamma": gamma, "beta": beta, "B": batch_slider(8), "eta": lr_slider(0.1, -2, 0)})
+    assert frames.frame_controls(ex) == ["eta", "B", "gamma"]  # three at most
 
 
 def test_the_role_decides_not_the_label_nor_the_kind_of_widget():
@@ -64,12 +69,13 @@ def test_the_role_decides_not_the_label_nor_the_kind_of_widget():
     assert frames.frame_controls(ex) == ["lr"]
 
 
-def test_without_a_learning_rate_the_first_two_second_controls():
+def test_without_a_learning_rate_the_first_three_second_controls():
     ex = _toy({"m": dropdown(["a", "b"], "a", "menu"),
                "K": int_slider(8, 1, 40, "starts K", role=SECOND),
                "seed": int_slider(0, 0, 20, "seed", role=SECOND),
-               "x": int_slider(0, 0, 20, "x", role=SECOND)})  # fmt: skip
-    assert frames.frame_controls(ex) == ["K", "seed"]
+               "x": int_slider(0, 0, 20, "x", role=SECOND),
+               "y": int_slider(0, 0, 20, "y", role=SECOND)})  # fmt: skip
+    assert frames.frame_controls(ex) == ["K", "seed", "x"]
 
 
 def test_learning_rates_are_nine_slider_positions_plus_the_default():
@@ -95,6 +101,31 @@ def test_other_values():
         frames.frame_values(W.Checkbox())
 
 
+def test_an_explorer_may_list_the_values_of_its_frames():
+    # the values the text names, in place of the default grid; the default always added
+    lr, menu = lr_slider(0.1, -3.0, 0.0), dropdown(["x", "y", "z"], "y", "d", role=SECOND)
+    ex = Explorer({"lr": lr, "B": batch_slider(20, value=4), "m": menu},
+                  lambda fig, **v: None, figsize=(2, 1.5), dpi=40,
+                  frame_values={"lr": (0.5, 0.003, 0.45), "B": (1, 20),
+                                "m": ("z", "x")})  # fmt: skip
+    got = [
+        frames.frame_values(ex.controls[n], values=ex.frame_values.get(n)) for n in "lr B m".split()
+    ]
+    assert got == [[0.003, 0.1, 0.45, 0.5], [1, 4, 20], ["x", "y", "z"]]  # options keep their order
+    rendered = frames.render_frames(ex)
+    assert rendered.values == got and len(rendered.pngs) == 4 * 3 * 3
+    assert rendered.narrow is None  # no setup: nothing to stack
+    with pytest.raises(ValueError, match="frame_values name"):  # held at its default: no frames
+        Explorer({"lr": lr_slider(0.1, -3.0, 0.0), "k": int_slider(3, 1, 9, "k")},
+                 lambda fig, **v: None, frame_values={"k": (1, 2)})  # fmt: skip
+    with pytest.raises(ValueError, match="frame value of lr"):  # off the slider's range
+        Explorer({"lr": lr_slider(0.1, -3.0, 0.0)}, lambda fig, **v: None,
+                 frame_values={"lr": (2.0,)})  # fmt: skip
+    with pytest.raises(ValueError, match="frame value of B"):
+        Explorer({"B": batch_slider(20, value=4)}, lambda fig, **v: None,
+                 frame_values={"B": (3,)})  # fmt: skip
+
+
 def test_every_explorer_of_chapters_2_to_7_spans_learning_rate_and_batch_size():
     with_batch = 0
     for name, factory in FACTORIES.items():
@@ -102,30 +133,97 @@ def test_every_explorer_of_chapters_2_to_7_spans_learning_rate_and_batch_size():
         batch = [n for n, role in ex.roles.items() if role == BATCH_SIZE]
         if batch:
             with_batch += 1
-            assert frames.frame_controls(ex) == ["lr", batch[0]], name
+            assert frames.frame_controls(ex)[:2] == ["lr", batch[0]], name
     assert with_batch >= 7
 
 
 # --- the frames are the live explorer's pictures ---------------------------------------
-@pytest.mark.parametrize("name", sorted(FACTORIES))
+FRAMED = sorted(name for name, factory in FACTORIES.items() if factory().page is None)
+
+
+def _fewer(values, default):
+    """Both ends, the middle and the default of a control's frame values."""
+    return sorted({values[0], values[len(values) // 2], values[-1], default}, key=values.index)
+
+
+@pytest.mark.parametrize("name", FRAMED)
 def test_each_frame_is_pixel_for_pixel_the_live_picture(name, monkeypatch):
     """Every frame equals what another explorer, moved through the grid backwards, shows
-    (as the book is built: at one image pixel per CSS pixel)."""
+    (as the book is built: at one image pixel per CSS pixel), in both layouts: the wide
+    one, and the narrow one of a phone. To keep the test short the grid is cut to the
+    ends, the middle and the default of each control; the build draws the whole grid,
+    and fails on a frame that draws with an error or a warning (``render_frames``)."""
     monkeypatch.setenv(frames.ENV, "1")
     ex = FACTORIES[name]()
     assert ex.pixel_ratio == 1
     default = bytes(ex.image.value)
-    names, values, pngs = frames.render_frames(ex)
+    names = frames.frame_controls(ex)
+    full = [frames.frame_values(ex.controls[n], values=ex.frame_values.get(n)) for n in names]
+    ex.frame_values = {n: _fewer(v, ex.values[n]) for n, v in zip(names, full, strict=True)}
+    names, values, pngs, narrow = frames.render_frames(ex)
     assert bytes(ex.image.value) == default  # left as it was
-    assert len(pngs) == np.prod([len(v) for v in values]) >= 9
-    live = FACTORIES[name]()
+    assert len(pngs) == len(narrow) == np.prod([len(v) for v in values]) >= 9
+    live, live_narrow = FACTORIES[name](), FACTORIES[name]().narrow_copy()
     points = list(np.ndindex(*[len(v) for v in values]))
     for k in reversed(range(len(points))):
         live.set(**{n: v[i] for n, v, i in zip(names, values, points[k], strict=True)})
         assert live.last_error is None and live.last_warnings == []
         assert pngs[k] == bytes(live.image.value), points[k]
+        for control, value in zip(live_narrow.controls.values(), live.values.values(), strict=True):
+            control.value = value
+        live_narrow.refresh()
+        assert narrow[k] == bytes(live_narrow.image.value), points[k]
     start = [v.index(ex.values[n]) for n, v in zip(names, values, strict=True)]
     assert pngs[points.index(tuple(start))] == default
+
+
+def test_a_frame_that_does_not_draw_cleanly_stops_the_build():
+    def draw(fig, lr):
+        if lr > 0.5:
+            raise ValueError("too large")
+        fig.add_subplot().plot([0, 1], [0, lr])
+
+    ex = Explorer({"lr": lr_slider(0.1, -1.0, 0.0)}, draw, figsize=(2, 1.5), dpi=40)
+    with pytest.raises(RuntimeError, match="did not draw cleanly.*too large"):
+        frames.render_frames(ex)
+    assert ex.values == {"lr": 0.1} and ex.last_error is None  # left as it was
+
+
+def test_the_narrow_copy_shares_the_controls_and_draws_when_told():
+    from matplotlib.text import Text
+
+    ex = FACTORIES["ch07_capstone.explore_digits"]()
+    copy = ex.narrow_copy()
+    assert copy.controls == ex.controls  # the same widgets
+    ex.set(optimizer="Adam")  # the copy does not follow by itself ...
+    assert "optimizer: SGD+momentum" in [t.get_text() for t in copy.figure.texts][-1]
+    copy.refresh()  # ... but draws the controls' values when told
+    assert any(t.get_text().startswith("Adam on") for t in copy.figure.findobj(Text))
+    assert copy.narrow_copy() is copy  # stacked once, not twice
+    with pytest.raises(ValueError, match="narrow=True needs setup"):
+        Explorer({"lr": lr_slider(0.1, -1.0, 0.0)}, lambda fig, **v: None, narrow=True)
+
+
+@pytest.mark.parametrize("name", FRAMED)
+def test_the_narrow_layout_stacks_the_panels_with_no_small_type(name):
+    """Type of 7.5 pt or more, 9.4 px at 90 px per inch: 9.4 CSS px in a phone's
+    358-px column, where the narrow picture (355 px) shows at its natural size."""
+    from matplotlib.text import Text
+
+    from course_utils.widgets import narrow as kit
+
+    ex = FACTORIES[name]()
+    copy = ex.narrow_copy()
+    copy.figure.canvas.draw()  # every tick label made
+    texts = copy.figure.findobj(Text)
+    width, height = copy.figure.get_size_inches()
+    assert width == kit.WIDTH and height > 2 * kit.HEIGHT
+    boxes = [ax.get_position() for ax in copy.figure.axes]
+    assert len(boxes) == 2 and boxes[0].y0 > boxes[1].y1  # one above the other
+    shown = [t for t in texts if t.get_visible() and t.get_text().strip()]
+    assert min(t.get_fontsize() for t in shown) >= kit.MIN_POINTS
+    image = Image.open(io.BytesIO(bytes(copy.image.value)))
+    assert image.size[0] == int(kit.WIDTH * ex.dpi * ex.pixel_ratio)
 
 
 def test_a_palette_png_looks_the_same():
@@ -181,6 +279,35 @@ def test_static_html_is_self_contained_with_labelled_range_inputs():
     assert [a.get("type") for t, a in parsed.tags if t == "script"] == ["application/json", None]
     assert "momentum β = 0.30" in text  # the note names the controls that stay fixed
     assert "@media print" in text
+    assert "<source" not in text  # no setup, no narrow layout
+    everything = frames.static_html(_toy({"lr": lr_slider(0.1, -2.0, 0.0)}), ex.default_png)
+    assert "every value in between" in everything and "Run the notebook" not in everything
+
+
+def test_static_html_offers_the_narrow_frames_to_narrow_screens():
+    def setup(fig):
+        return fig.subplots(1, 2)
+
+    def draw(axes, lr):
+        axes[0].plot([0, 1], [0, lr])
+        axes[1].legend(handles=axes[0].lines, labels=["x"], fontsize=5)
+
+    ex = Explorer(
+        {"lr": lr_slider(0.1, -1.0, 0.0)}, draw, setup=setup, figsize=(4, 2), dpi=40, pixel_ratio=1
+    )
+    text = frames.static_html(ex, ex.default_png)
+    parsed = _Parse()
+    parsed.feed(text)
+    sources = [a for t, a in parsed.tags if t == "source"]
+    assert len(sources) == 1 and sources[0]["media"] == "screen and (max-width: 720px)"
+    data = json.loads(re.search(r'<script type="application/json">(.*?)</script>', text)[1])
+    assert len(data["narrow"]) == len(data["png"]) == 9
+    start = [a["value"] for t, a in parsed.tags if t == "input"][0]
+    assert sources[0]["srcset"] == data["narrow"][int(start)]  # the default, narrow
+    wide = Image.open(io.BytesIO(base64.b64decode(data["png"][0].split(",")[1])))
+    small = Image.open(io.BytesIO(base64.b64decode(data["narrow"][0].split(",")[1])))
+    assert wide.size[0] == 160 and small.size[0] == 158  # 3.95 inches at 40 per inch
+    assert small.size[1] > wide.size[1]  # the panels one above the other
 
 
 def test_the_book_alone_gets_the_html(monkeypatch):

@@ -17,7 +17,7 @@ from course_utils.chapters.ch07_capstone.experiments import digits_split, run_up
 from course_utils.nn import MLP
 from course_utils.optimizers import SGD, Adam
 from course_utils.plotting import COLORS, mark_diverged
-from course_utils.widgets import Explorer, batch_slider, dropdown, lr_slider
+from course_utils.widgets import SECOND, Explorer, batch_slider, dropdown, lr_slider
 
 #: The choices of the drop-down, each a factory ``lr -> optimizer``.
 OPTIMIZERS = {
@@ -27,6 +27,10 @@ OPTIMIZERS = {
 }
 SIZES = [64, 16, 10]
 _LOSS_TOP = 100.0  # top of the loss axis; larger losses are drawn at the edge
+#: The learning rates of the static book's frames (``frame_values``), for every batch
+#: size and optimizer: the values the text names (0.01, 0.1, 10, Adam's best between
+#: 0.003 and 0.01) with their neighbours, and a few more from end to end of the slider.
+FRAME_LR = (1e-4, 1e-3, 0.002, 0.003, 0.005, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 
 
 @functools.lru_cache(maxsize=4)
@@ -136,9 +140,9 @@ def explore_digits(lr=0.1, batch_size=16, optimizer="SGD+momentum", n_train=256,
     controls = {
         "lr": lr_slider(lr, -4.0, 1.0),
         "batch_size": batch_slider(n_train, batch_size),
-        "optimizer": dropdown(list(OPTIMIZERS), optimizer, "optimizer"),
+        "optimizer": dropdown(list(OPTIMIZERS), optimizer, "optimizer", role=SECOND),
     }
 
     draw = functools.partial(_draw_digits, n_train=n_train, updates=updates)
     setup = functools.partial(_setup_digits, updates=updates)
-    return Explorer(controls, draw, figsize=(7.5, 4.2), setup=setup)
+    return Explorer(controls, draw, figsize=(7.5, 4.2), setup=setup, frame_values={"lr": FRAME_LR})
