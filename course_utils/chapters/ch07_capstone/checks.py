@@ -245,6 +245,22 @@ def clock_losses(lr, epochs, updates, batches=CLOCK_BATCHES):
     return per_epoch, per_update
 
 
+def _decided(per_epoch, per_update, excess, run):
+    """Put what decides the race's answers through ``check_range`` (true by construction),
+    so that the test matrix logs how far each answer is from changing on another CPU."""
+    best, worst, knee = (CLOCK_BATCHES.index(B) for B in run)
+    for i, B in enumerate(CLOCK_BATCHES):
+        if i != best:
+            check_range(f"the race: loss after an epoch, B = {B}", per_epoch[i],
+                        low=per_epoch[best])  # fmt: skip
+        if i != worst:
+            check_range(f"the race: loss after the updates, B = {B}", per_update[i],
+                        high=per_update[worst])  # fmt: skip
+        if i <= knee:
+            bounds = {"high": KNEE_WITHIN} if i == knee else {"low": KNEE_WITHIN}
+            check_range(f"the race: excess over the full batch, B = {B}", excess[i], **bounds)
+
+
 def _batch_size(what, value):
     if isinstance(value, bool) or value not in CLOCK_BATCHES:
         fail(what, f"one of the batch sizes {CLOCK_BATCHES}", repr(value))
@@ -275,6 +291,7 @@ def check_clocks(clock_counts, best_per_epoch, worst_per_update, knee):
         CLOCK_BATCHES[int(np.argmax(per_update))],
         next(B for B, x in zip(CLOCK_BATCHES, excess, strict=True) if x <= KNEE_WITHIN),
     )
+    _decided(per_epoch, per_update, excess, run)
     for name, g, r in zip(names, got, run, strict=True):
         check_equal(f"{name}, in the race", g, r)
     lines = [f"{'B':>5} {'updates':>8} {'loss':>7} {'examples':>9} {'loss':>7} "
