@@ -71,28 +71,73 @@ def imported_names(text, package="course_utils"):
     return names
 
 
-def _bound(tree):
-    """The names an answer binds itself: its functions, arguments, assignments, imports
-    from elsewhere than course_utils."""
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            names.add(node.name)
-        elif isinstance(node, ast.arg):
-            names.add(node.arg)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def _binds(body):
+    """``(bound, declared)``: the names the statements ``body`` bind in their own scope
+    (assignments, loop and ``with`` targets, imports, nested definitions' names), and the
+    names they declare ``global`` or ``nonlocal``. Nested functions and classes are their
+    own scopes, and a comprehension's variables stay inside it."""
+    bound, declared, stack = set(), set(), list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Global | ast.Nonlocal):
+            declared.update(node.names)
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
-            names.add(node.id)
-    return names
+            bound.add(node.id)
+        elif isinstance(node, ast.alias) and node.name != "*":
+            bound.add(node.asname or node.name.split(".")[0])
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+        if isinstance(node, _SCOPES):
+            if not isinstance(node, ast.Lambda):
+                bound.add(node.name)
+            continue
+        if not isinstance(node, _COMPREHENSIONS):
+            stack.extend(ast.iter_child_nodes(node))
+    return bound, declared
+
+
+def _function_locals(func):
+    """A function's (or lambda's) local names, and the names it declares global."""
+    a = func.args
+    params = {x.arg for x in [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg] if x}
+    if isinstance(func, ast.Lambda):
+        return params, set()
+    bound, declared = _binds(func.body)
+    return (params | bound) - declared, declared
+
+
+def _scoped(node, local=frozenset()):
+    """Every node of the tree under ``node``, with the names that are local where it
+    stands (those of the functions around it, which a statement there cannot rebind at
+    the notebook's top level). Decorators and default values belong to the outer scope."""
+    yield node, local
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+        names, declared = _function_locals(node)
+        inner = (local - declared) | names
+        a = node.args
+        outer = [*getattr(node, "decorator_list", []), *a.defaults, *filter(None, a.kw_defaults)]
+        for child in outer:
+            yield from _scoped(child, local)
+        for child in node.body if isinstance(node.body, list) else [node.body]:
+            yield from _scoped(child, inner)
+    else:
+        for child in ast.iter_child_nodes(node):
+            yield from _scoped(child, local)
 
 
 def _implementations(tree, implemented_by):
     """Where the answer reaches a function that implements its own exercise: a name it
-    does not bind itself, an attribute of that name, an import of it."""
-    found, own = [], _bound(tree)
-    for node in ast.walk(tree):
+    does not bind itself (at the top level, or in the functions around the use), an
+    attribute of that name, an import of it."""
+    found, top = [], _binds(tree.body)[0]
+    for node, local in _scoped(tree):
         name = None
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in own:
-            name = node.id
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            name = None if node.id in top | local else node.id
         elif isinstance(node, ast.Attribute):
             name = node.attr
         elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("course_utils"):
@@ -123,7 +168,8 @@ def scan(text, protected=("course_utils",), implemented_by=()):
         return _unique(findings)
     guarded = set(protected) | imported_names(code)
     findings += _implementations(tree, set(implemented_by))
-    for node in ast.walk(tree):
+    for node, local in _scoped(tree):  # a function's own names shadow the notebook's
+        outside = guarded - local
         targets = []
         if isinstance(node, ast.Assign):
             targets = node.targets
@@ -132,25 +178,25 @@ def scan(text, protected=("course_utils",), implemented_by=()):
         elif isinstance(node, ast.Delete):
             targets = node.targets
         for target in targets:
-            if isinstance(target, ast.Name) and target.id in set(protected) - {"np", "plt"}:
+            if isinstance(target, ast.Name) and target.id in set(protected) - {"np", "plt"} - local:
                 findings.append(f"rebinds {target.id} (line {node.lineno})")
                 continue
             for part in ast.walk(target):
-                if isinstance(part, ast.Attribute | ast.Subscript) and _root(part) in guarded:
+                if isinstance(part, ast.Attribute | ast.Subscript) and _root(part) in outside:
                     findings.append(f"changes {_root(part)}.… (line {node.lineno})")
                     break
         if (
             isinstance(node, ast.Attribute)
             and node.attr.startswith("_")
             and not node.attr.startswith("__")
-            and _root(node) in guarded
+            and _root(node) in outside
         ):
             findings.append(f"reads the checker's private name {node.attr} (line {node.lineno})")
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             name = node.func.id
             if name in _CALLS:
                 findings.append(f"calls {name} (line {node.lineno})")
-            elif name in {"setattr", "delattr"} and node.args and _root(node.args[0]) in guarded:
+            elif name in {"setattr", "delattr"} and node.args and _root(node.args[0]) in outside:
                 findings.append(f"calls {name} on {_root(node.args[0])} (line {node.lineno})")
     return _unique(findings)
 

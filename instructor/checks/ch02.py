@@ -55,3 +55,15 @@ def check_max_relative_error_hidden(max_relative_error):
     ]
     ch02._relative_error_cases(max_relative_error, cases)
     ch02.passed("max_relative_error handles a zero component and checks a network's gradient.")
+
+
+#: (sizes, N) the page never shows: a one-unit bottleneck, a deep narrow network, a wide
+#: first layer, one example
+COST_MORE = [([10, 1, 10], 2), ([2, 5, 5, 5, 3], 4), ([7, 2, 9], 11), ([6, 12, 1], 1)]
+
+
+def check_predict_multiply_adds_hidden(predict_multiply_adds):
+    """2.2 (hidden): other networks and batch sizes (predictions only)."""
+    ch02.cost_cases(predict_multiply_adds, COST_MORE, HIDDEN["predict_multiply_adds"],
+                    confirm=False)  # fmt: skip
+    ch02.passed("predict_multiply_adds also counts networks the page never shows.")

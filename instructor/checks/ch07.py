@@ -46,3 +46,14 @@ def check_train_momentum_hidden(train_momentum):
             "per epoch) and a velocity that starts at rest",
         )
     ch07.passed("train_momentum reproduces course_utils.training.train with SGD(momentum=β).")
+
+
+#: (N, B, epochs, updates) the page never shows: batches that divide N and batches that
+#: do not, a budget that ends inside an epoch, one example a batch, one batch an epoch
+CLOCK_MORE = [(10, 4, 3, 5), (12, 4, 2, 7), (100, 1, 1, 250), (60, 60, 4, 3), (1011, 100, 2, 25)]
+
+
+def check_clock_counts_hidden(clock_counts):
+    """7.4 (hidden): the two clocks' counts on other data sets and batch sizes."""
+    ch07.clock_cases(clock_counts, CLOCK_MORE, HIDDEN["clock_counts"])
+    ch07.passed("clock_counts also counts data sets and batches the page never shows.")

@@ -52,6 +52,13 @@ def _restarts(p, confidence):
     return math.ceil(math.log(1.0 - confidence) / math.log(1.0 - p))
 
 
+def _multiply_adds(sizes, N):
+    """(backpropagation, central differences): the matrix products' multiply-adds, N·S for
+    a forward pass, N(3S − n₀n₁) with backpropagation, 2W forward passes by differences."""
+    S = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+    return [N * (3 * S - sizes[0] * sizes[1]), 2 * _mlp_params(sizes) * N * S]
+
+
 def expected():
     """The expected values of the visible checks, as JSON data."""
     W = _mlp_params(ch02.COUNT_SIZES[-1])
@@ -66,6 +73,7 @@ def expected():
             "big_passes": 2 * W,
         },
         "restarts_needed": [_restarts(p, c) for p, c in ch02.RESTART_CASES],
+        "predict_multiply_adds": [_multiply_adds(*case) for case in ch02.COST_CASES],
     }
 
 
@@ -76,4 +84,5 @@ def hidden():
     return {
         "backward": [_backward(case) for case in checks.BACKWARD_CASES],
         "max_relative_error": [0.0, 0.0, 1 / 3],
+        "predict_multiply_adds": [_multiply_adds(*case) for case in checks.COST_MORE],
     }

@@ -36,11 +36,47 @@ def _momentum_w(setting):
     return h.w.tolist()
 
 
+def _clock_counts(N, B, epochs, updates):
+    """(updates in `epochs` epochs, examples in `updates` updates), stepping through the
+    batches one at a time: ⌈N/B⌉ batches an epoch, the last one N − B(⌈N/B⌉ − 1) rows."""
+    sizes = [min(B, N - start) for start in range(0, N, B)]  # the batches of one epoch
+    return [epochs * len(sizes), sum(sizes[k % len(sizes)] for k in range(updates))]
+
+
+def _clocks():
+    """The race's answers: the batch with the lowest loss after one epoch (train, epoch by
+    epoch), the one with the highest after the updates, and the knee."""
+    split = ch07._split()
+    s = ch07.CLOCK_SETTING
+    per_epoch = [train(ch07._net(), split.X_train, split.y_train, SGD(lr=s["lr"]),
+                       batch_size=B, epochs=s["epochs"], seed=0).epoch_losses[-1]
+                 for B in ch07.CLOCK_BATCHES]  # fmt: skip
+    per_update = ch07.clock_losses(s["lr"], s["epochs"], s["updates"])[1]
+    full = per_update[-1]
+    knee = next(B for B, u in zip(ch07.CLOCK_BATCHES, per_update, strict=True)
+                if u <= (1 + ch07.KNEE_WITHIN) * full)  # fmt: skip
+    batches = ch07.CLOCK_BATCHES
+    return [batches[per_epoch.index(min(per_epoch))], batches[per_update.index(max(per_update))],
+            knee]  # fmt: skip
+
+
+def clock_margins():
+    """How far each answer of the race is from changing: the relative gaps that decide it."""
+    s = ch07.CLOCK_SETTING
+    per_epoch, per_update = ch07.clock_losses(s["lr"], s["epochs"], s["updates"])
+    e, u = sorted(per_epoch), sorted(per_update)
+    excess = [x / per_update[-1] - 1 for x in per_update]
+    return {"best_per_epoch": e[1] / e[0] - 1, "worst_per_update": u[-1] / u[-2] - 1,
+            "knee": min(abs(x - ch07.KNEE_WITHIN) for x in excess)}  # fmt: skip
+
+
 def expected():
     """The expected values of the visible checks, as JSON data."""
     return {
         "accuracy": [_accuracy(*case) for case in ch07.ACCURACY_CASES],
         "lr_choice": _reference_val_losses(),
+        "clock_counts": [_clock_counts(*case) for case in ch07.CLOCK_CASES],
+        "clocks": _clocks(),
     }
 
 
@@ -51,4 +87,5 @@ def hidden():
         "accuracy": [_accuracy(*case) for case in checks.ACCURACY_MORE],
         "accuracy_of_a_network": float(ch07._net().accuracy(split.X_val, split.y_val)),
         "train_momentum": [_momentum_w(s) for s in checks.MOMENTUM_SETTINGS],
+        "clock_counts": [_clock_counts(*case) for case in checks.CLOCK_MORE],
     }

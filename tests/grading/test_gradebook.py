@@ -360,7 +360,49 @@ def regime_and_rate(lr, beta, lam):  # plain gradient descent's answer: momentum
         return "divergent", abs(1 - h)
     return ("monotone" if h < 1 else "sign-flipping"), abs(1 - h)
 """
+_COUNTS_22 = """
+def quadratic_numbers(W):
+    return W + W * (W + 1) // 2
+
+
+def central_difference_passes(W):
+    return 2 * W
+
+
+def mlp_params(sizes):
+    return sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
+"""
+_MULTIPLY_ADDS_RIGHT = """
+def predict_multiply_adds(sizes, N):
+    S = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    return N * (3 * S - sizes[0] * sizes[1]), 2 * mlp_params(sizes) * N * S
+"""
+_MULTIPLY_ADDS_THREE = """
+def predict_multiply_adds(sizes, N):  # three products in every layer, the first included
+    S = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    return 3 * N * S, 2 * mlp_params(sizes) * N * S
+"""
+_CLOCK_COUNTS_RIGHT = """
+def clock_counts(N, B, epochs, updates):
+    per_epoch = -(-N // B)
+    return epochs * per_epoch, updates // per_epoch * N + updates % per_epoch * B
+"""
+_CLOCK_COUNTS_FLAT = """
+def clock_counts(N, B, epochs, updates):  # every batch of B, the short one forgotten
+    return epochs * -(-N // B), updates * B
+"""
+_RIGHT_74 = "best_per_epoch, worst_per_update, knee = 4, 4, 32\n"
+_FULL_BATCH_74 = "best_per_epoch, worst_per_update, knee = 4, 4, 1011  # no knee below N\n"
 PREDICTIONS = {
+    "02_gradient_information.ipynb": ("2.2", {
+        "right": (_COUNTS_22 + _MULTIPLY_ADDS_RIGHT, 5, S.PASSED),
+        "three_products": (_COUNTS_22 + _MULTIPLY_ADDS_THREE, 2, S.FAILED),  # counts only
+    }),
+    "07_capstone.ipynb": ("7.4", {
+        "right": (_CLOCK_COUNTS_RIGHT + _RIGHT_74, 3, S.PASSED),
+        "no_knee": (_CLOCK_COUNTS_RIGHT + _FULL_BATCH_74, 1, S.FAILED),  # the hidden counts
+        "flat_counts": (_CLOCK_COUNTS_FLAT + _RIGHT_74, 0, S.FAILED),
+    }),
     "04_learning_rate_and_landscape.ipynb": ("4.4", {
         "right": (_ESCAPE_RIGHT + _REACH_RIGHT, 3, S.PASSED),
         "escape_wrong": (_ESCAPE_WITHOUT_MU + _REACH_RIGHT, 1, S.FAILED),  # 1 of 3 points
@@ -387,10 +429,11 @@ def test_prediction_exercises_are_graded_exactly(name, tmp_path):
         got = {ex: (float(r["points"]), r["status"]) for ex, r in rows[who].items()}
         assert got == {**full, ex_id: (float(points), status)}, (who, rows[who][ex_id]["detail"])
     # the feedback a student reads names the idea that was missed
-    if name.startswith("04"):
-        assert "repelling direction" in rows["escape_wrong"][ex_id]["detail"]
-    else:
-        assert "without momentum" in rows["gd_rate"][ex_id]["detail"]
+    said = {"02": ("three_products", "every layer but the first"),
+            "04": ("escape_wrong", "repelling direction"),
+            "05": ("gd_rate", "without momentum"),
+            "07": ("no_knee", "critical batch size")}[name[:2]]  # fmt: skip
+    assert said[1] in rows[said[0]][ex_id]["detail"], rows[said[0]][ex_id]["detail"]
 
 
 # --- answers that skip the work (issue 20): each bypass, graded ------------------------------
@@ -453,6 +496,23 @@ from course_utils.least_squares import least_squares_problem
 def noise_floor(lr, batch_size, X, y):
     return convergence.predicted_floor(least_squares_problem(X, y), lr, batch_size)
 """
+_COURSE_22 = """
+def predict_multiply_adds(sizes, N):  # the chapter's formula does the counting
+    counts = cost.multiply_adds(sizes, N)
+    return counts.backprop, counts.numerical
+"""
+_RACE_74 = """
+from course_utils.chapters.ch07_capstone.experiments import run_updates
+
+losses = {}
+for B in (4, 32, 256, 1011):  # runs the race instead of predicting it
+    run = run_updates(MLP([64, 16, 10], "tanh", "cross_entropy", seed=0), split.X_train,
+                      split.y_train, SGD(lr=0.3), B, 20, split.X_val, split.y_val, eval_every=20)
+    losses[B] = run.train_loss[-1]
+best_per_epoch = 4
+worst_per_update = max(losses, key=losses.get)
+knee = min(B for B in losses if losses[B] <= 1.05 * losses[1011])
+"""
 _FLAGGED = "which implements this exercise"
 BYPASSES = {
     "05_momentum.ipynb": {
@@ -464,6 +524,12 @@ BYPASSES = {
     "06_adaptive_methods.ipynb": {"number": ("6.2", _FACTOR_NUMBER, 2, S.FAILED, "adam_factor")},
     "01_error_surfaces.ipynb": {"runs": ("1.4", _RUNS_14, 0, S.REVIEW, _FLAGGED)},
     "03_gradient_descent.ipynb": {"course": ("3.4", _COURSE_34, 0, S.REVIEW, _FLAGGED)},
+    # the counts of 2.2's first part stand (2 points); the prediction's checks fail
+    "02_gradient_information.ipynb": {
+        "course": ("2.2", _COUNTS_22 + _COURSE_22, 2, S.REVIEW, _FLAGGED),
+    },
+    # values cannot be stopped from running the race: every check passes, the scan flags it
+    "07_capstone.ipynb": {"race": ("7.4", _CLOCK_COUNTS_RIGHT + _RACE_74, 3, S.REVIEW, _FLAGGED)},
 }
 
 

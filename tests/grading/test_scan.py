@@ -68,3 +68,51 @@ def test_scan_leaves_a_worked_answer_and_its_own_names_alone():
     )
     assert scan(text, protected={"ch05"}, implemented_by=_FIVE_TWO) == []
     assert scan("x = optimal_heavy_ball", protected={"ch05"}) == []  # not this exercise's
+
+
+# --- a function's own names shadow the notebook's: scope, not spelling -----------------------
+_SETUP = {"course_utils", "ch05", "theory", "regime", "cost", "split", "ch01"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a local variable named like a setup import (chapter 5 imports theory and regime)
+        "def escape_steps(x0, lr, mu, radius):\n    theory = 1 + lr * mu\n    return theory\n",
+        "def regime_and_rate(lr, beta, lam):\n    regime = 'monotone'\n    return regime, 0.5\n",
+        # an argument and a local dict named like chapter 2's cost and chapter 7's split
+        "def f(split, n):\n    split.X = n\n    cost = {}\n    cost['a'] = 1\n    return cost\n",
+        "g = lambda ch01: ch01.check\n",
+        "def f():\n    for ch01 in range(3):\n        pass\n    return ch01\n",
+    ],
+)
+def test_scan_leaves_local_names_that_shadow_the_setup_alone(text):
+    assert scan(text, protected=_SETUP, implemented_by=("regime",)) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("def f():\n    global ch01\n    ch01 = 3\n", "rebinds ch01"),
+        # g's global reaches past f's argument of the same name
+        (
+            "def f(ch01):\n    def g():\n        global ch01\n        ch01.check = print\n"
+            "    return g\n",
+            "changes ch01",
+        ),  # fmt: skip
+        # a comprehension's variable does not make the name local to the function
+        ("def f():\n    [ch01 for ch01 in range(3)]\n    ch01.check = print\n", "changes ch01"),
+        # a default value is evaluated outside the function
+        ("def f(x=ch01._secret):\n    return x\n", "private name _secret"),
+        # a name local to one function is the setup's import in another
+        (
+            "def a():\n    regime = 1\n    return regime\n\n\ndef b(lr, beta):\n"
+            "    return regime(lr, beta)\n",
+            "implements this exercise",
+        ),  # fmt: skip
+        ("ch01 = 1\n", "rebinds ch01"),
+    ],
+)
+def test_scan_still_flags_the_notebooks_names_reached_from_a_function(text, fragment):
+    findings = scan(text, protected=_SETUP, implemented_by=("regime",))
+    assert any(fragment in f for f in findings), findings

@@ -6,6 +6,8 @@ r"""Checkers for chapter 2, gradient information, backpropagation and restarts.
   a numerical gradient, how many weights a layered network has.
 - 2.3 ``check_max_relative_error``: the gradient check's relative error.
 - 2.4 ``check_restarts_needed``: the restarts that find a basin with a given confidence.
+- 2.2 ``check_predict_multiply_adds``: the multiply-adds of a gradient by backpropagation
+  and by central differences, predicted, then counted by running both.
 """
 
 import math
@@ -14,6 +16,7 @@ import numpy as np
 
 from course_utils import exercises
 from course_utils.calculus import numerical_gradient
+from course_utils.chapters.ch02_gradient_information import cost, counting
 from course_utils.exercises._feedback import (
     call,
     check_close,
@@ -23,6 +26,7 @@ from course_utils.exercises._feedback import (
     fail,
     passed,
 )
+from course_utils.exercises._forbid import without
 from course_utils.nn import MLP
 
 EXPECTED, __getattr__ = exercises.bind(__name__)  # stored values; hidden checks
@@ -354,3 +358,55 @@ def check_restarts_needed(restarts_needed):
         f"restarts_needed is right: with p = 0.29, {stored[0]} random starts find "
         "the global well with 99 % probability."
     )
+
+
+# --- 2.2, second part: predict the multiply-adds of a gradient, then count them by running -------
+#: ``(sizes, N)``: none of them is timed or counted on the page
+COST_CASES = [([3, 4, 2], 10), ([5, 8, 8, 1], 7), ([1, 1], 3), ([4, 6, 3, 2], 16)]
+
+
+#: what computes the answer of 2.2: it raises while the prediction runs
+def _cost_counters():
+    return (cost.multiply_adds, cost.measure_gradient_cost, counting.count_multiply_adds)
+
+
+def cost_cases(predict_multiply_adds, cases, stored, confirm=True):
+    """Compare ``predict_multiply_adds(sizes, N) -> (backprop, numerical)`` with ``stored``;
+    with ``confirm``, count both by running them and show the counts beside."""
+    if not callable(predict_multiply_adds):
+        fail("predict_multiply_adds", "a function predict_multiply_adds(sizes, N)",
+             repr(predict_multiply_adds))  # fmt: skip
+    lines = [f"{'sizes':>14} {'N':>3} {'W':>4} {'backprop':>9} {'counted':>9} "
+             f"{'finite diff.':>12} {'counted':>9} {'ratio':>6}"]  # fmt: skip
+    for (sizes, N), (bp, fd) in zip(cases, stored, strict=True):
+        where = f"predict_multiply_adds({sizes}, {N})"
+        with without(predict_multiply_adds, _cost_counters(), "2.2"):
+            got = call("predict_multiply_adds", predict_multiply_adds, list(sizes), N)
+        if not isinstance(got, (tuple, list)) or len(got) != 2:
+            fail(where, "a pair (backprop, numerical)", repr(got))
+        names = ("backprop", "numerical")
+        got = [_as_int(f"{name}, {where}", g) for name, g in zip(names, got, strict=True)]
+        check_equal(f"the multiply-adds of backpropagation, {where}", got[0], bp,
+                    hint="one forward pass makes N·S, the backward pass a_{l-1}ᵀδ_l in every "
+                    "layer and δ_l W_lᵀ in every layer but the first")  # fmt: skip
+        check_equal(f"the multiply-adds of central differences, {where}", got[1], fd,
+                    hint="2W forward passes, W counting the biases too, each of N·S "
+                    "multiply-adds (S: the entries of the weight matrices)")  # fmt: skip
+        if confirm:
+            run = counting.count_multiply_adds(sizes, N)
+            check_equal(f"the multiply-adds counted in a run of backpropagation, {where}",
+                        got[0], run.backprop)  # fmt: skip
+            check_equal(f"the multiply-adds counted in a run of central differences, {where}",
+                        got[1], run.numerical)  # fmt: skip
+            lines.append(f"{str(list(sizes)):>14} {N:>3} {run.W:>4} {got[0]:>9,} "
+                         f"{run.backprop:>9,} {got[1]:>12,} {run.numerical:>9,} "
+                         f"{run.numerical / run.backprop:>6.1f}")  # fmt: skip
+    return lines
+
+
+def check_predict_multiply_adds(predict_multiply_adds):
+    """2.2, second part: ``predict_multiply_adds(sizes, N) -> (backprop, numerical)``,
+    then both counted in a run."""
+    lines = cost_cases(predict_multiply_adds, COST_CASES, EXPECTED["predict_multiply_adds"])
+    passed("every prediction matches the multiply-adds counted in a run; the ratio grows "
+           "with W and does not depend on N:\n" + "\n".join(lines))  # fmt: skip

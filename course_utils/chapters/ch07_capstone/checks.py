@@ -7,14 +7,17 @@
   hidden one for the very numbers of :func:`course_utils.training.train`.
 - 7.3 ``check_lr_choice``: Adam's learning rate chosen from a log grid by validation loss
   (the chaotic run at η = 1 graded as a run that never settles, not by its digits).
+- 7.4 ``check_clocks``: the updates of an epoch and the examples of a budget of updates,
+  counted; which batch size wins on each clock and where the knee is, predicted, then run.
 """
 
 import functools
+import math
 
 import numpy as np
 
 from course_utils import exercises
-from course_utils.chapters.ch07_capstone.experiments import digits_split, evaluate
+from course_utils.chapters.ch07_capstone.experiments import digits_split, evaluate, run_updates
 from course_utils.exercises._feedback import (
     call,
     check_close,
@@ -24,7 +27,10 @@ from course_utils.exercises._feedback import (
     fail,
     passed,
 )
+from course_utils.exercises._forbid import without
 from course_utils.nn import MLP
+from course_utils.optimizers import SGD
+from course_utils.training import train
 
 EXPECTED, __getattr__ = exercises.bind(__name__)  # stored values; hidden checks
 
@@ -179,3 +185,121 @@ def check_lr_choice(val_losses, best_lr):
         f"{expected[1]:.3f} at Adam's default 0.001 and {runaway:.1f} at η = 1, where the run "
         "never settles."
     )
+
+
+# --- 7.4 ------------------------------------------------------------------------------
+
+#: The race of 7.4: plain SGD at one rate from the same start, one epoch or a fixed number
+#: of updates for each batch size (1011 is the whole training set).
+CLOCK_BATCHES = (4, 32, 256, 1011)
+CLOCK_SETTING = {"lr": 0.3, "epochs": 1, "updates": 20}
+#: The knee: the smallest batch whose training loss after the updates is within this
+#: fraction of the full batch's. Measured at the setting: 27 % above for B = 4, 2.0 % for
+#: B = 32, 0.04 % below for 256, so no rounding moves the knee (nor any other answer: the
+#: losses after one epoch are 0.134, 0.515, 1.51 and 2.03).
+KNEE_WITHIN = 0.05
+#: ``(N, B, epochs, updates)`` of the counts: the chapter's training set
+CLOCK_CASES = [(1011, B, CLOCK_SETTING["epochs"], CLOCK_SETTING["updates"]) for B in CLOCK_BATCHES]
+
+
+def clock_cases(clock_counts, cases, stored):
+    """Compare ``clock_counts(N, B, epochs, updates)`` with ``stored`` (pairs); return the
+    answers."""
+    if not callable(clock_counts):
+        fail("clock_counts", "a function clock_counts(N, B, epochs, updates)", repr(clock_counts))
+    answers = []
+    for (N, B, epochs, updates), (n_updates, n_examples) in zip(cases, stored, strict=True):
+        where = f"clock_counts({N}, {B}, {epochs}, {updates})"
+        with without(clock_counts, _runners(), "7.4"):
+            got = call("clock_counts", clock_counts, N, B, epochs, updates)
+        if not isinstance(got, (tuple, list)) or len(got) != 2:
+            fail(where, "a pair (updates, examples)", repr(got))
+        check_equal(f"the updates in {epochs} epoch(s), {where}", got[0], n_updates,
+                    hint="an epoch visits every example once, in batches of B; the last batch "
+                    "is smaller when B does not divide N")  # fmt: skip
+        check_equal(f"the examples processed in {updates} updates, {where}", got[1], n_examples,
+                    hint="count whole epochs (N examples each) and then the batches of B left "
+                    "over; a batch at the end of an epoch may be smaller")  # fmt: skip
+        answers.append(got)
+    return answers
+
+
+#: what runs the race: it raises while the student's counts run
+def _runners():
+    return (run_updates, train)
+
+
+def clock_losses(lr, epochs, updates, batches=CLOCK_BATCHES):
+    """Training losses of ``SGD(lr)`` from the chapter's 64-16-10 start, for each batch
+    size: after ``epochs`` epochs and after ``updates`` updates (two lists)."""
+    split = _split()
+    N = len(split.X_train)
+
+    def loss_after(B, n):
+        r = run_updates(_net(), split.X_train, split.y_train, SGD(lr=lr), B, n, split.X_val,
+                        split.y_val, eval_every=n, seed=0)  # fmt: skip
+        return float(r.train_loss[-1])
+
+    per_epoch = [loss_after(B, epochs * math.ceil(N / B)) for B in batches]
+    per_update = [loss_after(B, updates) for B in batches]
+    return per_epoch, per_update
+
+
+def _decided(per_epoch, per_update, excess, run):
+    """Put what decides the race's answers through ``check_range`` (true by construction),
+    so that the test matrix logs how far each answer is from changing on another CPU."""
+    best, worst, knee = (CLOCK_BATCHES.index(B) for B in run)
+    for i, B in enumerate(CLOCK_BATCHES):
+        if i != best:
+            check_range(f"the race: loss after an epoch, B = {B}", per_epoch[i],
+                        low=per_epoch[best])  # fmt: skip
+        if i != worst:
+            check_range(f"the race: loss after the updates, B = {B}", per_update[i],
+                        high=per_update[worst])  # fmt: skip
+        if i <= knee:
+            bounds = {"high": KNEE_WITHIN} if i == knee else {"low": KNEE_WITHIN}
+            check_range(f"the race: excess over the full batch, B = {B}", excess[i], **bounds)
+
+
+def _batch_size(what, value):
+    if isinstance(value, bool) or value not in CLOCK_BATCHES:
+        fail(what, f"one of the batch sizes {CLOCK_BATCHES}", repr(value))
+    return int(value)
+
+
+def check_clocks(clock_counts, best_per_epoch, worst_per_update, knee):
+    """7.4: the counts of both clocks, and three predictions, each confirmed by the race."""
+    counts = clock_cases(clock_counts, CLOCK_CASES, EXPECTED["clock_counts"])
+    stored = EXPECTED["clocks"]
+    names = ("best_per_epoch", "worst_per_update", "knee")
+    got = [_batch_size(n, v) for n, v in zip(names, (best_per_epoch, worst_per_update, knee),
+                                                strict=True)]  # fmt: skip
+    hints = (
+        "an epoch is one update for the full batch and N/B updates for a batch of B",
+        "with the same number of steps, which batch's gradient is the noisiest?",
+        "the noise of a batch falls like 1/√B (chapter 3); past the critical batch size a "
+        "larger batch no longer buys a lower loss per update",
+    )
+    for name, g, want, hint in zip(names, got, stored, hints, strict=True):
+        check_equal(name, g, want, hint=hint)
+    lr, epochs, updates = CLOCK_SETTING["lr"], CLOCK_SETTING["epochs"], CLOCK_SETTING["updates"]
+    per_epoch, per_update = clock_losses(lr, epochs, updates)
+    full = per_update[-1]
+    excess = [u / full - 1 for u in per_update]
+    run = (
+        CLOCK_BATCHES[int(np.argmin(per_epoch))],
+        CLOCK_BATCHES[int(np.argmax(per_update))],
+        next(B for B, x in zip(CLOCK_BATCHES, excess, strict=True) if x <= KNEE_WITHIN),
+    )
+    _decided(per_epoch, per_update, excess, run)
+    for name, g, r in zip(names, got, run, strict=True):
+        check_equal(f"{name}, in the race", g, r)
+    lines = [f"{'B':>5} {'updates':>8} {'loss':>7} {'examples':>9} {'loss':>7} "
+             f"{'vs full':>8}", f"{'':>5} {'in ' + str(epochs) + ' epoch':>16} "
+             f"{'in ' + str(updates) + ' updates':>17}"]  # fmt: skip
+    for B, (n_upd, n_ex), e, u, x in zip(CLOCK_BATCHES, counts, per_epoch,
+                                         per_update, excess, strict=True):  # fmt: skip
+        lines.append(f"{B:>5} {n_upd:>8} {e:>7.3f} {n_ex:>9} {u:>7.3f} {x:>+8.2%}")
+    passed(f"SGD at η = {lr:g} from the same start agrees with every prediction: per epoch the "
+           f"smallest batch wins, per update the noisiest loses, and from B = {run[2]} on a "
+           f"larger batch buys (almost) nothing per update:\n" + "\n".join(lines))  # fmt: skip

@@ -268,3 +268,56 @@ def test_every_restart_count_is_far_from_a_tie():
         if p < 1:
             k = math.log(1 - c) / math.log(1 - p)
             assert min(k % 1, 1 - k % 1) > 0.2, (p, c)
+
+
+# --- 2.2, second part: predict the multiply-adds of a gradient, then count them ------------------
+def predict_multiply_adds(sizes, N):
+    layers = list(zip(sizes[:-1], sizes[1:], strict=True))
+    S = sum(a * b for a, b in layers)
+    W = sum((a + 1) * b for a, b in layers)
+    return N * (3 * S - sizes[0] * sizes[1]), 2 * W * N * S
+
+
+def test_predict_multiply_adds_reference_passes_and_shows_the_counts(capsys):
+    ch02.check_predict_multiply_adds(predict_multiply_adds)
+    ch02.check_predict_multiply_adds_hidden(predict_multiply_adds)
+    out = capsys.readouterr().out
+    assert out.count("✓") == 2
+    # [5, 8, 8, 1] on N = 7 by hand: S = 40 + 64 + 8 = 112, W = 112 + 17 = 129;
+    # backprop 7 (336 - 40) = 2072, differences 2 * 129 * 7 * 112 = 202272
+    assert "2,072     2,072      202,272   202,272   97.6" in out
+
+
+def _three_products_everywhere(sizes, N):  # forgets that layer 1 sends no error back
+    return predict_multiply_adds(sizes, N)[0] + N * sizes[0] * sizes[1], predict_multiply_adds(
+        sizes, N
+    )[1]
+
+
+def _weights_without_biases(sizes, N):  # 2S passes instead of 2W
+    S = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+    return predict_multiply_adds(sizes, N)[0], 2 * S * N * S
+
+
+def _by_the_course(sizes, N):
+    from course_utils.chapters.ch02_gradient_information import cost
+
+    counts = cost.multiply_adds(sizes, N)
+    return counts.backprop, counts.numerical
+
+
+@pytest.mark.parametrize(
+    ("wrong", "message"),
+    [
+        (_three_products_everywhere, "every layer but the first"),
+        (_weights_without_biases, "the biases too"),
+        (lambda sizes, N: predict_multiply_adds(sizes, N)[::-1], "backpropagation"),
+        (lambda sizes, N: predict_multiply_adds(sizes, N)[0], "a pair"),
+        (_by_the_course, "implements exercise 2.2"),
+    ],
+)
+def test_predict_multiply_adds_rejects_wrong_and_borrowed_answers(wrong, message):
+    with pytest.raises(ExerciseError, match=message):
+        ch02.check_predict_multiply_adds(wrong)
+    with pytest.raises(ExerciseError):
+        ch02.check_predict_multiply_adds_hidden(wrong)

@@ -246,3 +246,73 @@ def test_lr_choice_grades_only_well_conditioned_quantities():
         runaway.append(h.val_losses[-1])
     assert np.ptp(runaway) > 0.3  # chaotic: the digits are the CPU's, not the lesson's
     assert min(runaway) >= 1.5 * ch07.RUNAWAY_LOSS
+
+
+# --- 7.4: two clocks and a knee --------------------------------------------------------------
+def clock_counts(N, B, epochs, updates):
+    batches = [min(B, N - start) for start in range(0, N, B)]  # one epoch, by hand
+    return epochs * len(batches), sum(batches[k % len(batches)] for k in range(updates))
+
+
+def test_clock_counts_by_hand():
+    # 1011 digits in batches of 256: 256, 256, 256, 243; 20 updates are 5 whole epochs
+    assert clock_counts(1011, 256, 1, 20) == (4, 5 * 1011)
+    assert clock_counts(10, 4, 3, 5) == (9, 4 + 4 + 2 + 4 + 4)
+
+
+def test_clocks_accept_the_reference_and_show_the_race(capsys):
+    ch07.check_clocks(clock_counts, 4, 4, 32)
+    ch07.check_clock_counts_hidden(clock_counts)
+    out = capsys.readouterr().out
+    assert out.count("✓") == 2 and "from B = 32 on" in out
+    assert "  256        4" in out and "5055" in out
+
+
+def _counts_without_the_short_batch(N, B, epochs, updates):  # examples = updates · B
+    return epochs * -(-N // B), updates * B
+
+
+def _counts_by_floor(N, B, epochs, updates):  # drops the short last batch
+    return epochs * (N // B), clock_counts(N, B, epochs, updates)[1]
+
+
+def _counts_by_training(N, B, epochs, updates):  # asks train() how many steps an epoch has
+    split = digits_split()
+    h = train(MLP([64, 2, 10], "tanh", "cross_entropy"), split.X_train[:N], split.y_train[:N],
+              Adam(), batch_size=B, epochs=1)  # fmt: skip
+    return epochs * h.steps_per_epoch, clock_counts(N, B, epochs, updates)[1]
+
+
+@pytest.mark.parametrize(
+    ("counts", "predictions", "message"),
+    [
+        (_counts_without_the_short_batch, (4, 4, 32), "may be smaller"),
+        (_counts_by_floor, (4, 4, 32), "the last batch"),
+        (_counts_by_training, (4, 4, 32), "implements exercise 7.4"),
+        (clock_counts, (1011, 4, 32), "best_per_epoch"),  # per update's winner, per epoch
+        (clock_counts, (4, 1011, 32), "worst_per_update"),  # the epoch's loser
+        (clock_counts, (4, 4, 256), "knee"),  # the full batch's neighbour only
+        (clock_counts, (4, 4, 5), "one of the batch sizes"),
+        (clock_counts, (4, 4, True), "one of the batch sizes"),
+    ],
+)
+def test_clocks_reject_wrong_counts_and_predictions(counts, predictions, message):
+    with pytest.raises(ExerciseError, match=message):
+        ch07.check_clocks(counts, *predictions)
+
+
+def test_the_hidden_counts_need_the_short_batch():
+    with pytest.raises(ExerciseError, match="may be smaller"):
+        ch07.check_clock_counts_hidden(_counts_without_the_short_batch)
+
+
+def test_the_race_is_far_from_changing_its_answers():
+    """Each answer is decided by a gap far above any CPU's rounding: the losses of one
+    epoch differ by a factor of 3.8 at least, the noisiest batch is 25 % above the next,
+    and every batch's excess over the full batch is 2.5 points or more from the 5 % line."""
+    from course_utils.exercises import _hidden
+
+    margins = _hidden.module("ch07", _hidden.REFERENCE).clock_margins()
+    assert margins["best_per_epoch"] > 2.5
+    assert margins["worst_per_update"] > 0.2
+    assert margins["knee"] > 0.025
