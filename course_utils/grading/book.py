@@ -83,6 +83,11 @@ def structure_problems(nb, name=""):
             problems.append(f"the heading of {ex_id} announces {S.number(announced[ex_id])} "
                             f"points, its checks are worth {S.number(ex.max_points)} "
                             "(visible and hidden)")  # fmt: skip
+        elif any(hidden for _, _, hidden in ex.checks) and not re.search(
+            r"\bhidden checks?\b", N.exercise_text(nb, ex_id, ex.answer)
+        ):
+            problems.append(f"the text of {ex_id} does not say what its hidden checks add "
+                            "(a sentence with the words 'hidden check')")  # fmt: skip
     if exercises and not N.setup_cells(nb):
         problems.append("no setup cell (tag 'setup', or a cell that imports course_utils)")
     return problems

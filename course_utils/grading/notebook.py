@@ -272,6 +272,18 @@ def heading_points(nb):
     return found
 
 
+def exercise_text(nb, exercise_id, answer_index):
+    """The Markdown of an exercise: from the cell of its heading to its answer cell."""
+    parts = []
+    for cell in reversed(nb.cells[:answer_index]):
+        if cell.get("cell_type") != "markdown":
+            continue
+        parts.insert(0, source(cell))
+        if exercise_id in heading_points(nbformat.v4.new_notebook(cells=[cell])):
+            break
+    return "\n\n".join(parts)
+
+
 def exercise_id_key(exercise_id):
     """Sort key: "1.10" after "1.9"."""
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", str(exercise_id)))

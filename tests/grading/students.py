@@ -132,7 +132,8 @@ def toy_notebook():
             metadata={"tags": ["setup"]},
         ),
         code("slow_figure()"),
-        md("## Exercises\n\n### Exercise 1.1: the answer (3 points)\n\nDo it."),
+        md("## Exercises\n\n### Exercise 1.1: the answer (3 points)\n\nDo it. A hidden check "
+           "adds 1 point."),
         code("### BEGIN SOLUTION\nanswer_value = 41 + 1\n### END SOLUTION",
              metadata={"tags": ["answer"], "grading": {"id": "1.1"}}),
         code("ch01.check_answer(answer_value)",

@@ -78,6 +78,24 @@ def test_a_heading_announces_what_the_checks_are_worth():
     assert N.heading_points(nb) == {"1.1": 1, "1.2": 2.5}
 
 
+def test_the_text_of_an_exercise_says_what_its_hidden_checks_add():
+    nb = toy_notebook()
+    nb.cells[4].source = "## Exercises\n\n### Exercise 1.1: the answer (3 points)\n\nDo it."
+    assert B.structure_problems(nb, "01_toy.ipynb") == [
+        "the text of 1.1 does not say what its hidden checks add (a sentence with the words "
+        "'hidden check')"
+    ]
+    # the text runs from the heading's cell to the answer, over several Markdown cells
+    nb.cells.insert(5, nbformat.v4.new_markdown_cell("At grading a hidden check adds a point."))
+    assert B.structure_problems(nb, "01_toy.ipynb") == []
+    assert N.exercise_text(nb, "1.1", 6).endswith("hidden check adds a point.")
+    assert N.exercise_text(nb, "1.1", 6).startswith("## Exercises")
+    # a sentence before the exercise's heading does not count
+    nb.cells[5].source = "More text."
+    nb.cells[1].source = "# Toy\n\nEach exercise has a hidden check."
+    assert len(B.structure_problems(nb, "01_toy.ipynb")) == 1
+
+
 def test_the_real_book_follows_the_conventions(tmp_path):
     lines = []
     assert B.validate(BOOK, run=False, log=lines.append) == 0, lines
