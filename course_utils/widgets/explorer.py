@@ -24,7 +24,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from course_utils import _validate
-from course_utils.widgets import frames, png, saved
+from course_utils.widgets import frames, live, png, saved
 from course_utils.widgets.controls import Control
 from course_utils.widgets.drawing import Layers
 from course_utils.widgets.page import page_html
@@ -154,11 +154,20 @@ class Explorer:
             if control.has_trait("continuous_update"):
                 control.continuous_update = bool(continuous_update)
             control.observe(self._on_change, names="value")
+        self.refresh()
+        # In the notebook, a page explorer is the page's own front-end (live.PageView),
+        # the kernel's picture folded under it; any other shows its controls and picture.
         # saved.note(): a line that shows only in a reopened notebook, before it runs
         # again; then the controls, which move nothing without a kernel, are hidden
-        box = W.VBox(list(self.controls.values()), _dom_classes=[saved.CONTROLS_CLASS])
-        self.widget = W.VBox([saved.note(), box, self.image], _dom_classes=[saved.EXPLORER_CLASS])
-        self.refresh()
+        self.live = None
+        if page is not None and live.AVAILABLE and not frames.enabled():
+            self.live = live.PageView(self)
+            kernel = W.Accordion([self.image], titles=(live.KERNEL_PICTURE,), selected_index=None)
+            parts, classes = [saved.note(live=True), self.live, kernel], [saved.LIVE_CLASS]
+        else:
+            box = W.VBox(list(self.controls.values()), _dom_classes=[saved.CONTROLS_CLASS])
+            parts, classes = [saved.note(), box, self.image], []
+        self.widget = W.VBox(parts, _dom_classes=[saved.EXPLORER_CLASS, *classes])
         self.default_png = self.image.value
 
     @property
