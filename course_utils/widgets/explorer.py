@@ -7,7 +7,8 @@ what ``draw`` added last time, calls it again and shows the figure as a PNG imag
 painting only the new artists over a cached picture of the rest (:mod:`.drawing`).
 
 When the explorer is displayed, its output carries the live widget, which
-JupyterLab shows, and a PNG of the default state (a print, the PDF). While the book
+JupyterLab shows (for a page explorer, the page's own front-end, :mod:`.live`, with the
+kernel's picture folded under it), and a PNG of the default state (a print, the PDF). While the book
 is built it also carries a static slider over precomputed frames (``text/html``,
 :mod:`.frames`), which the HTML book shows. A saved notebook keeps the widget's
 state, and a reopened one shows its picture and says how to make it move (:mod:`.saved`).
@@ -77,7 +78,8 @@ class Explorer:
     page : course_utils.widgets.page.Page, optional
         The explorer's model in the page's JavaScript and the data it ships: the built
         book then runs the explorer in the reader's browser, every control live
-        (:mod:`.page`), instead of showing precomputed frames.
+        (:mod:`.page`), instead of showing precomputed frames; the notebook shows the
+        same front-end, its values kept in step with the controls (:mod:`.live`).
 
     Attributes
     ----------
@@ -87,6 +89,9 @@ class Explorer:
         Name → the control's role (:data:`~course_utils.widgets.controls.ROLES`).
     page : ~course_utils.widgets.page.Page or None
         The page model, as given.
+    live : ~course_utils.widgets.live.PageView or None
+        The page's front-end in the notebook; None without a page model, without
+        anywidget, or while the book is built.
 
     Notes
     -----

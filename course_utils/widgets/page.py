@@ -19,8 +19,8 @@ An explorer becomes a page explorer by naming its model and data:
 (:func:`course_utils.widgets.frames.enabled`) its HTML output is :func:`page_html`: a
 ``div`` that ``web/downhill-explorers.js`` fills with the live controls and the figure,
 the controls described from the ipywidgets' own traits (:func:`control_spec`), the
-default picture kept for readers without JavaScript. JupyterLab shows the Python explorer
-as before.
+default picture kept for readers without JavaScript. JupyterLab shows the same scripts'
+explorer, driven by the kernel's controls (:mod:`.live`).
 """
 
 import base64

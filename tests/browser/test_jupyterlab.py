@@ -374,23 +374,10 @@ def run_cell(page, jupyterlab, path, index):
     jupyterlab.wait_for_idle_kernel(path)
 
 
-def drag_and_check(page, jupyterlab, path, label, request):
-    """Drag the slider ``label`` with the mouse; check the pictures on the way and the last."""
-    run_cell(page, jupyterlab, path, 0)
-    moved = slider(page, label)
-    moved.wait_for(state="visible", timeout=60_000)
-    image = moved.locator(IMAGE_OF_SLIDER)
-    natural, css = image.evaluate("(img) => [img.naturalWidth, img.getBoundingClientRect().width]")
-    # drawn at the image's pixels per CSS pixel, shown at its natural size: not stretched
-    assert natural == pytest.approx(PIXEL_RATIO * css, abs=1), (natural, css)
-    image.evaluate(WATCH_PICTURES)
-    moved.locator(".widget-readout").evaluate(WATCH_VALUES)
-    handle = moved.locator(".noUi-handle").first
-    handle.scroll_into_view_if_needed()
-    track = moved.locator(".noUi-target").first.bounding_box()
-    box = handle.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    left, width = track["x"], track["width"]
+def drag_and_count(page, x, y, left, width, request):
+    """Press the mouse at (x, y), drag along the track from ``left`` over ``width`` and
+    release; report the slider values and pictures (``window.__values``, ``__pictures``)
+    per second while the button was down."""
     page.mouse.move(x, y)
     page.mouse.down()
     # Back and forth along the track, one end to the other in SWEEP_SECONDS, the mouse
@@ -413,6 +400,26 @@ def drag_and_check(page, jupyterlab, path, label, request):
         ("slider values per second during the drag", round(passed / seconds, 1))
     )
     request.node.user_properties.append(("pictures per second during the drag", round(rate, 1)))
+
+
+def drag_and_check(page, jupyterlab, path, label, request):
+    """Drag the slider ``label`` with the mouse; check the pictures on the way and the last."""
+    run_cell(page, jupyterlab, path, 0)
+    moved = slider(page, label)
+    moved.wait_for(state="visible", timeout=60_000)
+    image = moved.locator(IMAGE_OF_SLIDER)
+    natural, css = image.evaluate("(img) => [img.naturalWidth, img.getBoundingClientRect().width]")
+    # drawn at the image's pixels per CSS pixel, shown at its natural size: not stretched
+    assert natural == pytest.approx(PIXEL_RATIO * css, abs=1), (natural, css)
+    image.evaluate(WATCH_PICTURES)
+    moved.locator(".widget-readout").evaluate(WATCH_VALUES)
+    handle = moved.locator(".noUi-handle").first
+    handle.scroll_into_view_if_needed()
+    track = moved.locator(".noUi-target").first.bounding_box()
+    box = handle.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    left, width = track["x"], track["width"]
+    drag_and_count(page, x, y, left, width, request)
 
     page.wait_for_timeout(1000)  # the last value and its picture, if still on their way
     jupyterlab.wait_for_idle_kernel(path)
@@ -482,25 +489,7 @@ def drag_page_and_check(page, jupyterlab, path, label, request):
     thumb = 8  # half of Chromium's thumb: its centre runs from left + 8 to right - 8
     left, width = box["x"] + thumb, box["width"] - 2 * thumb
     x, y = left + width * at, box["y"] + box["height"] / 2
-    page.mouse.move(x, y)
-    page.mouse.down()
-    start = page.evaluate("performance.now()")  # as drag_and_check: back and forth
-    begun = time.perf_counter()
-    while (elapsed := time.perf_counter() - begun) < DRAG_SECONDS:
-        u = ((x - left) / width + elapsed / SWEEP_SECONDS) % 2
-        page.mouse.move(left + width * (u if u <= 1 else 2 - u), y)
-    end = page.evaluate("performance.now()")
-    during = page.evaluate("window.__pictures.length")
-    passed = page.evaluate("window.__values.length")
-    page.mouse.up()
-    seconds = (end - start) / 1000
-    assert during >= 2, f"{during} new pictures while the mouse button was down"
-    request.node.user_properties.append(
-        ("slider values per second during the drag", round(passed / seconds, 1))
-    )
-    request.node.user_properties.append(
-        ("pictures per second during the drag", round(during / seconds, 1))
-    )
+    drag_and_count(page, x, y, left, width, request)
 
     page.wait_for_timeout(1000)  # the values reach the kernel when the slider is let go
     jupyterlab.wait_for_idle_kernel(path)
@@ -522,45 +511,48 @@ def drag_page_and_check(page, jupyterlab, path, label, request):
 
 
 def shown_name(request):
-    return request.node.callspec.params["name"].split(".")[-1]
+    name = request.node.callspec.params["name"].split(".")[-1]
+    return name + ("-notebook-7" if "notebook_7" in request.node.name else "")
 
 
-@pytest.mark.parametrize("name", list(EXPLORERS))
-def test_the_picture_follows_a_mouse_drag(chromium, jupyterlab, request, name):
-    """Every explorer: its first slider, dragged in JupyterLab; an explorer that the page
-    computes (widgets/live.py) draws in the browser, the others in the kernel."""
+def drag_explorer(chromium, jupyterlab, request, name, notebook_7=False):
+    """Open a notebook with explorer ``name`` (in JupyterLab, or Notebook 7) and drag its
+    first slider: an explorer that the page computes (widgets/live.py) draws in the
+    browser, the others in the kernel."""
     control, label = dragged_control(name)
     computed_in_page = EXPLORERS[name]().page is not None
     if computed_in_page:
         path = page_drag_notebook(jupyterlab, name)
     else:
         path = drag_notebook(jupyterlab, name, control)
-    page = open_notebook(chromium, jupyterlab, path)
-    try:
-        if computed_in_page:
-            drag_page_and_check(page, jupyterlab, path, label, request)
-        else:
-            drag_and_check(page, jupyterlab, path, label, request)
-    finally:
-        page.close()
-        with contextlib.suppress(OSError):
-            jupyterlab.shutdown_kernels()
-
-
-def test_the_picture_follows_a_mouse_drag_in_notebook_7(chromium, jupyterlab, request):
-    """Chapter 3's explorer in Notebook 7, which the same server serves under /notebooks/."""
-    name = "ch03_gradient_descent.explore_minibatch"
-    control, label = dragged_control(name)
-    path = drag_notebook(jupyterlab, name, control)
-    page = chromium.new_page()
-    try:
+    if notebook_7:
+        page = chromium.new_page()
         goto_notebook(page, f"{jupyterlab.url}notebooks/{path}?token={jupyterlab.token}")
         jupyterlab.wait_for_idle_kernel(path)
-        drag_and_check(page, jupyterlab, path, label, request)
+    else:
+        page = open_notebook(chromium, jupyterlab, path)
+    try:
+        check = drag_page_and_check if computed_in_page else drag_and_check
+        check(page, jupyterlab, path, label, request)
     finally:
         page.close()
         with contextlib.suppress(OSError):
             jupyterlab.shutdown_kernels()
+
+
+@pytest.mark.parametrize("name", list(EXPLORERS))
+def test_the_picture_follows_a_mouse_drag(chromium, jupyterlab, request, name):
+    """Every explorer: its first slider, dragged in JupyterLab."""
+    drag_explorer(chromium, jupyterlab, request, name)
+
+
+@pytest.mark.parametrize(
+    "name", ["ch03_gradient_descent.explore_minibatch", "ch05_momentum.explore_momentum"]
+)
+def test_the_picture_follows_a_mouse_drag_in_notebook_7(chromium, jupyterlab, request, name):
+    """In Notebook 7, which the same server serves under /notebooks/: chapter 3's
+    explorer, drawn by the kernel, and chapter 5's momentum explorer, drawn by the page."""
+    drag_explorer(chromium, jupyterlab, request, name, notebook_7=True)
 
 
 def _anchor(page, name):
