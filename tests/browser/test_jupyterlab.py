@@ -504,10 +504,21 @@ def drag_page_and_check(page, jupyterlab, path, label, request):
     assert same, "the kernel's picture is not the final values'"
     assert error == "None" and warnings == [], (error, warnings)
     assert error_outputs(page) == []
-    assert unexpected_errors(watch.errors, "") == [], watch.errors
+    errors = [e for e in unexpected_errors(watch.errors, "") if not server_asset(e)]
+    assert errors == [], errors
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)  # to look at
     explorer = page.locator(".downhill-explorer").first
     explorer.screenshot(path=str(SCREENSHOTS / f"jupyterlab-{shown_name(request)}.png"))
+
+
+def server_asset(error):
+    """A font or style of the Jupyter server's own front-end that failed to load: Notebook
+    7's style sheet names fonts its package does not ship (the server's log: "403 GET
+    /static/notebook/….woff2 … is not in root static directory"), fetched when some text
+    first uses them; not the explorer's doing, and the text still shows."""
+    return error["text"].startswith("Failed to load resource") and re.search(
+        r"/static/(notebook|lab)/[^/]+\.(woff2?|css)$", error["url"]
+    )
 
 
 def shown_name(request):
