@@ -10,6 +10,8 @@
 - :mod:`~course_utils.widgets.page`: explorers that the book's page computes itself,
   from a JavaScript port of the numerics (:class:`Page`: the model and its data);
   ``png`` and ``saved``: the PNG encoder, and the note a reopened notebook shows;
+- :mod:`~course_utils.widgets.live`: those explorers in the notebook, drawn by the same
+  JavaScript (an anywidget), their values kept in step with the Python controls;
 - :mod:`~course_utils.widgets.sweep`: every chapter's explorers, driven over their
   controls (for the tests and the benchmarks).
 

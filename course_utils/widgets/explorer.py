@@ -7,7 +7,8 @@ what ``draw`` added last time, calls it again and shows the figure as a PNG imag
 painting only the new artists over a cached picture of the rest (:mod:`.drawing`).
 
 When the explorer is displayed, its output carries the live widget, which
-JupyterLab shows, and a PNG of the default state (a print, the PDF). While the book
+JupyterLab shows (for a page explorer, the page's own front-end, :mod:`.live`, with the
+kernel's picture folded under it), and a PNG of the default state (a print, the PDF). While the book
 is built it also carries a static slider over precomputed frames (``text/html``,
 :mod:`.frames`), which the HTML book shows. A saved notebook keeps the widget's
 state, and a reopened one shows its picture and says how to make it move (:mod:`.saved`).
@@ -25,7 +26,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from course_utils import _validate
-from course_utils.widgets import frames, png, saved
+from course_utils.widgets import frames, live, png, saved
 from course_utils.widgets import narrow as narrow_kit
 from course_utils.widgets.controls import Control
 from course_utils.widgets.drawing import Layers
@@ -79,7 +80,8 @@ class Explorer:
     page : course_utils.widgets.page.Page, optional
         The explorer's model in the page's JavaScript and the data it ships: the built
         book then runs the explorer in the reader's browser, every control live
-        (:mod:`.page`), instead of showing precomputed frames.
+        (:mod:`.page`), instead of showing precomputed frames; the notebook shows the
+        same front-end, its values kept in step with the controls (:mod:`.live`).
     frame_values : dict, optional
         Name → the values of that control that get a frame in the static book, in place
         of the default grid (:func:`~course_utils.widgets.frames.frame_values`): the
@@ -98,6 +100,9 @@ class Explorer:
         Name → the control's role (:data:`~course_utils.widgets.controls.ROLES`).
     page : ~course_utils.widgets.page.Page or None
         The page model, as given.
+    live : ~course_utils.widgets.live.PageView or None
+        The page's front-end in the notebook; None without a page model, without
+        anywidget, or while the book is built.
 
     Notes
     -----
@@ -172,11 +177,20 @@ class Explorer:
             if control.has_trait("continuous_update"):
                 control.continuous_update = bool(continuous_update)
             control.observe(self._on_change, names="value")
+        self.refresh()
+        # In the notebook, a page explorer is the page's own front-end (live.PageView),
+        # the kernel's picture folded under it; any other shows its controls and picture.
         # saved.note(): a line that shows only in a reopened notebook, before it runs
         # again; then the controls, which move nothing without a kernel, are hidden
-        box = W.VBox(list(self.controls.values()), _dom_classes=[saved.CONTROLS_CLASS])
-        self.widget = W.VBox([saved.note(), box, self.image], _dom_classes=[saved.EXPLORER_CLASS])
-        self.refresh()
+        self.live = None
+        if page is not None and live.AVAILABLE and not frames.enabled():
+            self.live = live.PageView(self)
+            kernel = W.Accordion([self.image], titles=(live.KERNEL_PICTURE,), selected_index=None)
+            parts, classes = [saved.note(live=True), self.live, kernel], [saved.LIVE_CLASS]
+        else:
+            box = W.VBox(list(self.controls.values()), _dom_classes=[saved.CONTROLS_CLASS])
+            parts, classes = [saved.note(), box, self.image], []
+        self.widget = W.VBox(parts, _dom_classes=[saved.EXPLORER_CLASS, *classes])
         self.default_png = self.image.value
 
     @property

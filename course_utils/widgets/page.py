@@ -19,8 +19,8 @@ An explorer becomes a page explorer by naming its model and data:
 (:func:`course_utils.widgets.frames.enabled`) its HTML output is :func:`page_html`: a
 ``div`` that ``web/downhill-explorers.js`` fills with the live controls and the figure,
 the controls described from the ipywidgets' own traits (:func:`control_spec`), the
-default picture kept for readers without JavaScript. JupyterLab shows the Python explorer
-as before.
+default picture kept for readers without JavaScript. JupyterLab shows the same scripts'
+explorer, driven by the kernel's controls (:mod:`.live`).
 """
 
 import base64
@@ -145,10 +145,10 @@ def permutations(n, epochs, seed=0):
     return np.array([next(stream)[1] for _ in range(epochs)], dtype=int).reshape(epochs, n)
 
 
-def _value(value):
+def json_value(value):
     """A control's value as JSON (numpy scalars as Python numbers, tuples as lists)."""
     if isinstance(value, (tuple, list)):
-        return [_value(v) for v in value]
+        return [json_value(v) for v in value]
     if isinstance(value, np.generic):
         return value.item()
     return value
@@ -163,7 +163,8 @@ def control_spec(name, widget, role):
     choices). ``step`` is the step of the live slider: in the page a numeric slider is
     continuous, and the arrow keys move it by ``step``.
     """
-    spec = {"name": name, "role": role, "label": widget.description, "value": _value(widget.value)}
+    value = json_value(widget.value)
+    spec = {"name": name, "role": role, "label": widget.description, "value": value}
     if isinstance(widget, W.FloatLogSlider):
         spec.update(kind="log", min=widget.min, max=widget.max, base=widget.base, step=widget.step)
     elif isinstance(widget, W.FloatSlider):
@@ -172,11 +173,11 @@ def control_spec(name, widget, role):
     elif isinstance(widget, W.IntSlider):
         spec.update(kind="int", min=widget.min, max=widget.max, step=widget.step)
     elif isinstance(widget, W.SelectionSlider):
-        spec.update(kind="options", options=[_value(o) for o in widget.options])
+        spec.update(kind="options", options=[json_value(o) for o in widget.options])
     elif isinstance(widget, W.SelectMultiple):
-        spec.update(kind="multi", options=[_value(o) for o in widget.options])
+        spec.update(kind="multi", options=[json_value(o) for o in widget.options])
     elif isinstance(widget, W.Dropdown):
-        spec.update(kind="menu", options=[_value(o) for o in widget.options])
+        spec.update(kind="menu", options=[json_value(o) for o in widget.options])
     elif isinstance(widget, W.Checkbox):
         spec.update(kind="checkbox")
     else:
@@ -217,7 +218,8 @@ def page_html(explorer, still_png):
 
 
 def _alt(explorer):
-    settings = ", ".join(f"{c.description} {_value(c.value)}" for c in explorer.controls.values())
+    controls = explorer.controls.values()
+    settings = ", ".join(f"{c.description} {json_value(c.value)}" for c in controls)
     return f"The explorer's picture at its default settings: {settings}."
 
 

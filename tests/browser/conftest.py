@@ -52,30 +52,48 @@ def pytest_terminal_summary(terminalreporter):
 
 
 @pytest.fixture(scope="session")
-def chromium(tmp_path_factory):
+def playwright_driver():
+    """Playwright's driver, started once: a session can run only one (sync API)."""
+    if find_chromium() is None:
+        pytest.fail(f"{NO_CHROMIUM} ({REQUIRE_ENV} is set)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright_driver, tmp_path_factory):
     """One headless chromium for the session (a persistent context on a fresh profile).
 
     Requests to hosts other than loopback are aborted for every page it opens.
     """
-    executable = find_chromium()
-    if executable is None:
-        pytest.fail(f"{NO_CHROMIUM} ({REQUIRE_ENV} is set)")
-    from playwright.sync_api import sync_playwright
+    context = playwright_driver.chromium.launch_persistent_context(
+        user_data_dir=str(tmp_path_factory.mktemp("chromium-profile")),
+        executable_path=find_chromium(),
+        headless=True,
+        args=CHROMIUM_FLAGS,
+        viewport={"width": 1280, "height": 900},
+    )
+    try:
+        context.set_default_timeout(30_000)
+        context.route(OTHER_HOSTS, block)
+        yield context
+    finally:
+        context.close()
 
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            user_data_dir=str(tmp_path_factory.mktemp("chromium-profile")),
-            executable_path=executable,
-            headless=True,
-            args=CHROMIUM_FLAGS,
-            viewport={"width": 1280, "height": 900},
-        )
-        try:
-            context.set_default_timeout(30_000)
-            context.route(OTHER_HOSTS, block)
-            yield context
-        finally:
-            context.close()
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver):
+    """A second headless chromium, for tests that need fresh contexts of their own (a
+    phone's viewport at a device pixel ratio); each context must block other hosts."""
+    chromium = playwright_driver.chromium.launch(
+        executable_path=find_chromium(), args=CHROMIUM_FLAGS
+    )
+    try:
+        yield chromium
+    finally:
+        chromium.close()
 
 
 # --- the rendered book ---------------------------------------------------------------

@@ -9,7 +9,7 @@ fetches only the wide pictures, a phone only the narrow ones.
 """
 
 import pytest
-from browser_support import CHROMIUM_FLAGS, OTHER_HOSTS, block, find_chromium, skip_without_chromium
+from browser_support import OTHER_HOSTS, block, skip_without_chromium
 
 from course_utils.widgets import narrow
 
@@ -24,18 +24,6 @@ PICTURES = """() => [...document.querySelectorAll('article .downhill-static')].m
     const img = root.querySelector('img');
     return {shown: img.clientWidth, natural: img.naturalWidth, src: img.currentSrc};
 })"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_FLAGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def open_page(browser, url, viewport, scale):

@@ -16,6 +16,11 @@
  * api, values), draw(fig, L, result, values, problem, api), status(result, values) ->
  * text, and optionally key(values)}: L is what layout returned plus the axes setup
  * made; setup runs again when the width or the key (say, the surface) changes.
+ *
+ * The root element says what happens: 'downhill:change' (detail.names) when the reader
+ * moves a control, 'downhill:drawn' after every redraw; root.downhill.update(values)
+ * moves controls from outside (the notebook's kernel, downhill-widget.js) without the
+ * first event.
  */
 (function (root) {
   'use strict';
@@ -169,16 +174,16 @@
   // --- one explorer on the page ----------------------------------------------------------------
   var REGISTRY = {};
 
-  function mount(root) {
+  function mount(root, given) {  // given: the specification, else read from the page
     if (root.dataset.mounted) return;
-    var spec = JSON.parse(root.querySelector('script.downhill-spec').textContent);
+    var spec = given || JSON.parse(root.querySelector('script.downhill-spec').textContent);
     var explorer = REGISTRY[spec.name], model = D.models[spec.name];
     if (!explorer || !model) return;
     root.dataset.mounted = '1';
     var problem = model.prepare(spec.data), values = {}, byName = {};
     spec.controls.forEach(function (c) { values[c.name] = c.value; byName[c.name] = c; });
     var pending = false, fig = null, L = null, width = 0, lastStatus = '', spoken = null, key = null;
-    var controls = buildControls(spec, values, function () { request(); });
+    var controls = buildControls(spec, values, function (c) { request(); changed([c.name]); });
     var area = document.createElement('div'), status = document.createElement('p');
     area.className = 'downhill-figure';
     status.className = 'downhill-status';
@@ -189,10 +194,18 @@
     var api = {
       values: values, controls: controls, problem: problem, spec: spec, byName: byName,
       set: function (changes) {  // from the figure itself (a click on the phase diagram)
+        api.update(changes);
+        changed(Object.keys(changes));
+      },
+      update: function (changes) {  // from outside (the notebook's kernel): no event
         for (var k in changes) { controls.rows[k].downhillSet.set(changes[k]); }
         request();
       },
     };
+
+    function changed(names) {  // the reader moved these controls: tell whoever listens
+      root.dispatchEvent(new CustomEvent('downhill:change', { detail: { names: names } }));
+    }
 
     function settings() {
       return spec.controls.map(function (c) { return describe(c, values[c.name]); }).join(', ');
