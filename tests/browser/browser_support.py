@@ -54,6 +54,10 @@ def is_loopback(url):
 # driver, so loopback requests are never routed through Python (a routed request waits
 # until Python hands control to Playwright, which stalls a page while a test sleeps).
 OTHER_HOSTS = re.compile(r"^(?!https?://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?/)https?://")
+#: How long a page may take to settle (no request for 500 ms), in ms. Generous on purpose:
+#: under a loaded CI a chapter's formulas can keep fetching fonts well past Playwright's 30 s,
+#: and these tests check what a page shows, never how fast it shows it.
+SETTLE_MS = 180_000
 
 
 def block(route):

@@ -9,7 +9,7 @@ fetches only the wide pictures, a phone only the narrow ones.
 """
 
 import pytest
-from browser_support import OTHER_HOSTS, block, skip_without_chromium
+from browser_support import OTHER_HOSTS, SETTLE_MS, block, skip_without_chromium
 
 from course_utils.widgets import narrow
 
@@ -31,7 +31,7 @@ def open_page(browser, url, viewport, scale):
     context.route(OTHER_HOSTS, block)
     page = context.new_page()
     page.goto(url, wait_until="load")
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state("networkidle", timeout=SETTLE_MS)
     return context, page
 
 
@@ -84,7 +84,7 @@ def test_a_wide_screen_fetches_only_the_wide_frames_and_a_touch_only_those_one_m
         )
         before = set(fetched_pictures(page))
         explorer.get_by_role("slider").first.focus()  # a touch: the pictures one move away
-        page.wait_for_load_state("networkidle")
+        page.wait_for_load_state("networkidle", timeout=SETTLE_MS)
         page.wait_for_timeout(200)
         new = set(fetched_pictures(page)) - before
         assert 0 < len(new) <= sum(counts) - len(counts) + 1

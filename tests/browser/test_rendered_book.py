@@ -19,6 +19,7 @@ from browser_support import (
     CHAPTERS,
     IGNORED_ERRORS,
     ROOT,
+    SETTLE_MS,
     TOC_FILES,
     PageWatch,
     chapter_number,
@@ -42,7 +43,7 @@ def opened(chromium, url):
     watch = PageWatch(page)
     try:
         response = page.goto(url, wait_until="load")
-        page.wait_for_load_state("networkidle")
+        page.wait_for_load_state("networkidle", timeout=SETTLE_MS)
         page.wait_for_function("() => [...document.images].every((img) => img.complete)")
         page.evaluate("() => window.MathJax?.startup?.promise")  # the formulas typeset
         yield page, watch, response
@@ -96,7 +97,7 @@ def test_no_page_scrolls_sideways_on_a_phone(chromium, book_url, docname):
     try:
         page.set_viewport_size(PHONE)
         page.goto(page_url(book_url, docname), wait_until="load")
-        page.wait_for_load_state("networkidle")
+        page.wait_for_load_state("networkidle", timeout=SETTLE_MS)
         page.evaluate("() => window.MathJax?.startup?.promise")
         width = page.evaluate(
             "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
