@@ -279,7 +279,7 @@ def exercise_text(nb, exercise_id, answer_index):
         if cell.get("cell_type") != "markdown":
             continue
         parts.insert(0, source(cell))
-        if exercise_id in heading_points(nbformat.v4.new_notebook(cells=[cell])):
+        if any(m.group(1) == exercise_id for m in _HEADING.finditer(parts[0])):
             break
     return "\n\n".join(parts)
 
