@@ -1,7 +1,8 @@
-"""The page's contour lines (``contourLines`` in ``web/downhill-figure.js``, marching squares
-with the segments joined into polylines) against contourpy, which draws matplotlib's
-contours and so the notebook's pictures: the same crossing points, to the last digit, and
-the same lines (open ones cut by the border, closed ones, the two of a saddle)."""
+"""The page's contour lines (``contourLevels`` in ``web/downhill-figure.js``: marching
+squares over all the levels in one pass, the segments joined into polylines) against
+contourpy, which draws matplotlib's contours and so the notebook's pictures: the same
+crossing points, to the last digit, and the same lines (open ones cut by the border,
+closed ones, the two of a saddle)."""
 
 import json
 import subprocess
@@ -23,7 +24,10 @@ def page_lines(xs, ys, Z, levels):
     job = json.dumps({"Z": Z, "xs": xs.tolist(), "ys": ys.tolist(), "levels": levels})
     out = subprocess.run([NODE, str(DRIVER), str(page.WEB)], input=job, capture_output=True,
                          text=True, check=True, timeout=120)  # fmt: skip
-    return [[np.array(line, dtype=float).T for line in lines] for lines in json.loads(out.stdout)]
+    drawn = json.loads(out.stdout)
+    # all the levels in one pass draw, level by level, the very lines of a pass per level
+    assert drawn["levels"] == drawn["single"]
+    return [[np.array(line, dtype=float).T for line in lines] for lines in drawn["levels"]]
 
 
 def canonical(line):

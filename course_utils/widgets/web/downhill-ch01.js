@@ -13,9 +13,11 @@
   function taylorGrid(s, n) { return F.grid(s.value, s.bounds[0], s.bounds[1], n, n); }
 
   function inside(levels, g) {  // plotting._contour: only the levels within the grid's range
-    var lo = Infinity, hi = -Infinity;
-    g.Z.forEach(function (row) { row.forEach(function (z) { if (isFinite(z)) { lo = Math.min(lo, z); hi = Math.max(hi, z); } }); });
-    return levels.filter(function (v) { return lo < v && v < hi; });
+    if (g.lo === undefined) {  // the grid's range, once
+      g.lo = Infinity; g.hi = -Infinity;
+      g.Z.forEach(function (row) { row.forEach(function (z) { if (isFinite(z)) { g.lo = Math.min(g.lo, z); g.hi = Math.max(g.hi, z); } }); });
+    }
+    return levels.filter(function (v) { return g.lo < v && v < g.hi; });
   }
 
   E.REGISTRY.taylor = {
@@ -48,16 +50,22 @@
       var s = L.surface, ax = L.ax, ch = L.ch, w = r.w_hat, H = r.hessian, b = r.grad;
       ax.text(0.5, 1.0, (p.titles[v.surface] || s.name) + ': order-' + v.order + ' model',
               { coords: 'axes', anchor: 'middle', dy: -7, size: 12.5, weight: 600 });
-      // the model's contours, at the surface's levels and through w_hat (thick)
-      var model = function (x) {
-        var d0 = x[0] - w[0], d1 = x[1] - w[1], t = r.E_hat + b[0] * d0 + b[1] * d1;
-        if (v.order === 2) t += 0.5 * (d0 * (H[0][0] * d0 + H[0][1] * d1) + d1 * (H[1][0] * d0 + H[1][1] * d1));
-        return t;
-      };
-      var T = F.grid(model, s.bounds[0], s.bounds[1], p.resolution, p.resolution);
-      ax.contours(L.grid, inside([r.E_hat], L.grid), { color: C[0], width: 2.4 });
-      ax.contours(T, inside(p.levels[v.surface], T), { color: C[1], width: 1.0, dash: '5 3' });
-      ax.contours(T, inside([r.E_hat], T), { color: C[1], width: 2.4, dash: '7 4' });
+      // the model's contours, at the surface's levels and through w_hat (thick): they move
+      // with w_hat and the order, not with η
+      ax.kept([v.surface, v.order, w[0], w[1]].join(' '), function (layer) {
+        var T = { xs: L.grid.xs, ys: L.grid.ys, Z: [] };
+        T.ys.forEach(function (y) {  // the model on the surface's grid
+          var d1 = y - w[1];
+          T.Z.push(T.xs.map(function (x) {
+            var d0 = x - w[0], t = r.E_hat + b[0] * d0 + b[1] * d1;
+            if (v.order === 2) t += 0.5 * (d0 * (H[0][0] * d0 + H[0][1] * d1) + d1 * (H[1][0] * d0 + H[1][1] * d1));
+            return t;
+          }));
+        });
+        ax.contours(L.grid, inside([r.E_hat], L.grid), { color: C[0], width: 2.4, layer: layer });
+        ax.contours(T, inside(p.levels[v.surface], T), { color: C[1], width: 1.0, dash: '5 3', layer: layer });
+        ax.contours(T, inside([r.E_hat], T), { color: C[1], width: 2.4, dash: '7 4', layer: layer });
+      });
       ax.markers([w[0]], [w[1]], { color: '#000', size: 8 });
       ax.text(w[0], w[1], 'ŵ', { dx: 7, dy: -7, size: 14, box: true, italic: true });
       if (r.gg === 0) {
@@ -124,9 +132,9 @@
     draw: function (fig, L, r, v, p) {
       var s = r.surface, t = r.trajectory, ax = L.ax, g = L.gap;
       var levels = geomspace(1e-3, 3.0, 12).map(function (f) { return r.gap[0] * f; });
-      var grid = F.grid(s.value, [-5, 5], [-5, 5], 120, 120);
-      levels.forEach(function (level, i) {
-        ax.contours(grid, [level], { color: F.rgb(F.viridis(i / (levels.length - 1))), width: 0.9 });
+      ax.kept(v.kappa + ' ' + r.gap[0], function (layer) {  // the bowl's contours move with κ, not η
+        var colors = levels.map(function (level, i) { return F.rgb(F.viridis(i / (levels.length - 1))); });
+        ax.contours(F.grid(s.value, [-5, 5], [-5, 5], 120, 120), levels, { colors: colors, width: 0.9, layer: layer });
       });
       E.path(ax, t.points, C[1], { dots: true });
       ax.text(0.5, 1.0, 'gradient descent, ' + t.steps + ' steps', { coords: 'axes', anchor: 'middle', dy: -7, size: 12.5, weight: 600 });
@@ -135,14 +143,15 @@
       g.markers(k, E.floor(r.gap, low), { color: C[1], size: 4 });
       var env = k.map(function (i) { return r.gap[0] * Math.pow(r.rho, 2 * i); });
       g.line(k, env.map(function (e) { return e > low && e < 1e12 ? e : NaN; }), { color: '#666', width: 1, dash: '5 3' });
-      g.text(0.5, 1.0, verdict(r, v.lr), { coords: 'axes', anchor: 'middle', dy: -7, size: 11.5, weight: 600 });
+      g.text(0.5, 1.0, verdict(r, v.lr), { coords: 'axes', anchor: 'middle', dy: -7, size: 11.5, weight: 600,
+                                         fit: g.rect.w + 12 });
       g.legend([{ label: 'Eₖ − E*', color: C[1], marker: 'o', markerSize: 5 },
                 { label: 'ρ²ᵏ(E₀ − E*),  ρ = max|1 − ηλᵢ|', color: '#666', dash: '5 3', width: 1 }],
                { loc: 'lower left', size: 10 });
       if (t.diverged) { E.diverged(ax, t.divergedAt, C[1]); E.diverged(g, t.divergedAt, C[1]); }
       var head = 'λmin = 1, λmax = ' + fmt(v.kappa, 3) + ':  2/λmax = ' + fmt(r.eta_crit, 3) + ',  η = ' + fmt(v.lr, 3) +
         ',  ρ = ' + fmt(r.rho, 3);
-      fig.text(fig.width / 2, 16, head, { anchor: 'middle', size: 12.5 });
+      fig.text(fig.width / 2, 16, head, { anchor: 'middle', size: 12.5, fit: fig.width - 8 });
     },
     status: function (r, v) {
       var t = r.trajectory, last = r.gap[r.gap.length - 1];

@@ -118,6 +118,7 @@
     el('rect', { x: rect.x, y: rect.y, width: rect.w, height: rect.h }, cp);
     this.back = el('g', {}, fig.static);
     this.staticData = el('g', { 'clip-path': 'url(#' + this.id + '-clip)' }, fig.static);
+    this.keptData = el('g', { 'clip-path': 'url(#' + this.id + '-clip)' }, fig.static);
     this.frameLayer = el('g', {}, fig.static);
     this.dynamicData = el('g', { 'clip-path': 'url(#' + this.id + '-clip)' }, fig.dynamic);
     this.dynamicFree = el('g', {}, fig.dynamic);
@@ -215,6 +216,16 @@
     return d.join('');
   };
 
+  /* Drawing that changes less often than the picture (contours that follow one control of
+   * several): draw(layer) draws into a layer under the picture's data, and runs again only
+   * when key differs from the last call's; fig.clear() keeps that layer. */
+  Axes.prototype.kept = function (key, draw) {
+    if (this.keptKey === key) return;
+    clear(this.keptData);
+    this.keptKey = key;
+    draw(this.keptData);
+  };
+
   Axes.prototype.layer = function (o) { return o && o.static ? this.staticData : this.dynamicData; };
 
   Axes.prototype.line = function (xs, ys, o) {
@@ -275,7 +286,8 @@
   }
 
   /* Text at (x, y): coords 'data' (default) or 'axes' (0..1 across the axes) or 'px';
-   * anchor start/middle/end; box: a white box behind it (with a coloured edge). */
+   * anchor start/middle/end; box: a white box behind it (with a coloured edge); fit: the
+   * most px it may take across (its size shrinks to fit, to 9 px at least). */
   Axes.prototype.text = function (x, y, str, o) {
     o = o || {};
     var r = this.rect, px, py;
@@ -288,6 +300,10 @@
   function text(parent, x, y, str, o) {
     o = o || {};
     var size = o.size || SIZE.note, lines = String(str).split('\n'), g = parent;
+    if (o.fit) {  // at most o.fit px wide: a smaller size, down to 9 px
+      var widest = Math.max.apply(null, lines.map(function (l) { return textWidth(l, size, o.weight); }));
+      if (widest > o.fit) size = Math.max(9, Math.floor(10 * size * o.fit / widest) / 10);
+    }
     if (o.box) {
       var w = Math.max.apply(null, lines.map(function (l) { return textWidth(l, size, o.weight); }));
       var h = lines.length * size * 1.25, pad = 3;
@@ -368,68 +384,83 @@
   /* Contour lines of Z (rows over ys, columns over xs) at level: marching squares, the
    * segments joined into polylines (so that dashes run on). Returns [[xs], [ys]] pairs.
    * A crossing point is named by the grid edge it lies on (an integer), so that the
-   * segments of neighbouring cells join by that name: no string keys, no closures. */
+   * segments of neighbouring cells join by that name, not by a string of its coordinates. */
   var SADDLE = { 5: [[3, 2], [1, 0]], 10: [[0, 3], [2, 1]] };  // centre above the level
   var SADDLE_LOW = { 5: [[3, 0], [1, 2]], 10: [[0, 1], [2, 3]] };
   // edges of a cell: 0 bottom, 1 right, 2 top, 3 left; the segments of each corner case
   var CASES = { 1: [[3, 0]], 2: [[0, 1]], 3: [[3, 1]], 4: [[1, 2]], 6: [[0, 2]], 7: [[3, 2]],
                 8: [[2, 3]], 9: [[2, 0]], 11: [[2, 1]], 12: [[1, 3]], 13: [[1, 0]], 14: [[0, 3]] };
-  function contourLines(Z, xs, ys, level) {
-    var ny = ys.length, nx = xs.length, segs = [], points = new Map();
-    function point(id) {  // the crossing on edge id: 2 (i nx + j) horizontal, + 1 vertical
-      var p = points.get(id);
-      if (p) return p;
-      var cell = id >> 1, i0 = Math.floor(cell / nx), j0 = cell - i0 * nx;
-      var i1 = (id & 1) ? i0 + 1 : i0, j1 = (id & 1) ? j0 : j0 + 1;
-      var a = Z[i0][j0], b = Z[i1][j1], t = (level - a) / (b - a);
-      p = [xs[j0] + t * (xs[j1] - xs[j0]), ys[i0] + t * (ys[i1] - ys[i0])];
-      points.set(id, p);
-      return p;
-    }
+  function contourLines(Z, xs, ys, level) { return contourLevels(Z, xs, ys, [level])[0]; }
+
+  /* The contour lines of several levels in one pass over the cells: a cell whose corners
+   * are all finite crosses level v when min(corners) <= v < max(corners), which is when
+   * its corner case (which corners lie above v) is neither 0 nor 15. Returns, level by
+   * level, what contourLines returns for it: the same segments in the same order. */
+  function contourLevels(Z, xs, ys, levels) {
+    var ny = ys.length, nx = xs.length;
+    var order = [], segs = levels.map(function () { return []; });
+    levels.forEach(function (v, k) { if (isFinite(v)) order.push(k); });  // a level of NaN has no line
+    order.sort(function (a, b) { return levels[a] - levels[b]; });
+    var sorted = order.map(function (k) { return levels[k]; }), n = sorted.length;
     for (var i = 0; i < ny - 1; i++) {
       var row = Z[i], up = Z[i + 1];
       for (var j = 0; j < nx - 1; j++) {
         var z0 = row[j], z1 = row[j + 1], z2 = up[j + 1], z3 = up[j];
         if (!(isFinite(z0) && isFinite(z1) && isFinite(z2) && isFinite(z3))) continue;
-        var c = (z0 > level ? 1 : 0) | (z1 > level ? 2 : 0) | (z2 > level ? 4 : 0) | (z3 > level ? 8 : 0);
-        if (c === 0 || c === 15) continue;
+        var lo = Math.min(z0, z1, z2, z3), hi = Math.max(z0, z1, z2, z3);
+        var a = 0, b = n;  // the first level >= lo
+        while (a < b) { var mid = (a + b) >> 1; if (sorted[mid] < lo) a = mid + 1; else b = mid; }
+        if (a === n || !(sorted[a] < hi)) continue;
         var base = i * nx + j;
         var edges = [2 * base, 2 * (base + 1) + 1, 2 * (base + nx), 2 * base + 1];  // b, r, t, l
-        var pairs = CASES[c] || ((z0 + z1 + z2 + z3) / 4 > level ? SADDLE : SADDLE_LOW)[c];
-        for (var k = 0; k < pairs.length; k++) segs.push([edges[pairs[k][0]], edges[pairs[k][1]]]);
+        for (var m = a; m < n && sorted[m] < hi; m++) {
+          var level = sorted[m];
+          var c = (z0 > level ? 1 : 0) | (z1 > level ? 2 : 0) | (z2 > level ? 4 : 0) | (z3 > level ? 8 : 0);
+          var pairs = CASES[c] || ((z0 + z1 + z2 + z3) / 4 > level ? SADDLE : SADDLE_LOW)[c], out = segs[order[m]];
+          for (var k = 0; k < pairs.length; k++) out.push(edges[pairs[k][0]], edges[pairs[k][1]]);
+        }
       }
     }
-    return joinSegments(segs, point);
+    var slots = new Int32Array(4 * nx * ny).fill(-1);  // per edge, the (at most two) segment ends on it
+    return levels.map(function (level, k) { return joinSegments(segs[k], slots, Z, xs, ys, level); });
   }
 
-  function joinSegments(segs, point) {  // segs: [edge, edge]; point(edge) -> [x, y]
-    var ends = new Map(), used = new Uint8Array(segs.length), lines = [];
-    segs.forEach(function (s, k) {
-      for (var e = 0; e < 2; e++) {
-        var list = ends.get(s[e]);
-        if (list) list.push(k, e); else ends.set(s[e], [k, e]);
-      }
-    });
-    function grow(line, tail, back) {
+  /* The segments (a flat list of edge pairs: segment k joins edges segs[2k] and segs[2k+1])
+   * joined into polylines through their shared edges, each line in the order of its first
+   * segment, then its crossing points. An edge lies on two cells and each cell has one
+   * segment through it, so an edge holds at most two segment ends: slots[2 edge] and
+   * slots[2 edge + 1] name them (2 k + end), and the line runs on through the other one.
+   * slots is all -1 on entry and is left so. */
+  function joinSegments(segs, slots, Z, xs, ys, level) {
+    var count = segs.length >> 1, used = new Uint8Array(count), lines = [], q, e;
+    for (q = 0; q < segs.length; q++) { e = 2 * segs[q]; slots[slots[e] < 0 ? e : e + 1] = q; }
+    function walk(q, line) {  // from the segment end q, on through the edge it lies on
       for (;;) {
-        var list = ends.get(tail), next = -1;
-        for (var m = 0; list && m < list.length; m += 2) if (!used[list[m]]) { next = m; break; }
-        if (next < 0) return;
-        var k = list[next];
-        used[k] = 1;
-        tail = segs[k][1 - list[next + 1]];
-        if (back) line.unshift(tail); else line.push(tail);
+        var e = 2 * segs[q], other = slots[e] === q ? slots[e + 1] : slots[e];
+        if (other < 0 || used[other >> 1]) return line;
+        used[other >> 1] = 1;
+        q = other ^ 1;  // the far end of the next segment
+        line.push(segs[q]);
       }
     }
-    for (var k = 0; k < segs.length; k++) {
+    function point(id, out) {  // the crossing on edge id: 2 (i nx + j) horizontal, + 1 vertical
+      var cell = id >> 1, i0 = Math.floor(cell / nx), j0 = cell - i0 * nx;
+      var i1 = (id & 1) ? i0 + 1 : i0, j1 = (id & 1) ? j0 : j0 + 1;
+      var a = Z[i0][j0], t = (level - a) / (Z[i1][j1] - a);
+      out[0].push(xs[j0] + t * (xs[j1] - xs[j0]));
+      out[1].push(ys[i0] + t * (ys[i1] - ys[i0]));
+    }
+    var nx = xs.length;
+    for (var k = 0; k < count; k++) {
       if (used[k]) continue;
       used[k] = 1;
-      var line = [segs[k][0], segs[k][1]];
-      grow(line, line[1], false);
-      grow(line, line[0], true);
-      var pts = line.map(point);
-      lines.push([pts.map(function (p) { return p[0]; }), pts.map(function (p) { return p[1]; })]);
+      var ahead = walk(2 * k + 1, [segs[2 * k], segs[2 * k + 1]]), back = walk(2 * k, []);  // ahead first
+      var out = [[], []];
+      for (var m = back.length - 1; m >= 0; m--) point(back[m], out);
+      ahead.forEach(function (id) { point(id, out); });
+      lines.push(out);
     }
+    for (q = 0; q < segs.length; q++) { e = 2 * segs[q]; slots[e] = -1; slots[e + 1] = -1; }
     return lines;
   }
 
@@ -441,14 +472,17 @@
     return { xs: xs, ys: ys, Z: Z };
   }
 
+  /* The contour lines of the grid g ({xs, ys, Z}) at levels, as one path of o.color, or
+   * with o.colors (one colour per level) a path per level; returns the path(s). */
   Axes.prototype.contours = function (g, levels, o) {
-    var self = this, d = [];
-    levels.forEach(function (level) {
-      contourLines(g.Z, g.xs, g.ys, level).forEach(function (l) { d.push(self.pathData(l[0], l[1])); });
-    });
-    return el('path', { d: d.join(''), fill: 'none', stroke: o.color || '#000', 'stroke-width': o.width || 1,
-                        'stroke-opacity': o.opacity, 'stroke-dasharray': o.dash },
-              o.layer || this.layer(o));
+    var self = this, lines = contourLevels(g.Z, g.xs, g.ys, levels), layer = o.layer || this.layer(o);
+    function path(ls, color) {
+      var d = ls.map(function (l) { return self.pathData(l[0], l[1]); }).join('');
+      return el('path', { d: d, fill: 'none', stroke: color, 'stroke-width': o.width || 1,
+                          'stroke-opacity': o.opacity, 'stroke-dasharray': o.dash }, layer);
+    }
+    if (o.colors) return lines.map(function (ls, k) { return path(ls, o.colors[k]); });
+    return path([].concat.apply([], lines), o.color || '#000');
   };
 
   // viridis, sampled (matplotlib's colour map), for filled bands and coloured contour lines
@@ -521,6 +555,6 @@
   Figure.prototype.remove = function () { if (this.svg.parentNode) this.svg.parentNode.removeChild(this.svg); };
 
   return { Figure: Figure, COLORS: COLORS, SIZE: SIZE, FONT: FONT, fmtG: fmtG, power10: power10,
-           contourLines: contourLines, grid: grid, viridis: viridis, rgb: rgb, textWidth: textWidth,
+           contourLines: contourLines, contourLevels: contourLevels, grid: grid, viridis: viridis, rgb: rgb, textWidth: textWidth,
            niceTicks: niceTicks, el: el };
 });
