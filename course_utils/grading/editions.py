@@ -254,21 +254,24 @@ def _for_the_book(nb):
 
 
 def _footnotes_only(nb):
-    """``nb`` without a ``## References`` heading over nothing but ``{footbibliography}``.
+    """``nb`` without the ``## References`` heading over a chapter's reference list.
 
     On paper a chapter's citations are footnotes on the page that cites them, and the
     bibliography (appendix B) lists every work: the heading would stand over an empty
-    section. The directive stays, since it is what makes the footnotes.
+    section. The list stays, since it is what makes the footnotes: the Markdown list
+    after the ``<!-- references -->`` line (``book/_ext/citations.py`` makes it a
+    ``{footbibliography}``), or that directive itself, in the heading's cell or the next.
     """
-    directive = r"```\{footbibliography\}\s*```"
+    the_list = r"```\{footbibliography\}\s*```|<!-- references -->\n.*"
     texts = [c.source.strip() if c.cell_type == "markdown" else None for c in nb.cells]
     cells = []
     for i, cell in enumerate(nb.cells):
         text, after = texts[i], texts[i + 1] if i + 1 < len(texts) else None
-        if text == "## References" and after and re.fullmatch(directive, after):
+        if text == "## References" and after and re.fullmatch(the_list, after, re.S):
             continue
-        if text and re.fullmatch(rf"## References\s*({directive})", text):
-            cell.source = re.fullmatch(rf"## References\s*({directive})", text).group(1)
+        heading = re.fullmatch(rf"## References\s*({the_list})", text or "", re.S)
+        if heading:
+            cell.source = heading.group(1)
         cells.append(cell)
     nb.cells = cells
     return nb

@@ -6,6 +6,7 @@ editions for real is left to the slow tests here, in ``tests/test_build.py``,
 ``tests/test_pdf.py`` and ``tests/test_repository.py``.
 """
 
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -163,12 +164,33 @@ def test_footnotes_only_drops_the_heading_in_either_form():
     import nbformat
 
     directive = "```{footbibliography}\n```"
-    apart = [nbformat.v4.new_markdown_cell(t) for t in ("## References", directive, "## More")]
+    new = nbformat.v4.new_markdown_cell
+    apart = [new(t) for t in ("## References", directive, "## More")]
     nb = E._footnotes_only(nbformat.v4.new_notebook(cells=apart))
     assert [c.source for c in nb.cells] == [directive, "## More"]
     together = nbformat.v4.new_markdown_cell(f"## References\n\n{directive}")
     nb = E._footnotes_only(nbformat.v4.new_notebook(cells=[together]))
     assert [c.source for c in nb.cells] == [directive]
+    listed = '<!-- references -->\n- <a id="cite:a"></a>A. (2020). *Title*.'
+    nb = E._footnotes_only(nbformat.v4.new_notebook(cells=[new(f"## References\n\n{listed}")]))
+    assert [c.source for c in nb.cells] == [listed]
+
+
+def test_no_chapter_keeps_an_empty_references_heading_on_paper():
+    import nbformat
+
+    heading = re.compile(r"(?ms)^## References\s*(.*?)(?:<!-- references -->|\Z)")
+    for path in sorted((ROOT / "book").glob("0*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        before = [c.source for c in nb.cells if c.cell_type == "markdown"]
+        assert any(heading.search(t) for t in before), path.name
+        after = [c.source for c in E._footnotes_only(nb).cells if c.cell_type == "markdown"]
+        # a heading stays only over words of its own (chapter 6 names its surveys there)
+        kept = [m.group(1) for m in map(heading.search, after) if m]
+        assert all(text.strip() for text in kept), path.name
+        # the list that makes the footnotes is still there, whole
+        lists = [t[t.index("<!-- references -->") :] for t in after if "<!-- references -->" in t]
+        assert len(lists) == 1 and lists[0].count("\n- ") >= 1, path.name
 
 
 def test_a_fork_copy_names_its_repository_in_the_config_and_the_colab_cells(tmp_path):
