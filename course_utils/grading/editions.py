@@ -16,12 +16,14 @@ and MathJax (an HTML build installs npm's copy where ``html_extra_path`` takes i
 It tells the chapters' kernels whether to draw their explorers' frames through their
 environment (:data:`FRAMES`, which :func:`course_utils.widgets.frames.enabled` reads),
 explicitly on or off, and keeps runs with frames in a cache of their own
-(``_build/.jupyter_cache-frames``). An edition whose pages differ from the source is
+(``_build/.jupyter_cache-frames``), each emptied when course_utils has changed since its
+runs (:func:`_fresh_cache`). An edition whose pages differ from the source is
 built from a copy (:func:`stage`). Run as ``python -m course_utils.grading.editions
 {html,student,pdf}``.
 """
 
 import argparse
+import hashlib
 import os
 import re
 import shutil
@@ -105,6 +107,7 @@ def build(source=".", *, root=None, builder="html", out=None, strict=True, keep_
     frames = builder == "html" if frames is None else frames
     if cache is None:
         cache = out / "_build" / (".jupyter_cache-frames" if frames else ".jupyter_cache")
+    _fresh_cache(Path(cache))
     config = _configuration(source, Path(root or source), builder, execute, cache)
     jb = Path(sys.executable).with_name("jupyter-book")
     if not jb.is_file():
@@ -123,6 +126,37 @@ def build(source=".", *, root=None, builder="html", out=None, strict=True, keep_
                               text=True, errors="replace")  # fmt: skip
     folder = out / "_build" / ("html" if builder == "html" else "latex")
     return Build(folder, done.returncode, (done.stdout or "") + (done.stderr or ""))
+
+
+#: The files of course_utils whose change makes a cached run of a chapter stale.
+PACKAGE_FILES = (".py", ".js", ".css", ".json")
+
+
+def package_fingerprint(package=None):
+    """SHA-256 of course_utils' sources (:data:`PACKAGE_FILES`), by relative path and bytes."""
+    package = Path(package or Path(__file__).resolve().parents[1])
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.suffix in PACKAGE_FILES and "__pycache__" not in path.parts and path.is_file():
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _fresh_cache(cache, fingerprint=None):
+    """Empty the execution cache ``cache`` if course_utils changed since its runs.
+
+    Jupyter Book's cache keys a chapter by the chapter's own code cells, but what a
+    chapter prints and draws also depends on the package it imports: after a change
+    there, a cached run would put stale pictures in the book. The fingerprint of the
+    package the runs used is kept in ``cache/course_utils.sha256``.
+    """
+    fingerprint = fingerprint or package_fingerprint()
+    stamp = cache / "course_utils.sha256"
+    if cache.exists() and not (stamp.is_file() and stamp.read_text() == fingerprint):
+        shutil.rmtree(cache)
+    cache.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(fingerprint)
 
 
 def _configuration(source, root, builder, execute, cache):

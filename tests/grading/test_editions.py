@@ -61,6 +61,30 @@ def test_the_html_book_is_built_in_place_strictly_with_frames(runs, monkeypatch,
     assert done == E.Build(ROOT / "_build" / "html", 0, "built\n")
 
 
+def test_cached_runs_are_dropped_when_course_utils_changes(tmp_path):
+    cache = tmp_path / "cache"
+    E._fresh_cache(cache, "one")
+    (cache / "run").write_text("a chapter's outputs")
+    E._fresh_cache(cache, "one")
+    assert (cache / "run").exists()  # the same package: the runs stay
+    E._fresh_cache(cache, "two")
+    assert sorted(p.name for p in cache.iterdir()) == ["course_utils.sha256"]
+    assert (cache / "course_utils.sha256").read_text() == "two"
+    # the fingerprint follows every source file of the package, and only those
+    pkg = tmp_path / "pkg"
+    (pkg / "web").mkdir(parents=True)
+    (pkg / "a.py").write_text("x = 1\n")
+    (pkg / "web" / "b.js").write_text("var b = 1;\n")
+    first = E.package_fingerprint(pkg)
+    (pkg / "notes.txt").write_text("not a source")
+    (pkg / "__pycache__").mkdir()
+    (pkg / "__pycache__" / "a.py").write_text("compiled")
+    assert E.package_fingerprint(pkg) == first
+    (pkg / "web" / "b.js").write_text("var b = 2;\n")
+    assert E.package_fingerprint(pkg) != first
+    assert E.package_fingerprint() == E.package_fingerprint()  # course_utils itself
+
+
 def test_frames_are_off_when_asked_whatever_the_environment_says(runs, monkeypatch, tmp_path):
     monkeypatch.setenv(E.FRAMES, "1")
     E.build(ROOT, out=tmp_path, frames=False, execute="force", strict=False)
