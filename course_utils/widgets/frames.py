@@ -234,7 +234,6 @@ _SCRIPT = """(function () {
     });
     if (source) source.srcset = frames.narrow[k] + ' ' + frames.density;
     img.srcset = frames.wide[k] + ' ' + frames.density;
-    img.src = frames.wide[k];
     img.alt = frames.alt + ' ' + settings() + '.';
     status.textContent = settings();
     preload();
@@ -267,11 +266,10 @@ _SCRIPT = """(function () {
     input.addEventListener('focus', touch);
   });
   root.querySelector('.downhill-controls').hidden = false;
-  var still = [img.src, img.srcset, source && source.srcset];
+  var still = [img.srcset, source && source.srcset];
   window.addEventListener('beforeprint', function () {
-    img.src = still[0];
-    img.srcset = still[1];
-    if (source) source.srcset = still[2];
+    img.srcset = still[0];
+    if (source) source.srcset = still[1];
   });
   window.addEventListener('afterprint', show);
 })();"""
@@ -289,7 +287,7 @@ _STYLE = """<style>
 .downhill-static p.downhill-note {font-size: 0.8em; color: #555; margin: 0.2em 0;}
 .downhill-static p.downhill-status {font-size: 0.85em; color: #444; margin: 0.2em 0;}
 @media MEDIA {.downhill-static .downhill-controls label {gap: 0.5em;}
-  .downhill-static .downhill-controls span.name {width: auto; min-width: 6.5em; flex: none;}
+  .downhill-static .downhill-controls span.name {width: auto; min-width: 7.6em; flex: none;}
   .downhill-static .downhill-controls input {width: auto; flex: 1 1 4em;}
   .downhill-static .downhill-controls select {flex: 0 1 auto; min-width: 0;}
   .downhill-static .downhill-controls output {min-width: 2.5em; flex: none;}}
@@ -322,7 +320,9 @@ def static_html(explorer):
     menus) over its precomputed frames, its default picture shown first, and on narrow
     screens (:data:`course_utils.widgets.narrow.MEDIA`) the same frames in the narrow
     layout. Every picture is drawn at the explorer's ``pixel_ratio`` image pixels per CSS
-    pixel and marked so (``srcset``), which gives it its natural size in CSS pixels.
+    pixel and marked so (``srcset``), which gives it its natural size in CSS pixels. The
+    ``<img>`` has no ``src``: a browser would take it for a 1x picture as well, and show
+    the frame at twice its size on a 1x screen.
     """
     names, values, pngs, narrow_pngs = render_frames(explorer)
     controls = [explorer.controls[name] for name in names]
@@ -362,8 +362,8 @@ def static_html(explorer):
         f'{_STYLE}<div class="downhill-static" id="{uid}">'
         f'<div class="downhill-controls" hidden>{"".join(rows)}'
         f'<p class="downhill-note">{html.escape(note)}</p></div>'
-        f'<picture>{source}<img class="downhill-frame" src="{still}" '
-        f'srcset="{still} {density}" alt="{html.escape(_alt(explorer))}"></picture>'
+        f'<picture>{source}<img class="downhill-frame" srcset="{still} {density}" '
+        f'alt="{html.escape(_alt(explorer))}"></picture>'
         '<p class="downhill-status" aria-live="polite"></p>'
         f'<script type="application/json">{payload}</script>'
         f"<script>{_SCRIPT % {'id': json.dumps(uid)}}</script></div>"

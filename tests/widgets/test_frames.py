@@ -312,14 +312,14 @@ def test_static_html_is_self_contained_with_labelled_range_inputs():
     data = _payload(text)
     assert data["density"] == "2x" and ex.pixel_ratio == 2
     still = data["wide"][4 * 3 + 1]  # lr 0.1 (index 4 of 9), B 2 (index 1 of 3)
-    assert images[0]["src"] == still and images[0]["srcset"] == still + " 2x"
+    assert images[0]["srcset"] == still + " 2x" and "src" not in images[0]  # no 1x candidate
     assert still.startswith("data:image/webp;base64,")
     picture = Image.open(io.BytesIO(base64.b64decode(still.split(",")[1])))
     assert picture.size == (2 * 2 * 40, int(2 * 1.5 * 40))  # 2 x 1.5 inches at 40 per inch, 2x
     assert np.array_equal(_pixels(base64.b64decode(still.split(",")[1])),
                           _pixels(frames.compact(ex.default_png)))  # fmt: skip
     # only data: URLs, no script from anywhere, no widget manager
-    assert not re.search(r"(src|href)=\"(?!data:)", text)
+    assert not re.search(r"(src|srcset|href)=\"(?!data:)", text)
     assert "http" not in text and "require" not in text
     assert [a.get("type") for t, a in parsed.tags if t == "script"] == ["application/json", None]
     assert "momentum β = 0.30" in text  # the note names the controls that stay fixed
