@@ -29,7 +29,7 @@ _LOSS_FLOOR = 1e-3  # bottom of the loss axis
 #: 0.1, and close steps around 0.5, a little above which training diverges (at B = 8,
 #: between 0.52 and 0.55). Restarts: K = 1 and 20, which the text compares, and every
 #: seed of the live slider: ten sets of starts to draw at each K (90 grid points; the
-#: slider went to 20 before, which would take 99 more, some 9 MB of the book's pictures).
+#: slider went to 20 before, which would take 99 more, some 11 MB of the book's pictures).
 FRAME_LR = (0.001, 0.003, 0.01, 0.03, 0.1, 0.2, 0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 1.0, 3.0, 10.0)
 FRAME_K = (1, 2, 4, 8, 12, 16, 20, 30, 40)
 FRAME_SEEDS = tuple(range(10))
