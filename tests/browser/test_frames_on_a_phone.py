@@ -163,7 +163,12 @@ def test_the_optimizer_menu_is_a_native_select_that_swaps_the_picture(browser, b
         before = set(fetched_pictures(page))
         src = img.evaluate("(img) => img.currentSrc")
         menu.focus()  # a touch: the pictures one move away, the other optimizers' among them
-        page.wait_for_load_state("networkidle", timeout=SETTLE_MS)
+        page.wait_for_function(  # each picture is listed once it has arrived
+            """(n) => performance.getEntriesByType('resource')
+                .filter((e) => e.name.includes('/_images/downhill/')).length >= n""",
+            arg=len(before) + 2,
+            timeout=SETTLE_MS,
+        )
         assert len(set(fetched_pictures(page)) - before) >= 2
         page.keyboard.press("ArrowDown")  # the keyboard moves a closed menu to its next option
         img.evaluate("(img) => img.decode()")
