@@ -53,8 +53,8 @@ def frame_times():
             continue
         wall, cpu = time.perf_counter(), time.process_time()
         drawn = frames.render_frames(explorer)
-        wide = sum(len(frames.palette_png(png)) for png in drawn.pngs) / 1e6
-        narrow = sum(len(frames.palette_png(png)) for png in drawn.narrow or []) / 1e6
+        wide = sum(len(frames.compact(png)) for png in drawn.pngs) / 1e6
+        narrow = sum(len(frames.compact(png)) for png in drawn.narrow or []) / 1e6
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         grid = "x".join(str(len(v)) for v in drawn.values)
         n = len(drawn.pngs)

@@ -12,9 +12,13 @@ every other host blocked, as ``tests/browser`` does:
 - **page weight**: each chapter opened in a fresh browser context (a cold cache), the
   bytes of every file fetched until the network has been idle for a second (HTML,
   scripts, style sheets, images, MathJax and its fonts: the loopback server sends each
-  file as it is on disk, uncompressed); and the size of the whole build.
+  file as it is on disk, uncompressed); and the size of the whole build. Every page at
+  1280 px and one device pixel per CSS pixel; the chapters with precomputed frames
+  (``div.downhill-static``) also on a 2x laptop and a 390-px phone of pixel ratio 3,
+  which fetch other pictures.
 
-Run from the repository root: ``.venv/bin/python benchmarks/page.py [--moves 40]``.
+Run from the repository root: ``.venv/bin/python benchmarks/page.py [--moves 40]``
+(``--weight-only`` skips the latency).
 """
 
 import argparse
@@ -96,9 +100,26 @@ def latency(browser, base, moves):
           f"p95 {p95(every):.1f} ms")  # fmt: skip
 
 
+WIDE = {"width": 1280, "height": 900}
+#: The screens a page is weighed on: the first for every page, the others for the chapters
+#: with precomputed frames.
+SCREENS = {"1280 px, 1x": (WIDE, 1), "1280 px, 2x": (WIDE, 2),
+           "390 px, 3x": ({"width": 390, "height": 844}, 3)}  # fmt: skip
+
+
 def weight(browser, base):
-    for chapter in CHAPTERS + ["intro", "api"]:
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
+    framed = [c for c in CHAPTERS if "downhill-static" in (BOOK / "book" / f"{c}.html").read_text()]
+    for screen, (viewport, scale) in SCREENS.items():
+        print(f" {screen}:")
+        chapters = CHAPTERS + ["intro", "api"] if scale == 1 else framed
+        weigh(browser, base, chapters, viewport, scale)
+    build = sum(f.stat().st_size for f in BOOK.rglob("*") if f.is_file())
+    print(f"  the whole build (_build/html): {build / 1e6:.1f} MB")
+
+
+def weigh(browser, base, chapters, viewport, scale):
+    for chapter in chapters:
+        context = browser.new_context(viewport=viewport, device_scale_factor=scale)
         context.route(OTHER_HOSTS, block)
         page = context.new_page()
         sizes = {}
@@ -119,13 +140,12 @@ def weight(browser, base):
         name = big.rsplit("/", 1)[-1].split("?")[0]
         print(f"  {chapter:34s} {total / 1e6:5.2f} MB in {len(sizes):3d} files "
               f"(largest {name}, {sizes[big] / 1e6:.2f} MB)")  # fmt: skip
-    build = sum(f.stat().st_size for f in BOOK.rglob("*") if f.is_file())
-    print(f"  the whole build (_build/html): {build / 1e6:.1f} MB")
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--moves", type=int, default=40, help="values per slider")
+    parser.add_argument("--weight-only", action="store_true", help="skip the latency")
     args = parser.parse_args(argv)
     if not (BOOK / "index.html").exists():
         sys.exit("no _build/html: run `make book` first")
@@ -135,8 +155,9 @@ def main(argv=None):
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_FLAGS)
-        print("control moved -> picture drawn (input event -> end of the redraw):")
-        latency(browser, base, args.moves)
+        if not args.weight_only:
+            print("control moved -> picture drawn (input event -> end of the redraw):")
+            latency(browser, base, args.moves)
         print("page weight, cold cache, at load:")
         weight(browser, base)
         browser.close()

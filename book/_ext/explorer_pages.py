@@ -12,8 +12,9 @@ As a Sphinx extension (``sphinx.local_extensions`` in ``_config.yml``) this modu
 - copies the page's scripts and style sheet (``course_utils/widgets/web/``) into
   ``_static/`` and links them from the pages that have a page explorer, and only
   from those: the kit and the chapter scripts of the explorers on that page;
-- writes every ``data:image/png`` picture of a page into a file of its own,
-  ``_images/downhill/<hash>.png`` (one file per distinct picture), and puts the file's
+- writes every ``data:image/png`` and ``data:image/webp`` picture of a page into a file
+  of its own, ``_images/downhill/<hash>.png`` or ``.webp`` (one file per distinct
+  picture), and puts the file's
   address in its place. A frame is then fetched when a reader moves a slider to it, the
   picture for readers without JavaScript never by the others, and the page's HTML stays
   small.
@@ -30,7 +31,7 @@ from course_utils.widgets import page as page_kit
 FOLDER = "_images/downhill"
 # a page explorer's element names its explorer (``widgets/page.py``, ``page_html``)
 EXPLORER = re.compile(r'class="downhill-page"[^>]*\bdata-explorer="(\w+)"')
-DATA_URI = re.compile(r"data:image/png;base64,([A-Za-z0-9+/]+={0,2})")
+DATA_URI = re.compile(r"data:image/(png|webp);base64,([A-Za-z0-9+/]+={0,2})")
 
 
 def _add_static_path(app):
@@ -47,14 +48,15 @@ def _page(app, pagename, templatename, context, doctree):
         app.add_css_file(page_kit.STYLE)
         for name in page_kit.scripts_for(explorers):
             app.add_js_file(name, defer="defer")
-    if "data:image/png;base64," in body:
+    if DATA_URI.search(body):
         context["body"] = pictures_as_files(
             body, Path(app.outdir), pagename.count("/")
         )
 
 
 def pictures_as_files(html, outdir, depth):
-    """``html`` with each PNG ``data:`` URI written to a file and replaced by its address.
+    """``html`` with each PNG or WebP ``data:`` URI written to a file and replaced by its
+    address.
 
     ``depth`` is the number of folders between the page and ``outdir`` (the address is
     relative). A file is named by the hash of its bytes, so a picture shown twice is
@@ -65,8 +67,8 @@ def pictures_as_files(html, outdir, depth):
     prefix = "../" * depth + FOLDER + "/"
 
     def to_file(match):
-        data = base64.b64decode(match.group(1))
-        name = hashlib.sha256(data).hexdigest()[:20] + ".png"
+        data = base64.b64decode(match.group(2))
+        name = hashlib.sha256(data).hexdigest()[:20] + "." + match.group(1)
         target = folder / name
         if not target.exists():
             target.write_bytes(data)

@@ -72,8 +72,10 @@ class Explorer:
         pixel_ratio`` so that it stays sharp on high-density screens. The default
         is the module's ``PIXEL_RATIO`` (2); a redraw costs more with more pixels
         (``benchmarks/widgets.py --pixel-ratio`` measures it). While the book is built
-        the default is 1: the static book stores dozens of frames per explorer, and at
-        2 its pages would weigh about 2.5 times as much.
+        the default stays 2 for an explorer with precomputed frames (:mod:`.frames`),
+        crisp on a screen of two device pixels per CSS pixel, and is 1 for one that
+        the page computes (``page``), whose picture is only the still shown without
+        JavaScript.
     continuous_update : bool, optional
         Whether the picture follows a slider while it is dragged (the default)
         or only once it is released. Set on every control that has the option.
@@ -160,7 +162,9 @@ class Explorer:
         self._layout = None  # what setup returned; None until it has run
         self.dpi = _validate.integer("dpi", dpi, lo=30, hi=300)
         if pixel_ratio is None:
-            pixel_ratio = 1.0 if frames.enabled() else PIXEL_RATIO
+            # building the book, a picture computed in the page is only its still (1x);
+            # the frames of the others are the live explorer's pictures (2x)
+            pixel_ratio = 1.0 if frames.enabled() and page is not None else PIXEL_RATIO
         self.pixel_ratio = _validate.number("pixel_ratio", pixel_ratio, lo=1.0, hi=3.0)
         self.figure = Figure(figsize=figsize, dpi=self.dpi * self.pixel_ratio)
         FigureCanvasAgg(self.figure)
@@ -308,7 +312,7 @@ class Explorer:
         if frames.enabled() and self.page is not None:  # building the book: computed in the page
             bundle["text/html"] = page_html(self, self.default_png)
         elif frames.enabled():  # building the book: the static slider over precomputed frames
-            bundle["text/html"] = frames.static_html(self, self.default_png)
+            bundle["text/html"] = frames.static_html(self)
         return bundle
 
 

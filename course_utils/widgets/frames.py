@@ -6,15 +6,18 @@ important other controls, every other control at its default. The values of each
 (:func:`frame_values`) are a few positions of its slider, or those its explorer lists
 (``Explorer(..., frame_values=...)``): the values the chapter's text names, and close
 neighbours on both sides of a threshold it names. The frames come from the explorer's
-own ``refresh``, so each one is pixel for pixel the picture the live explorer shows at
-those values; each is then stored as a PNG with a palette of 256 colours, about a
-third of the size. Each frame is drawn twice: at the page's width, and laid out for a
-narrow screen (:mod:`course_utils.widgets.narrow`: the panels stacked, no type under
-7.5 points), which a phone shows instead.
+own ``refresh``, drawn as the live explorer draws them, at two image pixels per CSS pixel
+(``explorer.PIXEL_RATIO``): each one is pixel for pixel the picture the live explorer
+shows at those values, crisp on a screen of two device pixels per CSS pixel. Each is
+stored as a lossless WebP of a 256-colour palette (:func:`compact`), about a third of
+the PNG's size. Each frame is drawn twice: at the page's width, and laid out for a narrow
+screen (:mod:`course_utils.widgets.narrow`: the panels stacked, no type under 7.5
+points), which a phone shows instead.
 
 :func:`static_html` wraps them in a self-contained ``text/html`` representation:
-native ``<input type="range">`` elements labelled like the live sliders, the default
-picture in a ``<picture>`` (its narrow layout a ``<source>`` for narrow screens), and
+native ``<input type="range">`` elements labelled like the live sliders (a native
+``<select>`` for a drop-down), the default picture in a ``<picture>`` (its narrow layout
+a ``<source>`` for narrow screens, each picture marked as two pixels per CSS pixel), and
 a few lines of inline JavaScript that swap the picture and fetch, once the reader
 touches a control, the pictures one move away. Nothing is fetched from another host.
 Without JavaScript the sliders stay hidden and the default picture shows; in print only
@@ -52,6 +55,10 @@ LR_VALUES = 9
 OTHER_VALUES = 5
 #: The most controls a grid of frames spans (their numbers of values multiply).
 MAX_SPANNED = 3
+
+#: The WebP encoder's settings for the frames (:func:`compact`): lossless, and the effort
+#: (``method`` 0-6, ``quality`` 0-100) measured to give most of the gain for least time.
+WEBP = {"lossless": True, "method": 4, "quality": 50}
 
 _SPANNED = (LEARNING_RATE, BATCH_SIZE, SECOND)  # the roles the frames span, in this order
 _SHOWN = itertools.count(1)  # numbers the static explorers of a page (unique ids)
@@ -138,17 +145,20 @@ def frame_values(control, n=None, values=None):
     return sorted({g for g in grid if g not in near} | {current})
 
 
-def palette_png(png):
-    """The PNG ``png`` (bytes) again, with a palette of 256 colours.
+def compact(png):
+    """The PNG ``png`` (bytes) again, as a lossless WebP of a palette of 256 colours.
 
     Median cut without dithering keeps the large areas (the white background, the
-    filled contours) exact and rounds only anti-aliased edges; zlib level 6 is within
-    a few per cent of level 9 at a fraction of the time.
+    filled contours) exact and rounds only anti-aliased edges; the WebP then stores
+    those pixels exactly. On the book's frames at two pixels per CSS pixel it is 24 %
+    smaller than a PNG of the same palette (42 kB against 55 on average), for about
+    50 ms more per picture, next to 70 ms for the palette itself
+    (``benchmarks/frames.py``); :data:`WEBP` gives the encoder's effort.
     """
     image = Image.open(io.BytesIO(bytes(png))).convert("RGB")
     quantized = image.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     buffer = io.BytesIO()
-    quantized.save(buffer, format="png", compress_level=6)
+    quantized.save(buffer, format="webp", **WEBP)
     return buffer.getvalue()
 
 
@@ -206,7 +216,7 @@ _SCRIPT = """(function () {
   var img = root.querySelector('img.downhill-frame');
   var source = root.querySelector('source.downhill-narrow');
   var status = root.querySelector('.downhill-status');
-  var inputs = root.querySelectorAll('input[type=range]');
+  var inputs = root.querySelectorAll('.downhill-controls input, .downhill-controls select');
   var screen = window.matchMedia(frames.media);
   function position() {
     return Array.prototype.map.call(inputs, function (input) { return Number(input.value); });
@@ -217,12 +227,13 @@ _SCRIPT = """(function () {
   function show() {
     var k = index(position());
     inputs.forEach(function (input, i) {
+      if (input.tagName !== 'INPUT') return;  // a menu shows its own choice
       var labels = frames.labels[i];
       input.nextElementSibling.textContent = labels[input.value];
       input.setAttribute('aria-valuetext', labels[input.value]);
     });
-    if (source) source.srcset = frames.narrow[k];
-    img.src = frames.png[k];
+    if (source) source.srcset = frames.narrow[k] + ' ' + frames.density;
+    img.srcset = frames.wide[k] + ' ' + frames.density;
     img.alt = frames.alt + ' ' + settings() + '.';
     status.textContent = settings();
     preload();
@@ -237,7 +248,7 @@ _SCRIPT = """(function () {
   var touched = false, fetched = {};
   function preload() {  // once the reader has touched a control: the pictures one move away
     if (!touched) return;
-    var here = position(), pictures = source && screen.matches ? frames.narrow : frames.png;
+    var here = position(), pictures = source && screen.matches ? frames.narrow : frames.wide;
     here.forEach(function (_, i) {
       frames.labels[i].forEach(function (_, v) {
         var at = here.slice();
@@ -250,69 +261,89 @@ _SCRIPT = """(function () {
   function touch() { touched = true; preload(); }
   inputs.forEach(function (input) {
     input.addEventListener('input', show);
+    input.addEventListener('change', show);
     input.addEventListener('pointerdown', touch);
     input.addEventListener('focus', touch);
   });
   root.querySelector('.downhill-controls').hidden = false;
-  var still = [img.src, source && source.srcset];
+  var still = [img.srcset, source && source.srcset];
   window.addEventListener('beforeprint', function () {
-    img.src = still[0];
+    img.srcset = still[0];
     if (source) source.srcset = still[1];
   });
   window.addEventListener('afterprint', show);
 })();"""
 
+# A label keeps its words on one line (a phone's column is narrow: the slider shrinks).
 _STYLE = """<style>
 .downhill-static .downhill-controls label {display: flex; align-items: center; gap: 0.8em;
   margin: 0.15em 0; font-size: 0.9em;}
-.downhill-static .downhill-controls span.name {width: 10em; text-align: right;}
+.downhill-static .downhill-controls span.name {width: 10em; text-align: right;
+  white-space: nowrap;}
 .downhill-static .downhill-controls input {width: 18em; min-width: 0;}
+.downhill-static .downhill-controls select {font: inherit; max-width: 18em;}
 .downhill-static .downhill-controls output {min-width: 4em; font-variant-numeric: tabular-nums;}
 .downhill-static img {max-width: 100%; height: auto;}
 .downhill-static p.downhill-note {font-size: 0.8em; color: #555; margin: 0.2em 0;}
 .downhill-static p.downhill-status {font-size: 0.85em; color: #444; margin: 0.2em 0;}
 @media MEDIA {.downhill-static .downhill-controls label {gap: 0.5em;}
-  .downhill-static .downhill-controls span.name {width: 6.5em; flex: none;}
-  .downhill-static .downhill-controls input {width: auto; flex: 1 1 6em;}
+  .downhill-static .downhill-controls span.name {width: auto; min-width: 7.6em; flex: none;}
+  .downhill-static .downhill-controls input {width: auto; flex: 1 1 4em;}
+  .downhill-static .downhill-controls select {flex: 0 1 auto; min-width: 0;}
   .downhill-static .downhill-controls output {min-width: 2.5em; flex: none;}}
 @media print {.downhill-static .downhill-controls, .downhill-static .downhill-note,
   .downhill-static .downhill-status {display: none !important;}}
 </style>""".replace("MEDIA", narrow.MEDIA)
 
 
-def static_html(explorer, still_png):
-    """A self-contained ``text/html`` representation of ``explorer``: range inputs over
-    its precomputed frames, with ``still_png`` (its default picture, bytes) shown first,
-    and on narrow screens (:data:`course_utils.widgets.narrow.MEDIA`) the same frames in
-    the narrow layout.
+def _control_html(control, labels, at):
+    """The static page's control: a native menu for a drop-down, else a range input over
+    the frames' values, labelled like the live control; ``at``: the index shown first."""
+    name = html.escape(control.description)
+    if isinstance(control, W.Dropdown):
+        options = "".join(
+            f'<option value="{i}"{" selected" if i == at else ""}>{html.escape(label)}</option>'
+            for i, label in enumerate(labels)
+        )
+        menu = f'<select aria-label="{name}">{options}</select>'
+        return f'<label><span class="name">{name}</span>{menu}</label>'
+    return (
+        f'<label><span class="name">{name}</span>'
+        f'<input type="range" min="0" max="{len(labels) - 1}" step="1" value="{at}" '
+        f'aria-label="{name}" aria-valuetext="{html.escape(labels[at])}">'
+        f"<output>{html.escape(labels[at])}</output></label>"
+    )
+
+
+def static_html(explorer):
+    """A self-contained ``text/html`` representation of ``explorer``: range inputs (and
+    menus) over its precomputed frames, its default picture shown first, and on narrow
+    screens (:data:`course_utils.widgets.narrow.MEDIA`) the same frames in the narrow
+    layout. Every picture is drawn at the explorer's ``pixel_ratio`` image pixels per CSS
+    pixel and marked so (``srcset``), which gives it its natural size in CSS pixels. The
+    ``<img>`` has no ``src``: a browser would take it for a 1x picture as well, and show
+    the frame at twice its size on a 1x screen.
     """
     names, values, pngs, narrow_pngs = render_frames(explorer)
     controls = [explorer.controls[name] for name in names]
     start = [v.index(explorer.values[name]) for name, v in zip(names, values, strict=True)]
     labels = [[_readout(c, x) for x in v] for c, v in zip(controls, values, strict=True)]
+    k = int(np.ravel_multi_index(start, [len(v) for v in values]))
+    density = f"{explorer.pixel_ratio:g}x"  # image pixels per CSS pixel
     data = {
+        "density": density,
         "labels": labels,
         "names": [c.description for c in controls],
         "alt": "The explorer's picture at",
         "media": "screen and " + narrow.MEDIA,
-        "png": [_data_uri(palette_png(png)) for png in pngs],
+        "wide": [_data_uri(compact(png)) for png in pngs],
     }
     source = ""
     if narrow_pngs is not None:
-        data["narrow"] = [_data_uri(palette_png(png)) for png in narrow_pngs]
-        k = int(np.ravel_multi_index(start, [len(v) for v in values]))
+        data["narrow"] = [_data_uri(compact(png)) for png in narrow_pngs]
         source = (f'<source class="downhill-narrow" media="{data["media"]}" '
-                  f'srcset="{data["narrow"][k]}">')  # fmt: skip
-    still = _data_uri(still_png)
-    rows = []
-    for control, label, i in zip(controls, labels, start, strict=True):
-        name = html.escape(control.description)
-        rows.append(
-            f'<label><span class="name">{name}</span>'
-            f'<input type="range" min="0" max="{len(label) - 1}" step="1" value="{i}" '
-            f'aria-label="{name}" aria-valuetext="{html.escape(label[i])}">'
-            f"<output>{html.escape(label[i])}</output></label>"
-        )
+                  f'srcset="{data["narrow"][k]} {density}">')  # fmt: skip
+    rows = [_control_html(c, label, i) for c, label, i in zip(controls, labels, start, strict=True)]
     others = [
         f"{c.description} = {_readout(c, c.value)}"
         for n, c in explorer.controls.items()
@@ -326,11 +357,12 @@ def static_html(explorer, still_png):
     payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
     digest = hashlib.sha256(payload.encode()).hexdigest()[:10]
     uid = f"downhill-{next(_SHOWN)}-{digest}"  # the same on every build of the book
+    still = data["wide"][k]
     return (
         f'{_STYLE}<div class="downhill-static" id="{uid}">'
         f'<div class="downhill-controls" hidden>{"".join(rows)}'
         f'<p class="downhill-note">{html.escape(note)}</p></div>'
-        f'<picture>{source}<img class="downhill-frame" src="{still}" '
+        f'<picture>{source}<img class="downhill-frame" srcset="{still} {density}" '
         f'alt="{html.escape(_alt(explorer))}"></picture>'
         '<p class="downhill-status" aria-live="polite"></p>'
         f'<script type="application/json">{payload}</script>'
@@ -338,8 +370,8 @@ def static_html(explorer, still_png):
     )
 
 
-def _data_uri(png):
-    return "data:image/png;base64," + base64.b64encode(bytes(png)).decode("ascii")
+def _data_uri(webp):
+    return "data:image/webp;base64," + base64.b64encode(bytes(webp)).decode("ascii")
 
 
 def _alt(explorer):

@@ -287,13 +287,14 @@ def prose_text(page):
 
 
 def press_and_watch(page, slider):
-    """Press an arrow key on a range input; return (src before, src after, readout)."""
+    """Press an arrow key on a range input; return (picture before, picture after, readout):
+    the ``srcset`` of the ``<img>``, which has no ``src`` (its frames are 2x pictures)."""
     top = slider.get_attribute("max") == slider.get_attribute("value")
     img = slider.locator("xpath=ancestor::div[contains(@class, 'downhill-static')][1]//img")
-    before = img.get_attribute("src")
+    before = img.get_attribute("srcset")
     slider.focus()
     page.keyboard.press("ArrowLeft" if top else "ArrowRight")
-    after = img.evaluate("(img) => img.src")  # swapped in the input event, at once
+    after = img.get_attribute("srcset")  # swapped in the input event, at once
     img.evaluate("(img) => img.decode()")
     assert img.evaluate("(img) => img.naturalWidth") > 0
     readout = slider.evaluate("(el) => el.nextElementSibling.textContent")
@@ -329,10 +330,10 @@ def test_chapter_is_complete_offline_and_its_explorer_moves(chromium, book_url, 
         # the pointer: a click near the left end of the first slider picks its first value
         first = sliders["learning rate η"]
         box = first.bounding_box()
-        src = explorer.locator("img").get_attribute("src")
+        src = explorer.locator("img").get_attribute("srcset")
         page.mouse.click(box["x"] + 2, box["y"] + box["height"] / 2)
         assert first.evaluate("(el) => el.value") == "0"
-        assert explorer.locator("img").evaluate("(img) => img.src") != src
+        assert explorer.locator("img").get_attribute("srcset") != src
 
 
 def test_the_book_fits_its_budget(built_book):

@@ -115,7 +115,12 @@ def test_sliders_follow_the_drag_and_the_picture_is_sharp_at_its_natural_size():
         Explorer({"x": still, "kind": kind}, draw, pixel_ratio=4)
 
 
-def test_explorers_are_drawn_at_one_pixel_per_css_pixel_while_the_book_is_built(monkeypatch):
+def test_while_the_book_is_built_only_a_page_explorer_draws_at_one_pixel_per_css_pixel(
+    monkeypatch,
+):
+    """A page explorer's picture is only its still (the page computes the rest); the frames
+    of the others are the live explorer's pictures, two image pixels per CSS pixel."""
+    from course_utils.chapters.ch05_momentum.explorers import explore_momentum
     from course_utils.widgets import frames
 
     def make():
@@ -125,7 +130,9 @@ def test_explorers_are_drawn_at_one_pixel_per_css_pixel_while_the_book_is_built(
     assert make().pixel_ratio == PIXEL_RATIO == 2
     assert make().figure.dpi == 100
     monkeypatch.setenv(frames.ENV, "1")
-    assert make().pixel_ratio == 1 and make().figure.dpi == 50
+    assert make().pixel_ratio == 2 and make().figure.dpi == 100
+    computed = explore_momentum()
+    assert computed.page is not None and computed.pixel_ratio == 1
 
 
 # --- when to redraw: at once, or just after the kernel's current message ------------------

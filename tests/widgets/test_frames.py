@@ -141,6 +141,31 @@ def test_every_explorer_of_chapters_2_to_7_spans_learning_rate_and_batch_size():
 FRAMED = sorted(name for name, factory in FACTORIES.items() if factory().page is None)
 
 
+def _stops(control):
+    """Every value the live control can take."""
+    if isinstance(control, (W.SelectionSlider, W.Dropdown)):
+        return list(control.options)
+    if isinstance(control, W.IntSlider):
+        return list(range(control.min, control.max + 1, control.step))
+    return None  # a continuous slider: its frames are steps of it (test_explore_text.py)
+
+
+@pytest.mark.parametrize("name", FRAMED)
+def test_the_frames_reach_every_stop_of_the_live_controls_they_span(name):
+    """A menu, a batch size, the epochs, the seed: the static page reaches every value the
+    live control reaches. The number of random starts K (1-40) has frames at both ends and
+    at the values the text names (1, 20), as the learning rate has (test_explore_text.py)."""
+    ex = FACTORIES[name]()
+    for control_name in frames.frame_controls(ex):
+        control = ex.controls[control_name]
+        stops = _stops(control)
+        values = frames.frame_values(control, values=ex.frame_values.get(control_name))
+        if control.description == "random starts K":
+            assert values[0] == control.min and values[-1] == control.max and 20 in values
+        elif stops is not None:
+            assert values == stops, (name, control.description)
+
+
 def _fewer(values, default):
     """Both ends, the middle and the default of a control's frame values."""
     return sorted({values[0], values[len(values) // 2], values[-1], default}, key=values.index)
@@ -149,13 +174,14 @@ def _fewer(values, default):
 @pytest.mark.parametrize("name", FRAMED)
 def test_each_frame_is_pixel_for_pixel_the_live_picture(name, monkeypatch):
     """Every frame equals what another explorer, moved through the grid backwards, shows
-    (as the book is built: at one image pixel per CSS pixel), in both layouts: the wide
-    one, and the narrow one of a phone. To keep the test short the grid is cut to the
-    ends, the middle and the default of each control; the build draws the whole grid,
-    and fails on a frame that draws with an error or a warning (``render_frames``)."""
+    (as the book is built, and as the live explorer draws: at two image pixels per CSS
+    pixel), in both layouts: the wide one, and the narrow one of a phone. To keep the test
+    short the grid is cut to the ends, the middle and the default of each control; the
+    build draws the whole grid, and fails on a frame that draws with an error or a
+    warning (``render_frames``)."""
     monkeypatch.setenv(frames.ENV, "1")
     ex = FACTORIES[name]()
-    assert ex.pixel_ratio == 1
+    assert ex.pixel_ratio == 2
     default = bytes(ex.image.value)
     names = frames.frame_controls(ex)
     full = [frames.frame_values(ex.controls[n], values=ex.frame_values.get(n)) for n in names]
@@ -226,17 +252,24 @@ def test_the_narrow_layout_stacks_the_panels_with_no_small_type(name):
     assert image.size[0] == int(kit.WIDTH * ex.dpi * ex.pixel_ratio)
 
 
-def test_a_palette_png_looks_the_same():
+def test_a_frame_is_stored_as_a_lossless_webp_of_a_palette_that_looks_the_same():
     ex = FACTORIES[sorted(FACTORIES)[0]]()
     png = bytes(ex.image.value)
-    small = frames.palette_png(png)
+    small = frames.compact(png)
     image = Image.open(io.BytesIO(small))
-    assert image.mode == "P" and len(image.getpalette()) <= 3 * 256
-    assert len(small) < 0.5 * len(png)
+    assert image.format == "WEBP" and image.size == Image.open(io.BytesIO(png)).size
     a, b = _pixels(png), _pixels(small)
+    assert len(np.unique(b.reshape(-1, 3), axis=0)) <= 256  # the palette's colours, exactly
+    assert len(small) < 0.4 * len(png)
     assert np.abs(a - b).mean() < 1.0
     assert (np.abs(a - b).sum(axis=-1) == 0).mean() > 0.8  # most pixels exact, white too
     assert tuple(b[1, 1]) == tuple(a[1, 1]) == (255, 255, 255)
+    quantized = (
+        Image.open(io.BytesIO(png))
+        .convert("RGB")
+        .quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    )
+    assert np.array_equal(b, np.asarray(quantized.convert("RGB")))  # lossless: the palette's
 
 
 # --- the HTML ----------------------------------------------------------------------------
@@ -255,10 +288,14 @@ class _Parse(HTMLParser):
         self.data.setdefault(self._tag, []).append(data)
 
 
+def _payload(text):
+    return json.loads(re.search(r'<script type="application/json">(.*?)</script>', text)[1])
+
+
 def test_static_html_is_self_contained_with_labelled_range_inputs():
     ex = _toy({"lr": lr_slider(0.1, -2.0, 0.0), "B": batch_slider(4, value=2),
                "other": float_slider(0.3, 0, 1, 0.1, "momentum β")})  # fmt: skip
-    text = frames.static_html(ex, ex.default_png)
+    text = frames.static_html(ex)
     parsed = _Parse()
     parsed.feed(text)
     inputs = [a for t, a in parsed.tags if t == "input"]
@@ -271,17 +308,50 @@ def test_static_html_is_self_contained_with_labelled_range_inputs():
     assert "learning rate η" in parsed.data["span"] and "batch size B" in parsed.data["span"]
     images = [a for t, a in parsed.tags if t == "img"]
     assert len(images) == 1 and images[0]["alt"].startswith("The explorer's picture")
-    still = base64.b64encode(ex.default_png).decode("ascii")
-    assert images[0]["src"] == "data:image/png;base64," + still  # shown without JavaScript
+    # shown without JavaScript: the default frame, two image pixels per CSS pixel
+    data = _payload(text)
+    assert data["density"] == "2x" and ex.pixel_ratio == 2
+    still = data["wide"][4 * 3 + 1]  # lr 0.1 (index 4 of 9), B 2 (index 1 of 3)
+    assert images[0]["srcset"] == still + " 2x" and "src" not in images[0]  # no 1x candidate
+    assert still.startswith("data:image/webp;base64,")
+    picture = Image.open(io.BytesIO(base64.b64decode(still.split(",")[1])))
+    assert picture.size == (2 * 2 * 40, int(2 * 1.5 * 40))  # 2 x 1.5 inches at 40 per inch, 2x
+    assert np.array_equal(_pixels(base64.b64decode(still.split(",")[1])),
+                          _pixels(frames.compact(ex.default_png)))  # fmt: skip
     # only data: URLs, no script from anywhere, no widget manager
-    assert not re.search(r"(src|href)=\"(?!data:)", text)
+    assert not re.search(r"(src|srcset|href)=\"(?!data:)", text)
     assert "http" not in text and "require" not in text
     assert [a.get("type") for t, a in parsed.tags if t == "script"] == ["application/json", None]
     assert "momentum β = 0.30" in text  # the note names the controls that stay fixed
     assert "@media print" in text
     assert "<source" not in text  # no setup, no narrow layout
-    everything = frames.static_html(_toy({"lr": lr_slider(0.1, -2.0, 0.0)}), ex.default_png)
+    everything = frames.static_html(_toy({"lr": lr_slider(0.1, -2.0, 0.0)}))
     assert "every value in between" in everything and "Run the notebook" not in everything
+
+
+def test_a_drop_down_is_a_native_menu_labelled_like_the_live_one():
+    menu = dropdown(["SGD", "SGD+momentum", "Adam"], "SGD+momentum", "optimizer", role=SECOND)
+    ex = _toy({"lr": lr_slider(0.1, -2.0, 0.0), "optimizer": menu})
+    text = frames.static_html(ex)
+    parsed = _Parse()
+    parsed.feed(text)
+    assert [t for t, _ in parsed.tags if t in ("input", "select")] == ["input", "select"]
+    select = next(a for t, a in parsed.tags if t == "select")
+    assert select["aria-label"] == "optimizer"  # the live drop-down's description
+    options = [a for t, a in parsed.tags if t == "option"]
+    assert [a["value"] for a in options] == ["0", "1", "2"]
+    assert [a for a in options if "selected" in a] == [options[1]]  # the default
+    assert parsed.data["option"] == ["SGD", "SGD+momentum", "Adam"]
+    assert "optimizer" in parsed.data["span"]
+    data = _payload(text)
+    assert data["labels"][1] == ["SGD", "SGD+momentum", "Adam"] and data["names"][1] == "optimizer"
+    assert len(data["wide"]) == 9 * 3  # every option has its frames
+    assert "Run the notebook" not in text  # every control is in the page
+    assert "select" in frames._SCRIPT and "'change'" in frames._SCRIPT  # it swaps the picture
+
+
+def test_a_label_keeps_its_words_on_one_line():
+    assert re.search(r"span\.name \{[^}]*white-space: nowrap", frames._STYLE)
 
 
 def test_static_html_offers_the_narrow_frames_to_narrow_screens():
@@ -292,21 +362,19 @@ def test_static_html_offers_the_narrow_frames_to_narrow_screens():
         axes[0].plot([0, 1], [0, lr])
         axes[1].legend(handles=axes[0].lines, labels=["x"], fontsize=5)
 
-    ex = Explorer(
-        {"lr": lr_slider(0.1, -1.0, 0.0)}, draw, setup=setup, figsize=(4, 2), dpi=40, pixel_ratio=1
-    )
-    text = frames.static_html(ex, ex.default_png)
+    ex = Explorer({"lr": lr_slider(0.1, -1.0, 0.0)}, draw, setup=setup, figsize=(4, 2), dpi=40)
+    text = frames.static_html(ex)
     parsed = _Parse()
     parsed.feed(text)
     sources = [a for t, a in parsed.tags if t == "source"]
     assert len(sources) == 1 and sources[0]["media"] == "screen and (max-width: 720px)"
-    data = json.loads(re.search(r'<script type="application/json">(.*?)</script>', text)[1])
-    assert len(data["narrow"]) == len(data["png"]) == 9
+    data = _payload(text)
+    assert len(data["narrow"]) == len(data["wide"]) == 9
     start = [a["value"] for t, a in parsed.tags if t == "input"][0]
-    assert sources[0]["srcset"] == data["narrow"][int(start)]  # the default, narrow
-    wide = Image.open(io.BytesIO(base64.b64decode(data["png"][0].split(",")[1])))
+    assert sources[0]["srcset"] == data["narrow"][int(start)] + " 2x"  # the default, narrow
+    wide = Image.open(io.BytesIO(base64.b64decode(data["wide"][0].split(",")[1])))
     small = Image.open(io.BytesIO(base64.b64decode(data["narrow"][0].split(",")[1])))
-    assert wide.size[0] == 160 and small.size[0] == 158  # 3.95 inches at 40 per inch
+    assert wide.size[0] == 320 and small.size[0] == 316  # 4 and 3.95 inches at 40 per inch, 2x
     assert small.size[1] > wide.size[1]  # the panels one above the other
 
 

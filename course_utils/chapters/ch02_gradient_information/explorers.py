@@ -27,8 +27,9 @@ from course_utils.widgets import SECOND, Explorer, batch_slider, int_slider, lr_
 _LOSS_FLOOR = 1e-3  # bottom of the loss axis
 #: The static book's frames (``frame_values``). Learning rates: the text's 0.003 and
 #: 0.1, and close steps around 0.5, a little above which training diverges (at B = 8,
-#: between 0.52 and 0.55). Restarts: K = 1 and 20, which the text compares, and ten
-#: seeds, so that a few sets of starts can be drawn at each K.
+#: between 0.52 and 0.55). Restarts: K = 1 and 20, which the text compares, and every
+#: seed of the live slider: ten sets of starts to draw at each K (90 grid points; the
+#: slider went to 20 before, which would take 99 more, some 11 MB of the book's pictures).
 FRAME_LR = (0.001, 0.003, 0.01, 0.03, 0.1, 0.2, 0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 1.0, 3.0, 10.0)
 FRAME_K = (1, 2, 4, 8, 12, 16, 20, 30, 40)
 FRAME_SEEDS = tuple(range(10))
@@ -230,7 +231,7 @@ def explore_restarts(lr=0.3, steps=150):
 
     controls = {
         "K": int_slider(8, 1, 40, "random starts K", role=SECOND),
-        "seed": int_slider(0, 0, 20, "seed", role=SECOND),
+        "seed": int_slider(0, 0, FRAME_SEEDS[-1], "seed", role=SECOND),  # a frame each
     }
     grid = {"K": FRAME_K, "seed": FRAME_SEEDS}
     return Explorer(controls, draw, figsize=(8.0, 4.0), setup=setup, frame_values=grid)

@@ -31,34 +31,41 @@ def test_controls_are_the_course_sliders():
     assert isinstance(lr, W.FloatLogSlider) and lr.description == "learning rate η"
     assert isinstance(B, W.SelectionSlider) and B.description == "batch size B"
     assert list(B.options) == batch_sizes(64) and B.value == 4
+    epochs = ex.controls["epochs"]  # the stops of the static book's frames, no others
+    assert isinstance(epochs, W.SelectionSlider) and list(epochs.options) == [1, 4, 8]
+    assert epochs.value == 4 and epochs.description == "epochs"
     assert ex.last_error is None and ex.last_warnings == []
 
 
 def test_full_batch_curve_is_gradient_descent_on_the_quadratic():
     ex = explore_minibatch()
-    ex.set(lr=0.5, B=64, epochs=3)
+    ex.set(lr=0.5, B=64, epochs=4)
     _, ax_loss = ex.figure.axes
     curves = labelled(ax_loss)
     assert list(curves) == ["full batch (B = 64)"]  # B = N: only one run
     A, t, H, c, th_star = line_problem()
     th, expected = np.array([-0.5, 1.5]), []
-    for _ in range(4):
+    for _ in range(5):
         d = th - th_star
         expected.append(0.5 * d @ H @ d)
         th = th - 0.5 * (H @ th - c)
     x, E = curves["full batch (B = 64)"].get_data()
-    assert_allclose(x, [0, 1, 2, 3])
+    assert_allclose(x, [0, 1, 2, 3, 4])
     assert_allclose(E, expected, rtol=1e-9)
 
 
 def test_minibatch_run_makes_ceil_n_over_b_steps_per_epoch():
     ex = explore_minibatch()
-    ex.set(lr=0.1, B=16, epochs=2)
+    ex.set(lr=0.1, B=16, epochs=4)
     _, ax_loss = ex.figure.axes
     x, E = labelled(ax_loss)["B = 16"].get_data()
-    assert len(x) == 2 * 4 + 1 and x[-1] == pytest.approx(2.0)
+    assert len(x) == 4 * 4 + 1 and x[-1] == pytest.approx(4.0)
     assert np.all(E >= 0) and E[-1] < E[0]
-    assert "8 steps of B = 16" in texts(ex.figure)
+    assert "16 steps of B = 16" in texts(ex.figure)
+    ex.set(B=8, epochs=1)  # 64 / 8 = 8 steps in one epoch
+    x, _ = labelled(ex.figure.axes[1])["B = 8"].get_data()
+    assert len(x) == 8 + 1 and x[-1] == pytest.approx(1.0)
+    assert "8 steps of B = 8" in texts(ex.figure)
 
 
 def test_divergence_is_reported_not_raised():
@@ -108,6 +115,6 @@ def test_a_long_stochastic_path_is_faint_and_the_full_batch_path_is_not():
     assert len(sgd.get_xydata()) == 257 and len(full.get_xydata()) == 5
     assert sgd.get_alpha() < 1 and sgd.get_zorder() < full.get_zorder()
     assert sgd.get_linewidth() < full.get_linewidth()
-    ex.set(B=16, epochs=2)  # 8 steps: drawn like any path
-    sgd = labelled(ex.figure.axes[0])["B = 16"]
+    ex.set(B=8, epochs=1)  # 8 steps: drawn like any path
+    sgd = labelled(ex.figure.axes[0])["B = 8"]
     assert sgd.get_alpha() is None and sgd.get_marker() == "o"
