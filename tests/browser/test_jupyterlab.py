@@ -670,6 +670,64 @@ def test_the_keys_move_a_page_slider(chromium, jupyterlab, notebook_7):
             jupyterlab.shutdown_kernels()
 
 
+# The phase diagram's axes (the figure's first): its rectangle in the SVG, in CSS px.
+DIAGRAM_AXES = """(root) => {
+    const clip = root.querySelector('svg.downhill-svg clipPath rect');
+    return ['x', 'y', 'width', 'height'].map((k) => Number(clip.getAttribute(k)));
+}"""
+
+
+def test_a_click_on_the_phase_diagram_sets_the_kernels_controls(chromium, jupyterlab):
+    """In JupyterLab, a click on chapter 5's (h, β) diagram picks that point: the
+    explorer's sliders move to it, the figure redraws for it, and the kernel's controls
+    take the same values."""
+    path = page_drag_notebook(jupyterlab, "ch05_momentum.explore_phase")
+    page = open_notebook(chromium, jupyterlab, path)
+    watch = PageWatch(page)
+    try:
+        run_cell(page, jupyterlab, path, 0)
+        root = page.locator(LIVE_ROOT).first
+        svg = root.locator("svg.downhill-svg")
+        svg.wait_for(state="visible", timeout=60_000)
+        svg.scroll_into_view_if_needed()
+        assert root.evaluate("(r) => r.downhill.values") == {"h": 0.5, "beta": 0.6}
+        h_max = root.evaluate("(r) => r.downhill.spec.data.h_max")
+        x, y, w, h = root.evaluate(DIAGRAM_AXES)
+        box = svg.bounding_box()
+        root.evaluate(WATCH_DRAWN)
+        before = root.evaluate(SVG_SIGNATURE)
+        # h = 3 and β = 0.7: oscillating, a step that plain gradient descent cannot take
+        page.mouse.click(box["x"] + x + w * 3 / h_max, box["y"] + y + h * (1 - 0.7))
+        wait_for_redraw(page, root, before)
+        assert page.evaluate("window.__pictures.length") >= 1
+        shown = root.evaluate("(r) => r.downhill.values")
+        assert shown["h"] == pytest.approx(3.0, abs=0.011), shown  # the nearest 0.01
+        assert shown["beta"] == pytest.approx(0.7, abs=0.011), shown
+        sliders = {
+            "h": page_slider(root, "step × curvature h = ηλ"),
+            "beta": page_slider(root, "momentum β"),
+        }
+        for name, control in sliders.items():
+            assert float(control.evaluate("(el) => el.value")) == shown[name], name
+        settle(page, jupyterlab, path)
+        status = root.locator(".downhill-status").inner_text()
+        assert f"step × curvature h = ηλ {shown['h']:.2f}" in status, status
+        assert f"momentum β {shown['beta']:.2f}" in status, status
+        assert "Regime oscillating: a complex pair" in status, status
+
+        kernel, live, same, error, warnings = kernel_side(page, jupyterlab, path)
+        assert kernel == live == shown, (kernel, live, shown)
+        assert same, "the kernel's picture is not the picked point's"
+        assert error == "None" and warnings == [], (error, warnings)
+        no_errors(page, watch)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)  # to look at
+        root.screenshot(path=str(SCREENSHOTS / "jupyterlab-phase-click.png"))
+    finally:
+        page.close()
+        with contextlib.suppress(OSError):
+            jupyterlab.shutdown_kernels()
+
+
 def _anchor(page, name):
     return page.locator(f'.jp-RenderedMarkdown [data-jupyter-id="{name}"]')
 
