@@ -670,6 +670,51 @@ def test_the_keys_move_a_page_slider(chromium, jupyterlab, notebook_7):
             jupyterlab.shutdown_kernels()
 
 
+@pytest.mark.parametrize("notebook_7", [False, True], ids=["jupyterlab", "notebook-7"])
+def test_the_arrow_keys_move_a_kernel_drawn_slider(chromium, jupyterlab, notebook_7):
+    """The arrows on a focused ipywidgets slider of chapter 3's explorer, which the kernel
+    draws, move it by its step, the kernel redraws at each key, and its control has the
+    value the slider shows (Notebook 7 took them too: live.KeyGuard)."""
+    path = drag_notebook(jupyterlab, "ch03_gradient_descent.explore_minibatch", "lr")
+    page = open_in(chromium, jupyterlab, path, notebook_7)
+    watch = PageWatch(page)
+    try:
+        run_cell(page, jupyterlab, path, 0)
+        control = slider(page, "learning rate η")
+        control.wait_for(state="visible", timeout=60_000)
+        image = control.locator(IMAGE_OF_SLIDER)
+        handle = control.locator(".noUi-handle").first
+        handle.scroll_into_view_if_needed()
+        x = float(handle.get_attribute("aria-valuenow"))  # the exponent of a log slider
+        handle.focus()
+        for key, by in [("ArrowRight", 1), ("ArrowUp", 1), ("ArrowRight", 1), ("ArrowLeft", -1)]:
+            src, digest = image.evaluate(IMAGE_DIGEST)
+            page.keyboard.press(key)
+            page.wait_for_function(
+                "([img, src]) => img.src !== src",
+                arg=[image.element_handle(), src],
+                timeout=REDRAW_LIMIT_S * 1000 * 5,  # the kernel draws: a few tenths of a second
+            )
+            x += 0.1 * by
+            assert float(handle.get_attribute("aria-valuenow")) == pytest.approx(x), key
+            assert image.evaluate(IMAGE_DIGEST)[1] != digest, key
+        assert x == pytest.approx(-0.8)
+        settle(page, jupyterlab, path)
+        readout = control.locator(".widget-readout").inner_text().strip()
+        _, digest = image.evaluate(IMAGE_DIGEST)
+        run_cell(page, jupyterlab, path, 1)
+        output = page.locator(".jp-CodeCell").nth(1).locator(".jp-OutputArea-output")
+        value, kernel_digest, same = json.loads(output.inner_text())
+        # the kernel's value as the readout shows it (3 digits): 10 ** -0.8 = 0.158489...
+        assert value == readout and float(readout) == pytest.approx(10**x, abs=5e-4), value
+        assert kernel_digest == digest and same
+        no_errors(page, watch)
+    finally:
+        page.close()
+        with contextlib.suppress(OSError):
+            jupyterlab.shutdown_kernels()
+
+
 # The phase diagram's axes (the figure's first): its rectangle in the SVG, in CSS px.
 DIAGRAM_AXES = """(root) => {
     const clip = root.querySelector('svg.downhill-svg clipPath rect');
