@@ -588,7 +588,7 @@ def test_the_picture_follows_a_mouse_drag_in_notebook_7(chromium, jupyterlab, re
 
 # The keys a focused slider takes, each with where it leaves the slider's position x (lo and
 # hi: its ends; step: the live slider's step). The notebook binds the four arrows in command
-# mode (moving between cells): Notebook 7 took them from the slider (web/downhill-widget.js).
+# mode (moving between cells): Notebook 7 took them from the slider (web/downhill-keys.js).
 SLIDER_KEYS = [
     ("Home", lambda x, lo, hi, step: lo),
     ("ArrowRight", lambda x, lo, hi, step: x + step),
