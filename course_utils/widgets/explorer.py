@@ -194,6 +194,8 @@ class Explorer:
         else:
             box = W.VBox(list(self.controls.values()), _dom_classes=[saved.CONTROLS_CLASS])
             parts, classes = [saved.note(), box, self.image], []
+            if not frames.enabled() and live.AVAILABLE:  # the arrow keys in Notebook 7
+                parts.append(live.KeyGuard())
         self.widget = W.VBox(parts, _dom_classes=[saved.EXPLORER_CLASS, *classes])
         self.default_png = self.image.value
 

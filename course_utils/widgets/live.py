@@ -3,9 +3,10 @@
 An explorer that the book's page computes (``Explorer(..., page=Page(...))``, see
 :mod:`.page`) is shown in JupyterLab and Notebook 7 by the same JavaScript as in the
 book: an anywidget (:class:`PageView`) whose front-end module is the page's scripts
-(``web/downhill-*.js``) followed by ``web/downhill-widget.js``. The browser runs the
-explorer's model and redraws its SVG figure in the next animation frame, so a drag
-draws at the browser's frame rate instead of waiting for the kernel's PNG.
+(``web/downhill-*.js``), then ``web/downhill-keys.js`` and ``web/downhill-widget.js``.
+The browser runs the explorer's model and redraws its SVG figure in the next animation
+frame, so a drag draws at the browser's frame rate instead of waiting for the kernel's
+PNG.
 
 The kernel stays the reference. The Python explorer keeps its controls (the ipywidgets
 that tests and exercises set), and :class:`PageView` keeps its ``values`` in step with
@@ -17,6 +18,11 @@ them both ways:
   quarter of a second (a key, a pause in a drag), and sets the Python control: the Python
   explorer redraws its matplotlib picture once, which the explorer shows folded under
   the page's figure ("the kernel's picture").
+
+In Notebook 7 the notebook's command mode takes the arrow keys from a focused slider
+before the slider sees them (jupyter/notebook#7716); ``web/downhill-keys.js`` gives them
+back to the explorers' sliders and menus, those of the page explorers and, through a
+widget that shows nothing (:class:`KeyGuard`), those of the explorers the kernel draws.
 
 The page's numbers are those of ``course_utils`` (``tests/widgets/test_page_numerics.py``
 compares them to 1e-9). Without anywidget (:data:`AVAILABLE` false) the explorer is the
@@ -41,12 +47,25 @@ AVAILABLE = anywidget is not None
 KERNEL_PICTURE = "The kernel's picture (matplotlib), redrawn when you let go of a control"
 #: The front-end module's own part, after the page's scripts.
 WIDGET_SCRIPT = "downhill-widget.js"
+#: The script that keeps a focused control's keys from the notebook's shortcuts.
+KEYS_SCRIPT = "downhill-keys.js"
+
+
+def _web(name):
+    return (page.WEB / name).read_text(encoding="utf-8")
 
 
 @functools.cache
 def esm():
-    """The widget's front-end module: the page's scripts, then ``downhill-widget.js``."""
-    return page.source() + "\n" + (page.WEB / WIDGET_SCRIPT).read_text(encoding="utf-8")
+    """The widget's front-end module: the page's scripts, ``downhill-keys.js``, then
+    ``downhill-widget.js``."""
+    return "\n".join([page.source(), _web(KEYS_SCRIPT), _web(WIDGET_SCRIPT)])
+
+
+@functools.cache
+def keys_esm():
+    """:class:`KeyGuard`'s module: ``downhill-keys.js``, and a view that shows nothing."""
+    return _web(KEYS_SCRIPT) + "\nexport default { render: function () {} };\n"
 
 
 # In an output area the labels of the controls would touch its left edge.
@@ -125,3 +144,13 @@ if AVAILABLE:
                 self._from_page = False
             if self.values != self._current():  # a value the control clamped or refused
                 self.values = self._current()
+
+    class KeyGuard(anywidget.AnyWidget):
+        """A widget that shows nothing: its front-end module (:func:`keys_esm`) gives a
+        focused slider or menu of the explorers the kernel draws the keys it uses, which
+        Notebook 7's command mode would take (see the module's description)."""
+
+        _esm = traitlets.Unicode().tag(sync=True)
+
+        def __init__(self):
+            super().__init__(_esm=keys_esm(), layout=W.Layout(display="none"))

@@ -491,14 +491,11 @@ def drag_page_and_check(page, jupyterlab, path, label, request):
     x, y = left + width * at, box["y"] + box["height"] / 2
     drag_and_count(page, x, y, left, width, request)
 
-    page.wait_for_timeout(1000)  # the values reach the kernel when the slider is let go
-    jupyterlab.wait_for_idle_kernel(path)
+    settle(page, jupyterlab, path)
     shown = root.evaluate("(r) => r.downhill.values")
     status = root.locator(".downhill-status").inner_text()
     readout = root.locator("output").first.inner_text().strip()
-    run_cell(page, jupyterlab, path, 1)
-    output = page.locator(".jp-CodeCell").nth(1).locator(".jp-OutputArea-output")
-    kernel, live, same, error, warnings = json.loads(output.inner_text())
+    kernel, live, same, error, warnings = kernel_side(page, jupyterlab, path)
     assert kernel == live == shown, (kernel, live, shown)
     assert f"{label} {readout}" in status, (label, readout, status)
     assert same, "the kernel's picture is not the final values'"
@@ -526,6 +523,32 @@ def shown_name(request):
     return name + ("-notebook-7" if "notebook_7" in request.node.name else "")
 
 
+def open_in(chromium, jupyterlab, path, notebook_7):
+    """A new page with the notebook at ``path`` open in Notebook 7 or in JupyterLab."""
+    if not notebook_7:
+        return open_notebook(chromium, jupyterlab, path)
+    page = chromium.new_page()
+    goto_notebook(page, f"{jupyterlab.url}notebooks/{path}?token={jupyterlab.token}")
+    jupyterlab.wait_for_idle_kernel(path)
+    return page
+
+
+def settle(page, jupyterlab, path):
+    """Wait until the page's last values have reached the kernel (sent when a control is
+    let go or has rested a quarter of a second) and its status line has caught up."""
+    page.wait_for_timeout(1000)
+    jupyterlab.wait_for_idle_kernel(path)
+
+
+def kernel_side(page, jupyterlab, path):
+    """Run ``PAGE_CHECK``, the notebook's second cell: (the kernel's controls' values, its
+    live view's values, whether its picture is the one for those values, its last error,
+    its last warnings)."""
+    run_cell(page, jupyterlab, path, 1)
+    output = page.locator(".jp-CodeCell").nth(1).locator(".jp-OutputArea-output")
+    return json.loads(output.inner_text())
+
+
 def drag_explorer(chromium, jupyterlab, request, name, notebook_7=False):
     """Open a notebook with explorer ``name`` (in JupyterLab, or Notebook 7) and drag its
     first slider: an explorer that the page computes (widgets/live.py) draws in the
@@ -536,12 +559,7 @@ def drag_explorer(chromium, jupyterlab, request, name, notebook_7=False):
         path = page_drag_notebook(jupyterlab, name)
     else:
         path = drag_notebook(jupyterlab, name, control)
-    if notebook_7:
-        page = chromium.new_page()
-        goto_notebook(page, f"{jupyterlab.url}notebooks/{path}?token={jupyterlab.token}")
-        jupyterlab.wait_for_idle_kernel(path)
-    else:
-        page = open_notebook(chromium, jupyterlab, path)
+    page = open_in(chromium, jupyterlab, path, notebook_7)
     try:
         check = drag_page_and_check if computed_in_page else drag_and_check
         check(page, jupyterlab, path, label, request)
@@ -564,6 +582,195 @@ def test_the_picture_follows_a_mouse_drag_in_notebook_7(chromium, jupyterlab, re
     """In Notebook 7, which the same server serves under /notebooks/: chapter 3's
     explorer, drawn by the kernel, and chapter 5's momentum explorer, drawn by the page."""
     drag_explorer(chromium, jupyterlab, request, name, notebook_7=True)
+
+
+# --- the keyboard and the phase diagram in the notebook's page explorers -------------------
+
+# The keys a focused slider takes, each with where it leaves the slider's position x (lo and
+# hi: its ends; step: the live slider's step). The notebook binds the four arrows in command
+# mode (moving between cells): Notebook 7 took them from the slider (web/downhill-keys.js).
+SLIDER_KEYS = [
+    ("Home", lambda x, lo, hi, step: lo),
+    ("ArrowRight", lambda x, lo, hi, step: x + step),
+    ("ArrowUp", lambda x, lo, hi, step: x + step),
+    ("End", lambda x, lo, hi, step: hi),
+    ("ArrowLeft", lambda x, lo, hi, step: x - step),
+    ("ArrowDown", lambda x, lo, hi, step: x - step),
+]
+ACTIVE_CELL = """() => [...document.querySelectorAll('.jp-Notebook .jp-Cell')]
+    .findIndex((c) => c.classList.contains('jp-mod-active'))"""
+
+
+def wait_for_redraw(page, root, before):
+    """Wait until the explorer's figure differs from the signature ``before``."""
+    page.wait_for_function(
+        f"([root, before]) => ({SVG_SIGNATURE})(root) !== before",
+        arg=[root.element_handle(), before],
+        timeout=REDRAW_LIMIT_S * 1000,
+        polling="raf",
+    )
+
+
+def no_errors(page, watch):
+    assert error_outputs(page) == []
+    errors = [e for e in unexpected_errors(watch.errors, "") if not server_asset(e)]
+    assert errors == [], errors
+
+
+@pytest.mark.parametrize("notebook_7", [False, True], ids=["jupyterlab", "notebook-7"])
+def test_the_keys_move_a_page_slider(chromium, jupyterlab, notebook_7):
+    """Home, End and the arrows on a focused slider of chapter 5's momentum explorer move
+    it by the live slider's step, the figure redraws at each key, and the kernel gets the
+    last value; with the focus on a cell, the arrows still move between cells."""
+    path = page_drag_notebook(jupyterlab, "ch05_momentum.explore_momentum")
+    page = open_in(chromium, jupyterlab, path, notebook_7)
+    watch = PageWatch(page)
+    try:
+        run_cell(page, jupyterlab, path, 0)
+        root = page.locator(LIVE_ROOT).first
+        root.locator("svg.downhill-svg").wait_for(state="visible", timeout=60_000)
+        control = page_slider(root, "learning rate η")
+        control.scroll_into_view_if_needed()
+        lo, hi, x = control.evaluate("(el) => [el.min, el.max, el.value].map(Number)")
+        step = root.evaluate("(r) => r.downhill.byName.lr.step")
+        assert (lo, hi, step) == (-3.0, 0.0, 0.1)
+        control.focus()
+        cell = page.evaluate(ACTIVE_CELL)
+        for key, where in SLIDER_KEYS:
+            x = where(x, lo, hi, step)
+            before = root.evaluate(SVG_SIGNATURE)
+            page.keyboard.press(key)
+            wait_for_redraw(page, root, before)
+            assert float(control.evaluate("(el) => el.value")) == pytest.approx(x, abs=1e-12), key
+            lr = root.evaluate("(r) => r.downhill.values.lr")
+            assert lr == pytest.approx(10**x, rel=1e-12), key
+            assert control.evaluate("(el) => el === document.activeElement"), key
+        assert x == pytest.approx(-0.2)
+        assert page.evaluate(ACTIVE_CELL) == cell, "the notebook took a key from the slider"
+        settle(page, jupyterlab, path)
+        shown = root.evaluate("(r) => r.downhill.values")
+        assert f"learning rate η {lr:.3g}" in root.locator(".downhill-status").inner_text()
+
+        # the focus on a cell (command mode): the arrows are the notebook's again
+        page.locator(".jp-CodeCell").nth(1).locator(".jp-InputArea-prompt").click()
+        page.wait_for_function(f"() => ({ACTIVE_CELL})() === 1", timeout=10_000)
+        assert not root.evaluate("(r) => r.contains(document.activeElement)")
+        page.keyboard.press("ArrowUp")
+        page.wait_for_function(f"() => ({ACTIVE_CELL})() === 0", timeout=10_000)
+        assert root.evaluate("(r) => r.downhill.values") == shown
+
+        kernel, live, same, error, warnings = kernel_side(page, jupyterlab, path)
+        assert kernel == live == shown and kernel["lr"] == lr, (kernel, live, shown)
+        assert same, "the kernel's picture is not the final values'"
+        assert error == "None" and warnings == [], (error, warnings)
+        no_errors(page, watch)
+    finally:
+        page.close()
+        with contextlib.suppress(OSError):
+            jupyterlab.shutdown_kernels()
+
+
+@pytest.mark.parametrize("notebook_7", [False, True], ids=["jupyterlab", "notebook-7"])
+def test_the_arrow_keys_move_a_kernel_drawn_slider(chromium, jupyterlab, notebook_7):
+    """The arrows on a focused ipywidgets slider of chapter 3's explorer, which the kernel
+    draws, move it by its step, the kernel redraws at each key, and its control has the
+    value the slider shows (Notebook 7 took them too: live.KeyGuard)."""
+    path = drag_notebook(jupyterlab, "ch03_gradient_descent.explore_minibatch", "lr")
+    page = open_in(chromium, jupyterlab, path, notebook_7)
+    watch = PageWatch(page)
+    try:
+        run_cell(page, jupyterlab, path, 0)
+        control = slider(page, "learning rate η")
+        control.wait_for(state="visible", timeout=60_000)
+        image = control.locator(IMAGE_OF_SLIDER)
+        handle = control.locator(".noUi-handle").first
+        handle.scroll_into_view_if_needed()
+        x = float(handle.get_attribute("aria-valuenow"))  # the exponent of a log slider
+        handle.focus()
+        for key, by in [("ArrowRight", 1), ("ArrowUp", 1), ("ArrowRight", 1), ("ArrowLeft", -1)]:
+            src, digest = image.evaluate(IMAGE_DIGEST)
+            page.keyboard.press(key)
+            page.wait_for_function(
+                "([img, src]) => img.src !== src",
+                arg=[image.element_handle(), src],
+                timeout=REDRAW_LIMIT_S * 1000 * 5,  # the kernel draws: a few tenths of a second
+            )
+            x += 0.1 * by
+            assert float(handle.get_attribute("aria-valuenow")) == pytest.approx(x), key
+            assert image.evaluate(IMAGE_DIGEST)[1] != digest, key
+        assert x == pytest.approx(-0.8)
+        settle(page, jupyterlab, path)
+        readout = control.locator(".widget-readout").inner_text().strip()
+        _, digest = image.evaluate(IMAGE_DIGEST)
+        run_cell(page, jupyterlab, path, 1)
+        output = page.locator(".jp-CodeCell").nth(1).locator(".jp-OutputArea-output")
+        value, kernel_digest, same = json.loads(output.inner_text())
+        # the kernel's value as the readout shows it (3 digits): 10 ** -0.8 = 0.158489...
+        assert value == readout and float(readout) == pytest.approx(10**x, abs=5e-4), value
+        assert kernel_digest == digest and same
+        no_errors(page, watch)
+    finally:
+        page.close()
+        with contextlib.suppress(OSError):
+            jupyterlab.shutdown_kernels()
+
+
+# The phase diagram's axes (the figure's first): its rectangle in the SVG, in CSS px.
+DIAGRAM_AXES = """(root) => {
+    const clip = root.querySelector('svg.downhill-svg clipPath rect');
+    return ['x', 'y', 'width', 'height'].map((k) => Number(clip.getAttribute(k)));
+}"""
+
+
+def test_a_click_on_the_phase_diagram_sets_the_kernels_controls(chromium, jupyterlab):
+    """In JupyterLab, a click on chapter 5's (h, β) diagram picks that point: the
+    explorer's sliders move to it, the figure redraws for it, and the kernel's controls
+    take the same values."""
+    path = page_drag_notebook(jupyterlab, "ch05_momentum.explore_phase")
+    page = open_notebook(chromium, jupyterlab, path)
+    watch = PageWatch(page)
+    try:
+        run_cell(page, jupyterlab, path, 0)
+        root = page.locator(LIVE_ROOT).first
+        svg = root.locator("svg.downhill-svg")
+        svg.wait_for(state="visible", timeout=60_000)
+        svg.scroll_into_view_if_needed()
+        assert root.evaluate("(r) => r.downhill.values") == {"h": 0.5, "beta": 0.6}
+        h_max = root.evaluate("(r) => r.downhill.spec.data.h_max")
+        x, y, w, h = root.evaluate(DIAGRAM_AXES)
+        box = svg.bounding_box()
+        root.evaluate(WATCH_DRAWN)
+        before = root.evaluate(SVG_SIGNATURE)
+        # h = 3 and β = 0.7: oscillating, a step that plain gradient descent cannot take
+        page.mouse.click(box["x"] + x + w * 3 / h_max, box["y"] + y + h * (1 - 0.7))
+        wait_for_redraw(page, root, before)
+        assert page.evaluate("window.__pictures.length") >= 1
+        shown = root.evaluate("(r) => r.downhill.values")
+        assert shown["h"] == pytest.approx(3.0, abs=0.011), shown  # the nearest 0.01
+        assert shown["beta"] == pytest.approx(0.7, abs=0.011), shown
+        sliders = {
+            "h": page_slider(root, "step × curvature h = ηλ"),
+            "beta": page_slider(root, "momentum β"),
+        }
+        for name, control in sliders.items():
+            assert float(control.evaluate("(el) => el.value")) == shown[name], name
+        settle(page, jupyterlab, path)
+        status = root.locator(".downhill-status").inner_text()
+        assert f"step × curvature h = ηλ {shown['h']:.2f}" in status, status
+        assert f"momentum β {shown['beta']:.2f}" in status, status
+        assert "Regime oscillating: a complex pair" in status, status
+
+        kernel, live, same, error, warnings = kernel_side(page, jupyterlab, path)
+        assert kernel == live == shown, (kernel, live, shown)
+        assert same, "the kernel's picture is not the picked point's"
+        assert error == "None" and warnings == [], (error, warnings)
+        no_errors(page, watch)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)  # to look at
+        root.screenshot(path=str(SCREENSHOTS / "jupyterlab-phase-click.png"))
+    finally:
+        page.close()
+        with contextlib.suppress(OSError):
+            jupyterlab.shutdown_kernels()
 
 
 def _anchor(page, name):

@@ -60,8 +60,13 @@ def save_and_wait(page, jupyterlab, path):
     raise AssertionError(f"{path} was not saved within 30 s")
 
 
-def without_kernel(page, jupyterlab):
-    """Shut the notebook's kernel down and wait until the page says it has none."""
+def without_kernel(page, jupyterlab, path):
+    """Shut the notebook's kernel down and wait until the page says it has none.
+
+    First wait for the kernel that opening the notebook starts: on a busy server it can
+    start after the shutdown, which then ends nothing, and the page keeps its kernel
+    (the test then timed out, waiting for "No Kernel" or for the widget error)."""
+    jupyterlab.wait_for_idle_kernel(path)
     jupyterlab.shutdown_kernels()
     page.locator(".jp-Toolbar-kernelName", has_text="No Kernel").first.wait_for(timeout=30_000)
 
@@ -156,7 +161,7 @@ def test_pictures_survive_three_reopenings_saved_without_a_kernel(chromium, jupy
                 SCREENSHOTS.mkdir(parents=True, exist_ok=True)
                 shot = page.locator(".downhill-explorer").first
                 shot.screenshot(path=str(SCREENSHOTS / "reopened-explorer.png"))
-            without_kernel(page, jupyterlab)
+            without_kernel(page, jupyterlab, path)
             saved = save_and_wait(page, jupyterlab, path)
             # every shown widget kept; the first save also had the models that no output
             # shows (a page explorer's Python controls), which later saves leave out
@@ -223,7 +228,7 @@ def test_a_notebook_whose_widget_state_was_lost_shows_its_pictures(chromium, jup
     page = chromium.new_page()
     try:  # without its state, ipywidgets shows an error where the picture was
         goto_notebook(page, url)
-        without_kernel(page, jupyterlab)
+        without_kernel(page, jupyterlab, path)
         output = page.locator(".jp-CodeCell").nth(1).locator(".jp-OutputArea-output")
         output.get_by_text(re.compile("Error displaying widget")).wait_for()
         saved = save_and_wait(page, jupyterlab, path)

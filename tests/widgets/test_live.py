@@ -34,6 +34,9 @@ def test_the_seven_page_explorers_are_shown_by_the_front_end_module():
         explorer = factory()
         if explorer.page is None:  # drawn by the kernel, as before
             assert explorer.live is None
+            note, box, image, guard = explorer.widget.children
+            assert list(box.children) == list(explorer.controls.values())
+            assert image is explorer.image and isinstance(guard, live.KeyGuard)
             continue
         view = explorer.live
         assert isinstance(view, live.PageView), name
@@ -52,6 +55,30 @@ def test_the_module_is_the_page_scripts_then_the_widget():
     assert at == sorted(at)
     assert module.rstrip().endswith("export default { render: render };")
     assert live.css().startswith((page.WEB / page.STYLE).read_text(encoding="utf-8"))
+
+
+def test_the_key_guard_shows_nothing_and_loads_the_keys_script():
+    """A kernel-drawn explorer's KeyGuard: downhill-keys.js (which the page explorers'
+    module has too) and a view that draws nothing, hidden."""
+    keys = (page.WEB / live.KEYS_SCRIPT).read_text(encoding="utf-8")
+    guard = live.KeyGuard()
+    assert guard._esm.startswith(keys) and guard.layout.display == "none"
+    assert keys in live.esm()
+    for selector in (".downhill-live input[type=", ".downhill-explorer .noUi-handle"):
+        assert selector in keys
+    assert "'data-lm-suppress-shortcuts'" in keys
+
+
+@pytest.mark.skipif(NODE is None, reason="node not found: apt-get install nodejs")
+def test_the_key_guard_module_loads_as_an_es_module(tmp_path):
+    """With no page around it (Node: no window), the module loads and exports a render
+    that draws nothing."""
+    (tmp_path / "keys.mjs").write_text(live.keys_esm(), encoding="utf-8")
+    check = "import k from './keys.mjs'; console.log(typeof k.render, String(k.render()));"
+    (tmp_path / "check.mjs").write_text(check, encoding="utf-8")
+    out = subprocess.run([NODE, "check.mjs"], cwd=tmp_path, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["function", "undefined"]
 
 
 @pytest.mark.skipif(NODE is None, reason="node not found: apt-get install nodejs")

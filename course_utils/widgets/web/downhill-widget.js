@@ -3,7 +3,7 @@
  * at the browser's frame rate with the same code as the book, while the kernel keeps
  * the controls' values.
  *
- * The module is the page's scripts followed by this file (live.esm()). The model holds
+ * The module is the page's scripts, downhill-keys.js, then this file (live.esm()). The model holds
  * `spec` (the explorer's name, controls and data: page.spec) and `values` (control name
  * -> value), which the kernel keeps in step with the Python explorer's controls. A value
  * moved by the reader is drawn at once and sent to the kernel when the control is let go
@@ -12,6 +12,9 @@
  * picture once, not at every step of a drag. A value set in the kernel moves the control
  * and redraws. With no kernel behind it (a reopened notebook), the explorer still
  * computes and draws in the browser; nothing is sent.
+ *
+ * The keys of a focused control belong to it, not to the notebook: downhill-keys.js, just
+ * before this file in the module.
  */
 var REST_MS = 250;
 
