@@ -107,7 +107,7 @@ def build(source=".", *, root=None, builder="html", out=None, strict=True, keep_
     frames = builder == "html" if frames is None else frames
     if cache is None:
         cache = out / "_build" / (".jupyter_cache-frames" if frames else ".jupyter_cache")
-    _fresh_cache(Path(cache))
+    _fresh_cache(Path(cache), out / "_build" / ".doctrees")
     config = _configuration(source, Path(root or source), builder, execute, cache)
     jb = Path(sys.executable).with_name("jupyter-book")
     if not jb.is_file():
@@ -143,18 +143,22 @@ def package_fingerprint(package=None):
     return digest.hexdigest()
 
 
-def _fresh_cache(cache, fingerprint=None):
+def _fresh_cache(cache, doctrees=None, fingerprint=None):
     """Empty the execution cache ``cache`` if course_utils changed since its runs.
 
     Jupyter Book's cache keys a chapter by the chapter's own code cells, but what a
     chapter prints and draws also depends on the package it imports: after a change
     there, a cached run would put stale pictures in the book. The fingerprint of the
-    package the runs used is kept in ``cache/course_utils.sha256``.
+    package the runs used is kept in ``cache/course_utils.sha256``. Sphinx's own record
+    of the pages it has read (``doctrees``) goes too, or it would not read the chapters
+    again, and so not run them.
     """
     fingerprint = fingerprint or package_fingerprint()
     stamp = cache / "course_utils.sha256"
     if cache.exists() and not (stamp.is_file() and stamp.read_text() == fingerprint):
         shutil.rmtree(cache)
+        if doctrees is not None and doctrees.exists():
+            shutil.rmtree(doctrees)
     cache.mkdir(parents=True, exist_ok=True)
     stamp.write_text(fingerprint)
 

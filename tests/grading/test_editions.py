@@ -62,14 +62,17 @@ def test_the_html_book_is_built_in_place_strictly_with_frames(runs, monkeypatch,
 
 
 def test_cached_runs_are_dropped_when_course_utils_changes(tmp_path):
-    cache = tmp_path / "cache"
-    E._fresh_cache(cache, "one")
+    cache, doctrees = tmp_path / "cache", tmp_path / ".doctrees"
+    E._fresh_cache(cache, doctrees, "one")
     (cache / "run").write_text("a chapter's outputs")
-    E._fresh_cache(cache, "one")
-    assert (cache / "run").exists()  # the same package: the runs stay
-    E._fresh_cache(cache, "two")
+    doctrees.mkdir()
+    (doctrees / "environment.pickle").write_text("the pages Sphinx has read")
+    E._fresh_cache(cache, doctrees, "one")
+    assert (cache / "run").exists() and doctrees.exists()  # the same package: all stays
+    E._fresh_cache(cache, doctrees, "two")
     assert sorted(p.name for p in cache.iterdir()) == ["course_utils.sha256"]
     assert (cache / "course_utils.sha256").read_text() == "two"
+    assert not doctrees.exists()  # else Sphinx would not read the chapters again
     # the fingerprint follows every source file of the package, and only those
     pkg = tmp_path / "pkg"
     (pkg / "web").mkdir(parents=True)
