@@ -285,7 +285,9 @@ _STYLE = """<style>
 .downhill-static .downhill-controls output {min-width: 4em; font-variant-numeric: tabular-nums;}
 .downhill-static img {max-width: 100%; height: auto;}
 .downhill-static p.downhill-note {font-size: 0.8em; color: #555; margin: 0.2em 0;}
-.downhill-static p.downhill-status {font-size: 0.85em; color: #444; margin: 0.2em 0;}
+/* for screen readers: the picture prints its settings under the plots itself */
+.downhill-static p.downhill-status {position: absolute; width: 1px; height: 1px; margin: 0;
+  overflow: hidden; clip-path: inset(50%); white-space: nowrap;}
 @media MEDIA {.downhill-static .downhill-controls label {gap: 0.5em;}
   .downhill-static .downhill-controls span.name {width: auto; min-width: 7.6em; flex: none;}
   .downhill-static .downhill-controls input {width: auto; flex: 1 1 4em;}
