@@ -432,7 +432,7 @@
    * slots[2 edge + 1] name them (2 k + end), and the line runs on through the other one.
    * slots is all -1 on entry and is left so. */
   function joinSegments(segs, slots, Z, xs, ys, level) {
-    var count = segs.length >> 1, used = new Uint8Array(count), lines = [], q, e;
+    var count = segs.length >> 1, used = new Uint8Array(count), lines = [], nx = xs.length, q, e;
     for (q = 0; q < segs.length; q++) { e = 2 * segs[q]; slots[slots[e] < 0 ? e : e + 1] = q; }
     function walk(q, line) {  // from the segment end q, on through the edge it lies on
       for (;;) {
@@ -450,7 +450,6 @@
       out[0].push(xs[j0] + t * (xs[j1] - xs[j0]));
       out[1].push(ys[i0] + t * (ys[i1] - ys[i0]));
     }
-    var nx = xs.length;
     for (var k = 0; k < count; k++) {
       if (used[k]) continue;
       used[k] = 1;
