@@ -8,6 +8,7 @@ what a reader without it sees.
 import os
 import re
 import shutil
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -113,6 +114,43 @@ def unexpected_errors(errors, page_html):
         if not explained:
             left.append(error)
     return left
+
+
+class Traffic:
+    """The requests one page has in flight, followed through Playwright's request events.
+
+    It stands in for ``wait_for_load_state("networkidle")``, which once waited out its
+    180 s on a page whose every request had finished (a fresh-clone CI run, chapter 1;
+    microsoft/playwright#19835). Create it before ``goto`` so that it sees every request.
+    """
+
+    def __init__(self, page):
+        self.page = page
+        self.pending = {}  # request -> url
+        self.last = time.monotonic()  # the last request that started or ended
+        page.on("request", self._started)
+        page.on("requestfinished", self._ended)
+        page.on("requestfailed", self._ended)
+
+    def _started(self, request):
+        self.pending[request] = request.url
+        self.last = time.monotonic()
+
+    def _ended(self, request):
+        self.pending.pop(request, None)
+        self.last = time.monotonic()
+
+    def settle(self, quiet_ms=500, timeout_ms=SETTLE_MS):
+        """Wait until no request has been in flight for ``quiet_ms``; after ``timeout_ms``
+        fail, naming the requests still in flight."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        while self.pending or time.monotonic() - self.last < quiet_ms / 1000:
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"requests still in flight after {timeout_ms / 1000:.0f} s: "
+                    f"{sorted(self.pending.values())}"
+                )
+            self.page.wait_for_timeout(50)  # lets Playwright deliver the page's events
 
 
 class PageWatch:

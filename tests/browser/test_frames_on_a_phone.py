@@ -9,7 +9,7 @@ fetches only the wide pictures, a phone only the narrow ones.
 """
 
 import pytest
-from browser_support import OTHER_HOSTS, SETTLE_MS, block, skip_without_chromium
+from browser_support import OTHER_HOSTS, SETTLE_MS, Traffic, block, skip_without_chromium
 
 from course_utils.widgets import narrow
 
@@ -30,8 +30,9 @@ def open_page(browser, url, viewport, scale):
     context = browser.new_context(viewport=viewport, device_scale_factor=scale)
     context.route(OTHER_HOSTS, block)
     page = context.new_page()
+    traffic = Traffic(page)
     page.goto(url, wait_until="load")
-    page.wait_for_load_state("networkidle", timeout=SETTLE_MS)
+    traffic.settle()
     return context, page
 
 
@@ -93,9 +94,9 @@ def test_a_wide_screen_fetches_only_the_wide_frames_and_a_touch_only_those_one_m
                 .textContent).labels.map((labels) => labels.length)"""
         )
         before = set(fetched_pictures(page))
+        traffic = Traffic(page)
         explorer.get_by_role("slider").first.focus()  # a touch: the pictures one move away
-        page.wait_for_load_state("networkidle", timeout=SETTLE_MS)
-        page.wait_for_timeout(200)
+        traffic.settle()
         new = set(fetched_pictures(page)) - before
         assert 0 < len(new) <= sum(counts) - len(counts) + 1
         total = 1

@@ -19,9 +19,9 @@ from browser_support import (
     CHAPTERS,
     IGNORED_ERRORS,
     ROOT,
-    SETTLE_MS,
     TOC_FILES,
     PageWatch,
+    Traffic,
     chapter_number,
     element_ids,
     skip_without_chromium,
@@ -41,9 +41,10 @@ def opened(chromium, url):
     # A first visit: nothing remembered from the other pages of this session.
     page.add_init_script("try { window.localStorage.clear(); } catch (e) {}")
     watch = PageWatch(page)
+    traffic = Traffic(page)
     try:
         response = page.goto(url, wait_until="load")
-        page.wait_for_load_state("networkidle", timeout=SETTLE_MS)
+        traffic.settle()
         page.wait_for_function("() => [...document.images].every((img) => img.complete)")
         page.evaluate("() => window.MathJax?.startup?.promise")  # the formulas typeset
         yield page, watch, response
@@ -96,8 +97,9 @@ def test_no_page_scrolls_sideways_on_a_phone(chromium, book_url, docname):
     page = chromium.new_page()
     try:
         page.set_viewport_size(PHONE)
+        traffic = Traffic(page)
         page.goto(page_url(book_url, docname), wait_until="load")
-        page.wait_for_load_state("networkidle", timeout=SETTLE_MS)
+        traffic.settle()
         page.evaluate("() => window.MathJax?.startup?.promise")
         width = page.evaluate(
             "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
