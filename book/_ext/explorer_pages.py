@@ -17,7 +17,10 @@ As a Sphinx extension (``sphinx.local_extensions`` in ``_config.yml``) this modu
   picture), and puts the file's
   address in its place. A frame is then fetched when a reader moves a slider to it, the
   picture for readers without JavaScript never by the others, and the page's HTML stays
-  small.
+  small;
+- after the build, removes the files of ``_images/downhill/`` that no page names any
+  more: the pictures of earlier builds, which a local ``_build`` would otherwise keep
+  (and count against the book's 80 MB) until ``make clean``.
 """
 
 import base64
@@ -32,6 +35,8 @@ FOLDER = "_images/downhill"
 # a page explorer's element names its explorer (``widgets/page.py``, ``page_html``)
 EXPLORER = re.compile(r'class="downhill-page"[^>]*\bdata-explorer="(\w+)"')
 DATA_URI = re.compile(r"data:image/(png|webp);base64,([A-Za-z0-9+/]+={0,2})")
+# a picture's address in a page, as ``pictures_as_files`` writes it
+ADDRESS = re.compile(re.escape(FOLDER) + r"/([0-9a-f]{20}\.(?:png|webp))")
 
 
 def _add_static_path(app):
@@ -77,7 +82,32 @@ def pictures_as_files(html, outdir, depth):
     return DATA_URI.sub(to_file, html)
 
 
+def unused_pictures(outdir):
+    """The files in ``outdir``'s picture folder that no HTML page of ``outdir`` names.
+
+    Every page counts, the pages this build wrote and those an earlier build left (Sphinx
+    writes only the pages whose sources changed), so a picture goes only when no page on
+    disk shows it.
+    """
+    folder = Path(outdir) / FOLDER
+    if not folder.is_dir():
+        return []
+    named = set()
+    for page in Path(outdir).rglob("*.html"):
+        named.update(
+            ADDRESS.findall(page.read_text(encoding="utf-8", errors="replace"))
+        )
+    return sorted(path for path in folder.iterdir() if path.name not in named)
+
+
+def _remove_unused_pictures(app, exception):
+    if exception is None and app.builder.format == "html":
+        for path in unused_pictures(app.outdir):
+            path.unlink()
+
+
 def setup(app):
     app.connect("builder-inited", _add_static_path)
     app.connect("html-page-context", _page)
+    app.connect("build-finished", _remove_unused_pictures)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
