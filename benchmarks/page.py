@@ -33,7 +33,13 @@ from urllib.parse import unquote, urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
-from browser_support import CHROMIUM_FLAGS, OTHER_HOSTS, block, find_chromium  # noqa: E402
+from browser_support import (  # noqa: E402
+    CHROMIUM_FLAGS,
+    OTHER_HOSTS,
+    Traffic,
+    block,
+    find_chromium,
+)
 
 BOOK = ROOT / "_build" / "html"
 CHAPTERS = sorted(p.stem for p in (BOOK / "book").glob("0*.html"))
@@ -82,8 +88,10 @@ def latency(browser, base, moves):
     context.route(OTHER_HOSTS, block)
     page = context.new_page()
     every = []
+    traffic = Traffic(page)
     for chapter in CHAPTERS:
-        page.goto(f"{base}book/{chapter}.html", wait_until="networkidle")
+        page.goto(f"{base}book/{chapter}.html", wait_until="load")
+        traffic.settle()
         names = page.locator("div.downhill-page").evaluate_all(
             "(roots) => roots.map((r) => r.dataset.explorer)"
         )
@@ -130,10 +138,10 @@ def weigh(browser, base, chapters, viewport, scale):
                 sizes[request.url] = path.stat().st_size
 
         page.on("requestfinished", seen)
+        traffic = Traffic(page)
         path = f"book/{chapter}.html"
-        page.goto(base + path, wait_until="networkidle")
-        page.wait_for_timeout(1000)
-        page.wait_for_load_state("networkidle")
+        page.goto(base + path, wait_until="load")
+        traffic.settle(quiet_ms=1000)
         context.close()
         total = sum(sizes.values())
         big = max(sizes, key=sizes.get)
