@@ -120,8 +120,9 @@ class Traffic:
     """The requests one page has in flight, followed through Playwright's request events.
 
     It stands in for ``wait_for_load_state("networkidle")``, which once waited out its
-    180 s on a page whose every request had finished (a fresh-clone CI run, chapter 1;
-    microsoft/playwright#19835). Create it before ``goto`` so that it sees every request.
+    180 s on chapter 1 in a fresh-clone CI run (not reproduced; microsoft/playwright#19835
+    reports such waits with every request finished). If a request does hang, the timeout
+    names it. Create it before ``goto`` so that it sees every request.
     """
 
     def __init__(self, page):
